@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages trunklab needs to build and test, only those missing.
+# Idempotent: a machine that has them all does no apt-get at all.
+set -euo pipefail
+
+build_packages=(
+  cmake g++ make pkg-config
+  libosip2-dev libpcap-dev nlohmann-json3-dev libfmt-dev libssl-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
+)
+test_packages=(tshark)
+
+want=("${build_packages[@]}")
+if [[ "${1:-}" == "--tests" ]]; then want+=("${test_packages[@]}"); fi
+
+missing=()
+for pkg in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then exit 0; fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
