@@ -1,4 +1,6 @@
 // trunklab: the command-line entry point. main.cpp only wires the subcommands together.
+#include "app/commands.hpp"
+
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -10,6 +12,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   // A bad command line prints the full usage, not just the error, and exits 2.
   app.failure_message(CLI::FailureMessage::help);
+  int exit_code = 0;
+  trunklab::app::add_run_command(app, exit_code);
+  trunklab::app::add_ladder_command(app, exit_code);
+  trunklab::app::add_serve_command(app, exit_code);
+  trunklab::app::add_load_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -19,5 +26,5 @@ int main(int argc, char** argv) {
   if (app.get_subcommands().empty()) {
     fmt::print("{}", app.help());
   }
-  return 0;
+  return exit_code;
 }

@@ -18,12 +18,18 @@
 
 namespace trunklab::sip {
 
-// Why a message was refused. `rule` is a stable identifier ("content-length-negative",
-// "cseq-method-mismatch", "missing-via", "bad-version", "status-code-range", "syntax", ...);
-// `detail` is for people. reason_phrase() is what a server puts after "400 ".
+// Why a message was refused. `rule` is a stable identifier:
+//   syntax, request-line, status-line, bad-version, status-code-range,
+//   missing-via, missing-from, missing-to, missing-call-id, missing-cseq, duplicate-header,
+//   content-length-invalid, content-length-negative, content-length-larger-than-body,
+//   cseq-number-invalid, cseq-number-range, cseq-method-mismatch, max-forwards-invalid.
+// `detail` is a short phrase for people. status() and reason_phrase() are what a server
+// answers to a refused request: 400 "Bad Request (CSeq method does not match)", or 505
+// "Version Not Supported (SIP/7.0)" for a bad version (RFC 3261 §21.5.6, RFC 4475 "badvers").
 struct ParseError {
   std::string rule;
   std::string detail;
+  int status() const;                 // 400, or 505 for rule "bad-version"
   std::string reason_phrase() const;  // e.g. "Bad Request (Content-Length larger than body)"
 };
 
@@ -81,7 +87,9 @@ using ParseResult = std::variant<Message, ParseError>;
 
 class Message {
 public:
-  // Parses one complete message (a datagram, or a frame cut by frame_length()).
+  // Parses one complete message (a datagram, or a frame cut by frame_length()). A body
+  // longer than Content-Length is cut to it (RFC 3261 §18.3); without Content-Length the
+  // body is the rest of the bytes. Never throws on any input; refusals are ParseError.
   static ParseResult parse(std::string_view bytes);
 
   Message(Message&&) noexcept;
@@ -95,11 +103,15 @@ public:
   int status() const;                      // response only
   const std::string& reason() const;       // response only, exactly as received
 
-  const std::vector<Header>& headers() const;  // wire order
+  // Wire order. Built on the first call (parse() keeps only views, to stay on budget);
+  // thread-safe, like every const accessor.
+  const std::vector<Header>& headers() const;
   // First value of a header, by case-insensitive name; compact forms match their long names
   // (v/Via, f/From, t/To, i/Call-ID, m/Contact, l/Content-Length, c/Content-Type, ...).
   std::optional<std::string_view> header(std::string_view name) const;
-  // Every value, in order, with comma-separated lists split (outside quotes and <>).
+  // Every value, in order, with comma-separated lists split (outside quotes and <>). Headers
+  // whose grammar is not a list (Date, WWW-/Proxy-Authenticate, (Proxy-)Authorization,
+  // Authentication-Info) are returned whole.
   std::vector<std::string> header_values(std::string_view name) const;
 
   const std::string& call_id() const;
@@ -108,8 +120,8 @@ public:
   const NameAddr& to() const;
   const std::vector<Via>& vias() const;  // top first
   const Via& top_via() const;
-  std::vector<Contact> contacts() const;
-  std::optional<std::uint32_t> expires() const;      // Expires header
+  std::vector<Contact> contacts() const;  // every Contact value; one `star` entry for "*"
+  std::optional<std::uint32_t> expires() const;      // Expires header (saturates at 2^32-1)
   std::optional<std::uint32_t> min_expires() const;  // Min-Expires header
   std::optional<int> max_forwards() const;
   std::vector<NameAddr> routes() const;
@@ -118,8 +130,9 @@ public:
   const std::string& body() const;
   std::string_view raw() const;  // the bytes parsed
 
+  struct Impl;  // opaque; named here so the parser's helpers can fill it
+
 private:
-  struct Impl;
   explicit Message(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
@@ -154,7 +167,8 @@ public:
   OutgoingMessage& remove(std::string_view name);                  // every occurrence
   std::optional<std::string_view> header(std::string_view name) const;  // case-insensitive
   const std::vector<Header>& headers() const { return headers_; }
-  // Sets the body and Content-Type; Content-Length is always written from the body size.
+  // Sets the body and Content-Type (removed when `content_type` is ""); Content-Length is
+  // written from the body size unless a Content-Length header was added explicitly.
   OutgoingMessage& set_body(std::string content_type, std::string body);
   const std::string& body() const { return body_; }
 

@@ -1,0 +1,98 @@
+// The reference's configuration, mirroring the product's objects: extensions (registration),
+// providers and routes (trunking), numbers with their flow (inbound), trunks (customer,
+// channels, trusted addresses) and the domains they live under. Read from JSON, standalone
+// (`trunklab serve --config`) or as the "reference" member of a scenario file.
+#pragma once
+
+#include "reference/config/json_reader.hpp"
+#include "reference/runtime/address.hpp"
+#include "reference/runtime/time.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trunklab::config {
+
+inline constexpr const char* kDefaultCustomer = "default";
+
+struct Extension {
+  std::string name;      // "office-1": what number flows dial
+  std::string username;  // digest username
+  std::string password;
+  std::string customer = kDefaultCustomer;  // selects the registrar domain
+};
+
+struct ProviderCredentials {  // for the provider's own 401/407, which the trunk answers
+  std::string username;
+  std::string password;
+};
+
+struct Provider {
+  std::string name;
+  std::string hostname;  // what goes in the Request-URI host ("sip.telnyx.example")
+  std::optional<rt::Address> address;  // where datagrams go; scenario topology may fill it
+  std::optional<ProviderCredentials> credentials;
+  std::optional<rt::Duration> invite_timeout;  // no final answer within it: fail over
+  std::optional<rt::Duration> options_interval;  // OPTIONS probing; absent = never probe
+};
+
+struct Route {
+  std::string name;
+  std::string provider;
+  int priority = 1;     // lower first
+  std::string prefix;   // destination prefix; "" matches everything
+  std::string customer = kDefaultCustomer;
+};
+
+struct Number {
+  std::string number;           // "+15551234567"
+  std::string dial_extension;   // the flow: dial this extension
+  std::string customer = kDefaultCustomer;
+};
+
+struct Trunk {
+  std::string name;  // the trunk domain is {name}.trunk.<base domain>
+  std::string customer = kDefaultCustomer;
+  int channels = 0;  // 0 = unlimited
+  std::vector<std::string> trusted_addresses;  // IP authentication: no challenge from these
+};
+
+struct RegistrarPolicy {
+  std::uint32_t min_expires_s = 60;
+  std::uint32_t max_expires_s = 3600;
+  std::uint32_t default_expires_s = 3600;
+  std::optional<rt::Duration> keepalive_options_interval;  // OPTIONS to NATed contacts
+};
+
+struct AuthPolicy {
+  std::vector<std::string> algorithms{"SHA-256", "MD5"};  // challenge order
+  rt::Duration nonce_lifetime = std::chrono::seconds(300);
+  std::string secret = "trunklab-nonce-secret";  // keys the stateless nonces
+};
+
+struct Config {
+  std::string base_domain = "example.test";
+  std::vector<Extension> extensions;
+  std::vector<Provider> providers;
+  std::vector<Route> routes;
+  std::vector<Number> numbers;
+  std::vector<Trunk> trunks;
+  RegistrarPolicy registrar;
+  AuthPolicy auth;
+  std::vector<std::string> codecs{"PCMU", "PCMA", "G729", "telephone-event"};
+
+  std::string registrar_domain(const std::string& customer) const;  // {customer}.registrar.<base>
+  std::string trunk_domain(const std::string& trunk) const;         // {trunk}.trunk.<base>
+  const Provider* find_provider(std::string_view name) const;
+  const Extension* find_extension(std::string_view customer, std::string_view name) const;
+};
+
+// Reads a configuration object; every error names file, JSON path and what was expected.
+// Cross-references are checked too (a route naming an unknown provider is an error).
+Config read_config(const Node& node);
+Config load_config_file(const std::string& path);
+nlohmann::json to_json(const Config& config);  // for `trunklab serve --print-config`
+
+}  // namespace trunklab::config

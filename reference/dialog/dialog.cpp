@@ -1,0 +1,54 @@
+#include "reference/dialog/dialog.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+namespace trunklab::dialog {
+
+sip::OutgoingMessage Dialog::request(const std::string& method, std::uint32_t cseq) {
+  if (cseq == 0) cseq = ++local_cseq;
+  auto r = sip::OutgoingMessage::request(method, remote_target);
+  r.add("Max-Forwards", "70");
+  r.add("From", with_tag(local_uri, local_tag));
+  r.add("To", remote_tag.empty() ? remote_uri : with_tag(remote_uri, remote_tag));
+  r.add("Call-ID", call_id);
+  r.add("CSeq", fmt::format("{} {}", cseq, method));
+  if (method != "ACK" && method != "CANCEL" && !contact.empty()) r.add("Contact", contact);
+  return r;
+}
+
+// Finds ";tag=" outside the <...> of a name-addr, case-insensitively.
+static std::size_t find_tag_param(std::string_view v) {
+  auto close = v.find('>');
+  std::size_t from = close == std::string_view::npos ? 0 : close;
+  for (auto i = v.find(';', from); i != std::string_view::npos; i = v.find(';', i + 1)) {
+    auto rest = v.substr(i + 1);
+    std::size_t ws = 0;
+    while (ws < rest.size() && (rest[ws] == ' ' || rest[ws] == '\t')) ++ws;
+    rest.remove_prefix(ws);
+    if (rest.size() >= 3 && std::tolower(static_cast<unsigned char>(rest[0])) == 't' &&
+        std::tolower(static_cast<unsigned char>(rest[1])) == 'a' &&
+        std::tolower(static_cast<unsigned char>(rest[2])) == 'g' &&
+        (rest.size() == 3 || rest[3] == '=' || rest[3] == ' ' || rest[3] == ';')) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+std::string strip_tag(std::string_view name_addr) {
+  auto at = find_tag_param(name_addr);
+  if (at == std::string_view::npos) return std::string(name_addr);
+  auto end = name_addr.find(';', at + 1);
+  std::string out(name_addr.substr(0, at));
+  if (end != std::string_view::npos) out += name_addr.substr(end);
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
+  return out;
+}
+
+std::string with_tag(std::string_view name_addr, std::string_view tag) {
+  return fmt::format("{};tag={}", strip_tag(name_addr), tag);
+}
+
+}  // namespace trunklab::dialog

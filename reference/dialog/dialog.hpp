@@ -1,0 +1,35 @@
+// One side of a B2BUA call as a SIP dialog (RFC 3261 §12): what it takes to send an
+// in-dialog request (BYE, re-INVITE, ACK) to the party on that side.
+#pragma once
+
+#include "reference/runtime/address.hpp"
+#include "reference/sip/message.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace trunklab::dialog {
+
+struct Dialog {
+  std::string call_id;
+  std::string local_uri;    // our From/To name-addr, without tag ("<sip:trunk@...>")
+  std::string local_tag;
+  std::string remote_uri;   // theirs, without tag
+  std::string remote_tag;
+  std::string remote_target;  // their Contact URI: the Request-URI of in-dialog requests
+  rt::Address remote_address;  // where their datagrams go (the source they used: NAT)
+  std::uint32_t local_cseq = 1;
+  std::uint32_t invite_cseq = 0;  // CSeq number of the INVITE an ACK acknowledges
+  std::string contact;        // our Contact header value
+
+  // A request within the dialog; the caller adds the Via (Endpoint::add_via).
+  // `cseq` = 0 takes the next local CSeq.
+  sip::OutgoingMessage request(const std::string& method, std::uint32_t cseq = 0);
+};
+
+// The header value of a name-addr without its tag parameter ("<sip:a@b>;tag=x" -> "<sip:a@b>").
+std::string strip_tag(std::string_view name_addr);
+// "<sip:a@b>;tag=x" with a new tag.
+std::string with_tag(std::string_view name_addr, std::string_view tag);
+
+}  // namespace trunklab::dialog

@@ -1,0 +1,73 @@
+// The reference element: one transaction user on one transport that is both the registrar
+// and the trunk, as the product is. It routes each request to the part that owns it:
+// REGISTER to the registrar, INVITE/ACK/BYE/CANCEL/re-INVITE to the trunk, OPTIONS answered
+// here (keep-alives and provider probes), anything else 405 (or 481 inside an unknown dialog).
+#pragma once
+
+#include "reference/config/config.hpp"
+#include "reference/registrar/registrar.hpp"
+#include "reference/registrar/store.hpp"
+#include "reference/runtime/random.hpp"
+#include "reference/runtime/time.hpp"
+#include "reference/runtime/transport.hpp"
+#include "reference/transaction/endpoint.hpp"
+#include "reference/trunk/b2bua.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace trunklab::element {
+
+inline constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
+
+struct Counters {
+  std::uint64_t options = 0;
+  std::uint64_t keepalives = 0;       // CRLF pings
+  std::uint64_t not_allowed = 0;      // 405
+  std::uint64_t no_transaction = 0;   // 481
+};
+
+class ReferenceServer final : public txn::TransactionUser {
+public:
+  ReferenceServer(const config::Config& config, rt::Clock& clock, rt::Timers& timers,
+                  rt::Transport& transport, rt::Random& random, registrar::BindingStore& store,
+                  txn::Config txn_config = {});
+
+  // Datagrams arriving on the transport go here.
+  rt::DatagramHandler& datagram_handler() { return endpoint_; }
+  // Starts what runs on its own (provider OPTIONS probes).
+  void start() { trunk_.start_probes(); }
+
+  const registrar::Registrar& registrar() const { return registrar_; }
+  registrar::Registrar& registrar() { return registrar_; }
+  const trunk::Trunk& trunk() const { return trunk_; }
+  const Counters& counters() const { return counters_; }
+  const txn::Endpoint& endpoint() const { return endpoint_; }
+
+  // One line per transaction outcome, for `trunklab serve` logs; none by default.
+  void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
+
+  // txn::TransactionUser
+  void on_request(txn::ServerTxnId id, const sip::Message& request, const rt::Address& source) override;
+  void on_response(txn::ClientTxnId id, const sip::Message& response) override;
+  void on_timeout(txn::ClientTxnId id) override;
+  void on_ack(const sip::Message& ack, const rt::Address& source) override;
+  void on_stray_response(const sip::Message& response, const rt::Address& source) override;
+  void on_keepalive(const rt::Address& source) override;
+
+private:
+  void respond(txn::ServerTxnId id, const sip::Message& request, int status);
+  void log(const std::string& line) const {
+    if (log_) log_(line);
+  }
+
+  rt::Random& random_;
+  txn::Endpoint endpoint_;
+  registrar::Registrar registrar_;
+  trunk::Trunk trunk_;
+  Counters counters_;
+  std::function<void(const std::string&)> log_;
+};
+
+}  // namespace trunklab::element

@@ -1,0 +1,140 @@
+// SDP through libosip2's sdp_message_parse; codec names for static payload types per RFC 3551.
+#include "reference/sip/sdp.hpp"
+
+#include "reference/sip/osip.hpp"
+#include "reference/sip/text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace trunklab::sip {
+namespace {
+
+struct StaticCodec {
+  int payload_type;
+  std::string_view encoding;
+  int clock_rate;
+};
+
+// RFC 3551 §6, audio: the static payload types a trunk meets.
+constexpr auto kStaticCodecs = std::to_array<StaticCodec>({
+    {0, "PCMU", 8000}, {3, "GSM", 8000}, {4, "G723", 8000}, {8, "PCMA", 8000},
+    {9, "G722", 8000}, {13, "CN", 8000}, {18, "G729", 8000},
+});
+
+std::string_view view(const char* s) { return s == nullptr ? std::string_view() : s; }
+
+std::optional<int> small_number(std::string_view s) {
+  const auto value = text::parse_decimal(text::trim(s));
+  if (!value || *value > 65535) return std::nullopt;
+  return static_cast<int>(*value);
+}
+
+// "a=rtpmap:<pt> <encoding>/<clock rate>[/<channels>]" for payload type `pt` in media `m`.
+std::optional<SdpCodec> rtpmap(sdp_message_t* sdp, int m, int pt) {
+  for (int a = 0; sdp_message_a_att_field_get(sdp, m, a) != nullptr; ++a) {
+    if (view(sdp_message_a_att_field_get(sdp, m, a)) != "rtpmap") continue;
+    const std::string_view value = text::trim(view(sdp_message_a_att_value_get(sdp, m, a)));
+    const std::size_t sp = value.find(' ');
+    if (sp == std::string_view::npos || small_number(value.substr(0, sp)) != pt) continue;
+    const std::string_view format = text::trim(value.substr(sp + 1));
+    const std::size_t slash = format.find('/');
+    SdpCodec codec{pt, std::string(format.substr(0, slash)), 8000};
+    if (slash != std::string_view::npos) {
+      const std::string_view rate = format.substr(slash + 1);
+      codec.clock_rate = small_number(rate.substr(0, rate.find('/'))).value_or(8000);
+    }
+    return codec;
+  }
+  return std::nullopt;
+}
+
+SdpCodec codec_for(sdp_message_t* sdp, int m, int pt) {
+  if (auto mapped = rtpmap(sdp, m, pt)) return *mapped;
+  for (const auto& known : kStaticCodecs) {
+    if (known.payload_type == pt) return SdpCodec{pt, std::string(known.encoding), known.clock_rate};
+  }
+  return SdpCodec{pt, "", 8000};  // dynamic type without rtpmap: unnamed
+}
+
+SdpMedia media_at(sdp_message_t* sdp, int m, const std::string& session_address) {
+  SdpMedia media;
+  media.type = std::string(view(sdp_message_m_media_get(sdp, m)));
+  media.port = static_cast<std::uint16_t>(small_number(view(sdp_message_m_port_get(sdp, m))).value_or(0));
+  media.protocol = std::string(view(sdp_message_m_proto_get(sdp, m)));
+  for (int p = 0; sdp_message_m_payload_get(sdp, m, p) != nullptr; ++p) {
+    const auto pt = small_number(view(sdp_message_m_payload_get(sdp, m, p)));
+    if (pt && *pt <= 127) media.codecs.push_back(codec_for(sdp, m, *pt));
+  }
+  const char* address = sdp_message_c_addr_get(sdp, m, 0);
+  media.connection_address = address != nullptr ? std::string(address) : session_address;
+  return media;
+}
+
+}  // namespace
+
+std::optional<Sdp> Sdp::parse(std::string_view text) {
+  osip::ensure_initialized();
+  sdp_message_t* raw = nullptr;
+  if (sdp_message_init(&raw) != 0) return std::nullopt;
+  osip::SdpPtr sdp(raw);
+  const std::string nul_terminated(text);  // libosip2 wants a C string
+  if (sdp_message_parse(sdp.get(), nul_terminated.c_str()) != 0) return std::nullopt;
+  Sdp out;
+  out.origin_address = std::string(view(sdp_message_o_addr_get(sdp.get())));
+  out.connection_address = std::string(view(sdp_message_c_addr_get(sdp.get(), -1, 0)));
+  for (int m = 0; sdp_message_endof_media(sdp.get(), m) == 0; ++m) {
+    out.media.push_back(media_at(sdp.get(), m, out.connection_address));
+  }
+  return out;
+}
+
+std::vector<std::string> Sdp::codec_names() const {
+  std::vector<std::string> names;
+  for (const SdpMedia& m : media) {
+    for (const SdpCodec& c : m.codecs) {
+      if (!c.encoding.empty() && std::find(names.begin(), names.end(), c.encoding) == names.end()) {
+        names.push_back(c.encoding);
+      }
+    }
+  }
+  return names;
+}
+
+std::string make_audio_sdp(std::string_view session_id, std::string_view address,
+                           std::uint16_t rtp_port, const std::vector<std::string>& codecs) {
+  const std::string_view ip_version = address.find(':') != std::string_view::npos ? "IP6" : "IP4";
+  std::string formats;
+  std::string attributes;
+  int next_dynamic = 101;  // customary for telephone-event (RFC 4733)
+  for (const std::string& name : codecs) {
+    const auto known = std::find_if(kStaticCodecs.begin(), kStaticCodecs.end(),
+                                    [&](const StaticCodec& c) { return text::iequals(c.encoding, name); });
+    int pt = 0;
+    if (known != kStaticCodecs.end()) {
+      pt = known->payload_type;
+    } else {
+      pt = next_dynamic++;
+      fmt::format_to(std::back_inserter(attributes), "a=rtpmap:{} {}/8000\r\n", pt, name);
+      if (text::iequals(name, "telephone-event")) {
+        fmt::format_to(std::back_inserter(attributes), "a=fmtp:{} 0-16\r\n", pt);
+      }
+    }
+    fmt::format_to(std::back_inserter(formats), " {}", pt);
+  }
+  return fmt::format(
+      "v=0\r\n"
+      "o=trunklab {0} {0} IN {1} {2}\r\n"
+      "s=trunklab\r\n"
+      "c=IN {1} {2}\r\n"
+      "t=0 0\r\n"
+      "m=audio {3} RTP/AVP{4}\r\n"
+      "{5}"
+      "a=sendrecv\r\n",
+      session_id, ip_version, address, rtp_port, formats, attributes);
+}
+
+}  // namespace trunklab::sip

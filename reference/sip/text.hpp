@@ -1,0 +1,60 @@
+// Internal: the small text routines the parser and writer share (RFC 3261 §7.3, §25).
+#pragma once
+
+#include "reference/sip/message.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trunklab::sip::text {
+
+bool iequals(std::string_view a, std::string_view b);
+std::string_view trim(std::string_view s);  // SP / HTAB / CR / LF at both ends
+// Position of the first SP or HTAB, or npos. (string_view::find_first_of calls memchr per
+// character, which showed up in the parse profile.)
+std::size_t find_lws(std::string_view s);
+
+// Long name for a compact form (RFC 3261 §7.3.3 and extensions: "v" -> "Via"); other names
+// are returned unchanged.
+std::string_view long_name(std::string_view name);
+// Same header, ignoring case and compact forms.
+bool same_header(std::string_view a, std::string_view b);
+
+// Decimal digits only (no sign, no space). Saturates at UINT64_MAX so callers can range-check
+// overflowing values (RFC 4475 scalar tests) without wrapping.
+std::optional<std::uint64_t> parse_decimal(std::string_view s);
+
+// Splits a header value at commas outside quoted strings and <...>; items are trimmed.
+// Headers whose grammar is not a comma list (Date, the authentication headers) are not split.
+std::vector<std::string> split_list(std::string_view header_name, std::string_view value);
+
+// One header as a view into the scanned text (or into HeaderSection::unfolded).
+struct HeaderView {
+  std::string_view name;
+  std::string_view value;
+};
+
+// The header section of a message, cut into lines without copying: parsing is on the
+// per-message budget, so Header strings are only built when someone asks for them.
+struct HeaderSection {
+  std::string_view start_line;
+  std::vector<HeaderView> headers;  // wire order
+  // Storage for folded values (RFC 3261 §7.3.1: the fold becomes one SP). Reserved once to
+  // the header section's size, so views into it stay valid while it grows. Do not move or
+  // copy a HeaderSection that has views into it.
+  std::string unfolded;
+  std::size_t body_offset = 0;  // offset of the first body byte in the scanned text
+};
+
+// Offset just past the empty line that ends the headers ("\r\n\r\n" or "\n\n"), or npos.
+std::size_t find_body_offset(std::string_view bytes);
+
+// Cuts `bytes` (leading CRLFs already skipped) into start line and headers. Returns an
+// error detail for a header line without a colon or without a name.
+std::optional<std::string> scan_headers(std::string_view bytes, std::size_t body_offset,
+                                        HeaderSection& out);
+
+}  // namespace trunklab::sip::text

@@ -1,0 +1,310 @@
+#include "reference/transaction/endpoint.hpp"
+
+#include "reference/transaction/wire.hpp"
+
+#include <cassert>
+#include <utility>
+#include <vector>
+
+namespace trunklab::txn {
+namespace {
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+
+bool is_keepalive(std::string_view bytes) {
+  return !bytes.empty() && bytes.find_first_not_of("\r\n") == std::string_view::npos;
+}
+
+std::string_view transport_name(rt::TransportKind kind) {
+  switch (kind) {
+    case rt::TransportKind::udp: return "UDP";
+    case rt::TransportKind::tcp: return "TCP";
+    case rt::TransportKind::tls: return "TLS";
+  }
+  return "UDP";
+}
+
+std::size_t slot(TimerName name) { return static_cast<std::size_t>(name); }
+
+}  // namespace
+
+Endpoint::Endpoint(rt::Clock& clock, rt::Timers& timers, rt::Transport& transport,
+                   rt::Random& random, Config config, TransactionUser& user)
+    : clock_(clock), timers_(timers), transport_(transport), random_(random),
+      config_(config), user_(user) {
+  config_.reliable = transport_.kind() != rt::TransportKind::udp;
+}
+
+Endpoint::~Endpoint() {
+  for (auto& [id, entry] : clients_) cancel_all(entry.timers);
+  for (auto& [id, entry] : servers_) cancel_all(entry.timers);
+}
+
+// ---- from the wire ---------------------------------------------------------------------------
+
+void Endpoint::on_datagram(const rt::Address& /*local*/, const rt::Address& remote,
+                           std::string_view bytes) {
+  if (is_keepalive(bytes)) {
+    user_.on_keepalive(remote);
+    return;
+  }
+  auto parsed = sip::Message::parse(bytes);
+  if (auto* error = std::get_if<sip::ParseError>(&parsed)) {
+    on_malformed(bytes, *error, remote);
+    return;
+  }
+  auto& message = std::get<sip::Message>(parsed);
+  if (message.is_request()) {
+    on_request(std::move(message), remote);
+  } else {
+    on_response(message, remote);
+  }
+}
+
+void Endpoint::on_malformed(std::string_view bytes, const sip::ParseError& error,
+                            const rt::Address& source) {
+  // A malformed response is dropped (§18.1.2); a request gets a 400 when we can build one.
+  if (auto response = stateless_400_for(bytes, error, sip::new_tag(random_), source)) {
+    transport_.send(source, response->to_string());
+  }
+}
+
+void Endpoint::on_request(sip::Message request, const rt::Address& source) {
+  const sip::Via& via = request.top_via();
+  if (request.method() == "ACK") {
+    auto it = server_index_.find(server_key(via.branch, via.sent_by(), "INVITE"));
+    if (it == server_index_.end()) {
+      user_.on_ack(request, source);  // the ACK for a 2xx: no transaction (§17.2.3)
+    } else {
+      dispatch_server(it->second, RequestFromWire{true});
+    }
+    return;
+  }
+  if (!via.branch.starts_with(kMagicCookie)) {
+    auto response = sip::OutgoingMessage::response_to(
+        request, 400, "Bad Request (Via branch lacks z9hG4bK: RFC 2543 not supported)",
+        sip::new_tag(random_));
+    stamp_received_rport(response, source);
+    transport_.send(source, response.to_string());
+    return;
+  }
+  std::string key = server_key(via.branch, via.sent_by(), request.method());
+  if (auto it = server_index_.find(key); it != server_index_.end()) {
+    dispatch_server(it->second, RequestFromWire{false});  // a retransmission
+    return;
+  }
+  create_server(request, std::move(key), source);
+}
+
+void Endpoint::create_server(const sip::Message& request, std::string key,
+                             const rt::Address& source) {
+  const std::uint64_t id = next_id_++;
+  const bool invite = request.method() == "INVITE";
+  auto make_machine = [&]() -> std::variant<InviteServer, NonInviteServer> {
+    if (!invite) return NonInviteServer(config_, source);
+    auto trying = sip::OutgoingMessage::response_to(request, 100);
+    stamp_received_rport(trying, source);
+    return InviteServer(config_, trying.to_string(), source);
+  };
+  auto [it, inserted] =
+      servers_.emplace(id, ServerEntry{make_machine(), key, source, TimerSlots{}});
+  assert(inserted);
+  server_index_.emplace(std::move(key), id);
+  if (invite) {
+    const Actions actions = std::get<InviteServer>(it->second.machine).start();
+    std::vector<const Send*> sends;
+    perform(it->second, id, false, actions, sends);
+    for (const Send* send : sends) transport_.send(send->to, send->bytes);
+  }
+  user_.on_request(ServerTxnId{id}, request, source);
+}
+
+void Endpoint::on_response(const sip::Message& response, const rt::Address& source) {
+  auto it = client_index_.find(client_key(response.top_via().branch, response.cseq().method));
+  if (it == client_index_.end()) {
+    user_.on_stray_response(response, source);
+    return;
+  }
+  dispatch_client(it->second, ResponseFromWire{response}, &response);
+}
+
+// ---- from the TU -----------------------------------------------------------------------------
+
+std::string Endpoint::add_via(sip::OutgoingMessage& request) {
+  std::string branch = sip::new_branch(random_);
+  std::string via = "SIP/2.0/";
+  via.append(transport_name(transport_.kind()))
+      .append(" ")
+      .append(transport_.local_address().to_string())
+      .append(";branch=")
+      .append(branch)
+      .append(";rport");
+  request.add_front("Via", std::move(via));
+  return branch;
+}
+
+ClientTxnId Endpoint::send_request(sip::OutgoingMessage request,
+                                   const rt::Address& destination) {
+  assert(request.is_request() && request.method() != "ACK");
+  const auto via = first_via(request);
+  assert(via.has_value());
+  const auto branch = via_param(*via, "branch").value_or("");
+  assert(branch.starts_with(kMagicCookie));
+  std::string key = client_key(branch, request.method());
+  assert(!client_index_.contains(key) && "branch reused for the same method");
+
+  const std::uint64_t id = next_id_++;
+  const bool invite = request.method() == "INVITE";
+  auto make_machine = [&]() -> std::variant<InviteClient, NonInviteClient> {
+    if (invite) return InviteClient(config_, std::move(request), destination);
+    return NonInviteClient(config_, request.to_string(), destination);
+  };
+  auto [it, inserted] = clients_.emplace(id, ClientEntry{make_machine(), key, TimerSlots{}});
+  assert(inserted);
+  client_index_.emplace(std::move(key), id);
+  const Actions actions =
+      std::visit([](auto& machine) { return machine.start(); }, it->second.machine);
+  std::vector<const Send*> sends;
+  perform(it->second, id, true, actions, sends);
+  for (const Send* send : sends) transport_.send(send->to, send->bytes);
+  return ClientTxnId{id};
+}
+
+bool Endpoint::respond(ServerTxnId id, sip::OutgoingMessage response) {
+  auto it = servers_.find(id.value);
+  if (it == servers_.end()) return false;
+  stamp_received_rport(response, it->second.source);
+  dispatch_server(id.value, ResponseFromTu{response.status(), response.to_string()});
+  return true;
+}
+
+void Endpoint::send_stateless(const sip::OutgoingMessage& message,
+                              const rt::Address& destination) {
+  transport_.send(destination, message.to_string());
+}
+
+std::optional<ServerTxnId> Endpoint::find_invite_server(const sip::Message& cancel) const {
+  const sip::Via& via = cancel.top_via();
+  auto it = server_index_.find(server_key(via.branch, via.sent_by(), "INVITE"));
+  if (it == server_index_.end()) return std::nullopt;
+  return ServerTxnId{it->second};
+}
+
+void Endpoint::transport_error(ClientTxnId id) {
+  dispatch_client(id.value, TransportError{}, nullptr);
+}
+
+void Endpoint::transport_error(ServerTxnId id) { dispatch_server(id.value, TransportError{}); }
+
+// ---- running the machines ----------------------------------------------------------------------
+
+template <class Entry>
+std::pair<Endpoint::Delivery, bool> Endpoint::perform(Entry& entry, std::uint64_t id,
+                                                      bool client, const Actions& actions,
+                                                      std::vector<const Send*>& sends) {
+  Delivery delivery = Delivery::none;
+  bool terminated = false;
+  for (const Action& action : actions) {
+    std::visit(
+        Overloaded{
+            [&](const Send& send) { sends.push_back(&send); },
+            [&](const StartTimer& start) {
+              rt::TimerId& timer = entry.timers[slot(start.name)];
+              timers_.cancel_timer(timer);
+              const TimerName name = start.name;
+              timer = timers_.start_timer(start.after, [this, id, name, client] {
+                if (client) {
+                  fire_client_timer(id, name);
+                } else {
+                  fire_server_timer(id, name);
+                }
+              });
+            },
+            [&](const CancelTimer& cancel) {
+              rt::TimerId& timer = entry.timers[slot(cancel.name)];
+              if (timer != rt::kNoTimer) timers_.cancel_timer(timer);
+              timer = rt::kNoTimer;
+            },
+            [&](const DeliverResponse&) { delivery = Delivery::response; },
+            [&](const DeliverTimeout&) { delivery = Delivery::timeout; },
+            [&](const DeliverTransportError&) { delivery = Delivery::transport_error; },
+            [&](const Terminated&) { terminated = true; },
+        },
+        action);
+  }
+  return {delivery, terminated};
+}
+
+// Bookkeeping first, then sends, then the TU: a synchronous transport or a TU that re-enters
+// the Endpoint never sees (or erases) an entry half-way through an event.
+void Endpoint::dispatch_client(std::uint64_t id, const Event& event,
+                               const sip::Message* response) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  const Actions actions =
+      std::visit([&](auto& machine) { return machine.on_event(event); }, it->second.machine);
+  std::vector<const Send*> sends;
+  const auto [delivery, terminated] = perform(it->second, id, true, actions, sends);
+  if (terminated) {
+    cancel_all(it->second.timers);
+    client_index_.erase(it->second.key);
+    clients_.erase(it);
+  }
+  for (const Send* send : sends) transport_.send(send->to, send->bytes);
+  switch (delivery) {
+    case Delivery::none: break;
+    case Delivery::response:
+      assert(response != nullptr);
+      user_.on_response(ClientTxnId{id}, *response);
+      break;
+    case Delivery::timeout: user_.on_timeout(ClientTxnId{id}); break;
+    case Delivery::transport_error: user_.on_transport_error(ClientTxnId{id}); break;
+  }
+}
+
+void Endpoint::dispatch_server(std::uint64_t id, const Event& event) {
+  auto it = servers_.find(id);
+  if (it == servers_.end()) return;
+  const Actions actions =
+      std::visit([&](auto& machine) { return machine.on_event(event); }, it->second.machine);
+  std::vector<const Send*> sends;
+  const auto [delivery, terminated] = perform(it->second, id, false, actions, sends);
+  if (terminated) {
+    cancel_all(it->second.timers);
+    server_index_.erase(it->second.key);
+    servers_.erase(it);
+  }
+  for (const Send* send : sends) transport_.send(send->to, send->bytes);
+  switch (delivery) {
+    case Delivery::none:
+    case Delivery::response: break;
+    case Delivery::timeout: user_.on_server_timeout(ServerTxnId{id}); break;
+    case Delivery::transport_error: user_.on_server_transport_error(ServerTxnId{id}); break;
+  }
+}
+
+void Endpoint::cancel_all(TimerSlots& timers) {
+  for (rt::TimerId& timer : timers) {
+    if (timer != rt::kNoTimer) timers_.cancel_timer(timer);
+    timer = rt::kNoTimer;
+  }
+}
+
+void Endpoint::fire_client_timer(std::uint64_t id, TimerName name) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  it->second.timers[slot(name)] = rt::kNoTimer;
+  dispatch_client(id, TimerFired{name}, nullptr);
+}
+
+void Endpoint::fire_server_timer(std::uint64_t id, TimerName name) {
+  auto it = servers_.find(id);
+  if (it == servers_.end()) return;
+  it->second.timers[slot(name)] = rt::kNoTimer;
+  dispatch_server(id, TimerFired{name});
+}
+
+}  // namespace trunklab::txn

@@ -1,0 +1,143 @@
+// txn::Endpoint binds the pure §17 state machines to injected I/O: it receives datagrams
+// (rt::DatagramHandler), matches them to transactions by hash (§17.1.3, §17.2.3), performs the
+// machines' actions on rt::Transport and rt::Timers, and talks to the transaction user (UA core,
+// registrar, B2BUA) through TransactionUser.
+//
+// Requests whose top Via branch lacks the RFC 3261 magic cookie (RFC 2543 peers) get a stateless
+// 400: matching them per §17.2.3's legacy rules would need the whole request compared, and the
+// elements this lab models are all RFC 3261. An ACK without the cookie still reaches on_ack.
+#pragma once
+
+#include "reference/runtime/address.hpp"
+#include "reference/runtime/random.hpp"
+#include "reference/runtime/time.hpp"
+#include "reference/runtime/transport.hpp"
+#include "reference/sip/message.hpp"
+#include "reference/transaction/config.hpp"
+#include "reference/transaction/fsm.hpp"
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace trunklab::txn {
+
+struct ClientTxnId {
+  std::uint64_t value = 0;
+  auto operator<=>(const ClientTxnId&) const = default;
+};
+struct ServerTxnId {
+  std::uint64_t value = 0;
+  auto operator<=>(const ServerTxnId&) const = default;
+};
+
+class TransactionUser {
+public:
+  virtual ~TransactionUser() = default;
+  // A new request (INVITE, REGISTER, CANCEL, BYE, ...) with its server transaction.
+  virtual void on_request(ServerTxnId id, const sip::Message& request,
+                          const rt::Address& source) = 0;
+  // Provisional and final responses of a client transaction (retransmissions absorbed).
+  virtual void on_response(ClientTxnId id, const sip::Message& response) = 0;
+  // Timer B / F fired: no final response; the TU treats it as 408 Request Timeout.
+  virtual void on_timeout(ClientTxnId id) = 0;
+  // An ACK that matched no INVITE server transaction: the ACK for a 2xx (end to end).
+  virtual void on_ack(const sip::Message& ack, const rt::Address& source) = 0;
+  // A response that matched no client transaction, typically a 2xx retransmission after the
+  // INVITE client transaction ended: the TU resends its ACK.
+  virtual void on_stray_response(const sip::Message& /*response*/,
+                                 const rt::Address& /*source*/) {}
+  // Timer H fired: the non-2xx final response of an INVITE server was never ACKed.
+  virtual void on_server_timeout(ServerTxnId /*id*/) {}
+  virtual void on_transport_error(ClientTxnId /*id*/) {}
+  virtual void on_server_transport_error(ServerTxnId /*id*/) {}
+  // A CRLF keep-alive ("\r\n\r\n", RFC 5626 §3.5.1) arrived from `source`.
+  virtual void on_keepalive(const rt::Address& /*source*/) {}
+};
+
+class Endpoint final : public rt::DatagramHandler {
+public:
+  Endpoint(rt::Clock& clock, rt::Timers& timers, rt::Transport& transport, rt::Random& random,
+           Config config, TransactionUser& user);
+  ~Endpoint() override;  // cancels every pending timer (their callbacks point here)
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  void on_datagram(const rt::Address& local, const rt::Address& remote,
+                   std::string_view bytes) override;
+
+  // Adds the top Via: "SIP/2.0/<transport> <local address>;branch=<new>;rport".
+  // Returns the branch.
+  std::string add_via(sip::OutgoingMessage& request);
+  // Starts a client transaction. Precondition: the request has a top Via whose branch starts
+  // with z9hG4bK and is unique for its method, and it is not an ACK (use send_stateless).
+  ClientTxnId send_request(sip::OutgoingMessage request, const rt::Address& destination);
+  // Sends the TU's response in a server transaction; the top Via gets received/rport when the
+  // request asked for rport (RFC 3581). False when the transaction no longer exists (it was
+  // terminated by a final response, timer H or a transport error).
+  bool respond(ServerTxnId id, sip::OutgoingMessage response);
+  // Outside any transaction: the ACK for a 2xx, a 2xx retransmission by the UAS core.
+  void send_stateless(const sip::OutgoingMessage& message, const rt::Address& destination);
+  // The INVITE server transaction a CANCEL refers to (§9.2: same branch and sent-by).
+  std::optional<ServerTxnId> find_invite_server(const sip::Message& cancel) const;
+  // Reports a transport failure (e.g. a TCP connection refused) to a transaction.
+  void transport_error(ClientTxnId id);
+  void transport_error(ServerTxnId id);
+
+  std::size_t client_count() const { return clients_.size(); }
+  std::size_t server_count() const { return servers_.size(); }
+  const Config& config() const { return config_; }
+
+private:
+  using TimerSlots = std::array<rt::TimerId, kTimerNameCount>;
+  struct ClientEntry {
+    std::variant<InviteClient, NonInviteClient> machine;
+    std::string key;
+    TimerSlots timers{};
+  };
+  struct ServerEntry {
+    std::variant<InviteServer, NonInviteServer> machine;
+    std::string key;
+    rt::Address source;
+    TimerSlots timers{};
+  };
+  enum class Delivery { none, response, timeout, transport_error };
+
+  void on_request(sip::Message request, const rt::Address& source);
+  void on_response(const sip::Message& response, const rt::Address& source);
+  void on_malformed(std::string_view bytes, const sip::ParseError& error,
+                    const rt::Address& source);
+  void create_server(const sip::Message& request, std::string key, const rt::Address& source);
+
+  void dispatch_client(std::uint64_t id, const Event& event, const sip::Message* response);
+  void dispatch_server(std::uint64_t id, const Event& event);
+  // Performs sends and timer actions; returns what to deliver and whether it terminated.
+  template <class Entry>
+  std::pair<Delivery, bool> perform(Entry& entry, std::uint64_t id, bool client,
+                                    const Actions& actions, std::vector<const Send*>& sends);
+  void cancel_all(TimerSlots& timers);
+  void fire_client_timer(std::uint64_t id, TimerName name);
+  void fire_server_timer(std::uint64_t id, TimerName name);
+
+  // Not read by the transaction layer today (every duration goes through timers_); kept so
+  // trace hooks at this boundary can stamp events without changing the constructor.
+  rt::Clock& clock_;
+  rt::Timers& timers_;
+  rt::Transport& transport_;
+  rt::Random& random_;
+  Config config_;
+  TransactionUser& user_;
+  std::uint64_t next_id_ = 1;
+  // Hashed both ways: key -> id for matching, id -> entry for the TU's handles and timers.
+  std::unordered_map<std::uint64_t, ClientEntry> clients_;
+  std::unordered_map<std::string, std::uint64_t> client_index_;
+  std::unordered_map<std::uint64_t, ServerEntry> servers_;
+  std::unordered_map<std::string, std::uint64_t> server_index_;
+};
+
+}  // namespace trunklab::txn

@@ -1,0 +1,816 @@
+#include "reference/trunk/b2bua.hpp"
+
+#include "reference/sip/sdp.hpp"
+#include "reference/transaction/wire.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cassert>
+
+namespace trunklab::trunk {
+
+using namespace std::chrono_literals;
+
+struct Trunk::Leg {
+  std::string target_name;  // provider name, or the contact URI of a registered phone
+  rt::Address address;
+  std::string request_uri;
+  std::optional<rt::Duration> timeout;
+  dialog::Dialog dialog;
+  sip::OutgoingMessage invite = sip::OutgoingMessage::request("INVITE", "");
+  txn::ClientTxnId invite_txn;
+  rt::TimerId timeout_timer = rt::kNoTimer;
+  int auth_attempts = 0;
+  std::uint32_t auth_nc = 0;
+  bool provisional = false;   // a 1xx arrived: CANCEL may be sent (§9.1)
+  bool final = false;         // a final answer arrived, or we gave up on the leg
+  bool answered = false;
+  bool acked = false;
+  bool cancel_pending = false;  // CANCEL wanted before any provisional arrived
+  bool cancel_sent = false;
+};
+
+struct Trunk::Call {
+  std::uint64_t id = 0;
+  bool inbound = false;
+  CallOutcome outcome;
+  std::string customer;
+  std::string trunk;
+  bool holds_channel = false;
+  // A side: the party that called in; the trunk is its UAS.
+  txn::ServerTxnId a_txn;
+  std::optional<sip::Message> a_invite;
+  dialog::Dialog a;
+  bool a_final_sent = false;
+  bool a_acked = false;
+  std::optional<sip::OutgoingMessage> a_2xx;  // kept for retransmission until ACKed
+  rt::TimerId a_2xx_timer = rt::kNoTimer;
+  std::string offer_type, offer;  // the caller's SDP, passed through
+  // B side.
+  std::vector<const config::Provider*> providers;
+  std::size_t next_provider = 0;
+  std::vector<Leg> legs;
+  std::optional<std::size_t> winner;
+  std::optional<std::pair<int, std::string>> last_5xx;
+  std::optional<std::pair<int, std::string>> best_inbound;
+  std::optional<sip::Message> best_inbound_response;
+  bool cancelled = false;
+  bool ended = false;
+};
+
+namespace {
+
+std::string reason_header(int status, std::string_view reason) {
+  return fmt::format("SIP;cause={};text=\"{}\"", status, reason);
+}
+
+std::optional<sip::Message> copy_of(const sip::Message& m) {
+  auto parsed = sip::Message::parse(m.raw());
+  if (auto* msg = std::get_if<sip::Message>(&parsed)) return std::move(*msg);
+  return std::nullopt;
+}
+
+std::string first_contact_uri(const sip::Message& m) {
+  auto contacts = m.contacts();
+  if (contacts.empty() || contacts.front().star) return {};
+  return contacts.front().address.uri.to_string();
+}
+
+void copy_body(sip::OutgoingMessage& to, const sip::Message& from) {
+  if (from.body().empty()) return;
+  to.set_body(std::string(from.content_type().value_or("application/sdp")), from.body());
+}
+
+bool is_2xx(int status) { return status >= 200 && status < 300; }
+
+// How long a registered phone may ring before the inbound call gives up (RFC 3261 timer C).
+constexpr rt::Duration kRingTimeout = std::chrono::minutes(3);
+
+// RFC 3261 §16.7 step 6: a 6xx wins; otherwise the lowest class, first received.
+bool better_inbound(int candidate, int current) {
+  if (current >= 600) return false;
+  if (candidate >= 600) return true;
+  return candidate / 100 < current / 100;
+}
+
+}  // namespace
+
+Trunk::Trunk(const config::Config& config, registrar::Registrar& registrar, txn::Endpoint& endpoint,
+             const rt::Address& local, const rt::Clock& clock, rt::Timers& timers, rt::Random& random)
+    : config_(config),
+      registrar_(registrar),
+      endpoint_(endpoint),
+      local_(local),
+      clock_(clock),
+      timers_(timers),
+      random_(random),
+      digest_(registrar::digest_config(config.auth), clock, random),
+      routes_(config) {}
+
+Trunk::~Trunk() {
+  for (auto& [name, id] : probe_timers_) timers_.cancel_timer(id);
+  for (auto& [id, call] : calls_) {
+    timers_.cancel_timer(call->a_2xx_timer);
+    for (auto& leg : call->legs) timers_.cancel_timer(leg.timeout_timer);
+  }
+}
+
+// ---- admission --------------------------------------------------------------------------------
+
+void Trunk::reject(txn::ServerTxnId txn, const sip::Message& request, int status,
+                   std::string_view reason) {
+  auto tag = request.to().tag().empty() ? sip::new_tag(random_) : std::string{};
+  endpoint_.respond(txn, sip::OutgoingMessage::response_to(request, status, reason, tag));
+}
+
+const config::Trunk* Trunk::trunk_of_domain(std::string_view host) const {
+  for (const auto& t : config_.trunks) {
+    auto domain = config_.trunk_domain(t.name);
+    if (domain.size() == host.size() &&
+        std::equal(domain.begin(), domain.end(), host.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return &t;
+    }
+  }
+  return nullptr;
+}
+
+const config::Provider* Trunk::provider_at(const rt::Address& source) const {
+  for (const auto& p : config_.providers) {
+    if (p.address && p.address->bytes() == source.bytes() && p.address->is_v6() == source.is_v6()) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+bool Trunk::codecs_acceptable(const sip::Message& invite) const {
+  if (invite.body().empty()) return true;  // late offer: negotiated in the 200/ACK
+  auto sdp = sip::Sdp::parse(invite.body());
+  if (!sdp) return false;
+  for (const auto& name : sdp->codec_names()) {
+    if (name == "telephone-event") continue;
+    if (std::find(config_.codecs.begin(), config_.codecs.end(), name) != config_.codecs.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Trunk::on_invite(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
+  if (auto mf = invite.max_forwards(); mf && *mf <= 0) return reject(txn, invite, 483);
+  // A request that already passed through us is looping (§16.3 step 4).
+  auto self = local_.to_string();
+  for (const auto& via : invite.vias()) {
+    if (via.sent_by() == self) return reject(txn, invite, 482);
+  }
+  if (const auto* provider = provider_at(source)) {
+    return handle_inbound(txn, invite, source, *provider);
+  }
+  handle_outbound(txn, invite, source);
+}
+
+std::optional<std::string> Trunk::authenticate(txn::ServerTxnId txn, const sip::Message& invite,
+                                               const rt::Address& source,
+                                               const config::Trunk& trunk) {
+  for (const auto& trusted : trunk.trusted_addresses) {
+    auto address = rt::Address::parse(trusted);
+    if (address && address->bytes() == source.bytes()) return "trusted " + source.ip_string();
+  }
+  const auto realm = config_.trunk_domain(trunk.name);
+  auto challenge = [&](bool stale) {
+    ++counters_.challenged;
+    auto response = sip::OutgoingMessage::response_to(invite, 407, {}, sip::new_tag(random_));
+    for (const auto& c : digest_.challenge(realm, stale)) {
+      response.add("Proxy-Authenticate", c.to_header_value());
+    }
+    endpoint_.respond(txn, std::move(response));
+    return std::nullopt;
+  };
+  auto value = invite.header("Proxy-Authorization");
+  if (!value) return challenge(false);
+  std::string why;
+  auto credentials = auth::Credentials::parse(*value, &why);
+  if (!credentials) {
+    reject(txn, invite, 400, "Bad Request (malformed Proxy-Authorization: " + why + ")");
+    return std::nullopt;
+  }
+  const config::Extension* extension = nullptr;
+  for (const auto& e : config_.extensions) {
+    if (e.customer == trunk.customer && e.username == credentials->username) extension = &e;
+  }
+  // Unknown users get the same treatment as a wrong password (no user enumeration).
+  auto secret = extension ? auth::Secret::from_password(extension->username, extension->password)
+                          : auth::Secret::from_password(credentials->username, "\x01not-a-password");
+  switch (digest_.verify(*credentials, realm, "INVITE", secret)) {
+    case auth::Verdict::ok:
+      if (extension) return extension->name;
+      break;
+    case auth::Verdict::stale_nonce:
+      return challenge(true);
+    case auth::Verdict::bad_nonce:
+    case auth::Verdict::replayed_nc:
+    case auth::Verdict::realm_mismatch:
+    case auth::Verdict::unsupported_algorithm:
+    case auth::Verdict::opaque_mismatch:
+    case auth::Verdict::missing_qop:
+      return challenge(false);
+    case auth::Verdict::wrong_password:
+    case auth::Verdict::username_mismatch:
+    case auth::Verdict::no_secret:
+      break;
+  }
+  ++counters_.forbidden;
+  reject(txn, invite, 403);
+  return std::nullopt;
+}
+
+Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
+  auto call = std::make_unique<Call>();
+  call->id = next_call_++;
+  call->a_txn = txn;
+  call->a_invite = copy_of(invite);
+  auto& a = call->a;
+  a.call_id = invite.call_id();
+  a.remote_uri = dialog::strip_tag(invite.header("From").value_or(""));
+  a.remote_tag = invite.from().tag();
+  a.local_uri = dialog::strip_tag(invite.header("To").value_or(""));
+  a.local_tag = sip::new_tag(random_);
+  a.remote_target = first_contact_uri(invite);
+  if (a.remote_target.empty()) a.remote_target = invite.from().uri.to_string();
+  a.remote_address = source;
+  a.local_cseq = 0;
+  a.contact = fmt::format("<sip:trunk@{}>", local_.to_string());
+  if (!invite.body().empty()) {
+    call->offer_type = std::string(invite.content_type().value_or("application/sdp"));
+    call->offer = invite.body();
+  }
+  call->outcome.destination = sip::Uri::parse(invite.request_uri()).value_or(sip::Uri{}).user;
+  by_call_id_[a.call_id] = call->id;
+  ++counters_.calls;
+  auto& ref = *call;
+  calls_.emplace(call->id, std::move(call));
+  return ref;
+}
+
+void Trunk::handle_outbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
+  auto request_uri = sip::Uri::parse(invite.request_uri());
+  if (!request_uri) return reject(txn, invite, 400, "Bad Request (Request-URI is not a SIP URI)");
+  const auto* trunk = trunk_of_domain(request_uri->host);
+  if (!trunk) return reject(txn, invite, 404, "Not Found (unknown trunk domain)");
+  auto caller = authenticate(txn, invite, source, *trunk);
+  if (!caller) return;
+  if (!codecs_acceptable(invite)) return reject(txn, invite, 488);
+  auto& in_use = channels_[trunk->name];
+  if (trunk->channels > 0 && in_use >= static_cast<std::size_t>(trunk->channels)) {
+    ++counters_.channel_rejects;
+    auto response = sip::OutgoingMessage::response_to(invite, 503, {}, sip::new_tag(random_));
+    response.add("Reason", reason_header(503, "channel limit reached"));
+    endpoint_.respond(txn, std::move(response));
+    return;
+  }
+  auto& call = new_call(txn, invite, source);
+  call.customer = trunk->customer;
+  call.trunk = trunk->name;
+  call.holds_channel = true;
+  ++in_use;
+  call.outcome.direction = "outbound";
+  call.outcome.trunk = trunk->name;
+  call.outcome.caller = *caller;
+  respond_a(call, 100);
+  call.providers = routes_.candidates(trunk->customer, call.outcome.destination);
+  if (call.providers.empty()) {
+    call.last_5xx = {503, "Service Unavailable"};
+  }
+  try_next_provider(call);
+}
+
+void Trunk::handle_inbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source,
+                           const config::Provider& provider) {
+  auto request_uri = sip::Uri::parse(invite.request_uri());
+  if (!request_uri) return reject(txn, invite, 400, "Bad Request (Request-URI is not a SIP URI)");
+  const config::Number* number = nullptr;
+  for (const auto& n : config_.numbers) {
+    if (n.number == request_uri->user) number = &n;
+  }
+  if (!number) return reject(txn, invite, 404);
+  auto contacts = registrar_.live_contacts(number->customer, number->dial_extension);
+  if (contacts.empty()) return reject(txn, invite, 480);
+  auto& call = new_call(txn, invite, source);
+  call.inbound = true;
+  call.customer = number->customer;
+  call.outcome.direction = "inbound";
+  call.outcome.caller = provider.name;
+  respond_a(call, 100);
+  const auto* extension = config_.find_extension(number->customer, number->dial_extension);
+  for (const auto& binding : contacts) {
+    start_leg(call, binding.contact_uri, binding.source, binding.contact_uri, kRingTimeout);
+    call.legs.back().dialog.remote_uri =
+        fmt::format("<sip:{}@{}>", extension->username, config_.registrar_domain(number->customer));
+  }
+  for (std::size_t i = 0; i < call.legs.size(); ++i) send_leg_invite(call, call.legs[i]);
+}
+
+// ---- responses to the A side ------------------------------------------------------------------
+
+void Trunk::respond_a(Call& call, int status, std::string_view reason, const sip::Message* relayed) {
+  if (call.a_final_sent) return;
+  auto response = sip::OutgoingMessage::response_to(*call.a_invite, status, reason,
+                                                    status == 100 ? std::string{} : call.a.local_tag);
+  if (status > 100 && status < 300) response.add("Contact", call.a.contact);
+  if (relayed) {
+    copy_body(response, *relayed);
+    if (status >= 300) {
+      auto cause = relayed->header("Reason");
+      response.add("Reason", cause ? std::string(*cause) : reason_header(status, relayed->reason()));
+    }
+  }
+  if (status >= 200) {
+    call.a_final_sent = true;
+    call.outcome.final_status = status;
+  }
+  if (is_2xx(status)) {
+    txn::stamp_received_rport(response, call.a.remote_address);
+    call.a_2xx = response;
+    call.a.invite_cseq = call.a_invite->cseq().number;
+    auto id = call.id;
+    call.a_2xx_timer = timers_.start_timer(endpoint_.config().t1, [this, id] {
+      retransmit_a_2xx(id, endpoint_.config().t1, endpoint_.config().t1);
+    });
+  }
+  endpoint_.respond(call.a_txn, std::move(response));
+}
+
+void Trunk::retransmit_a_2xx(std::uint64_t call_id, rt::Duration interval, rt::Duration elapsed) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return;
+  auto& call = *it->second;
+  call.a_2xx_timer = rt::kNoTimer;
+  if (call.a_acked || !call.a_2xx) return;
+  if (elapsed >= endpoint_.config().timer_h()) {
+    // §13.3.1.4: no ACK within 64*T1 - the dialog is confirmed dead; end it with a BYE.
+    if (call.winner) bye_leg(call.legs[*call.winner]);
+    end_call(call);
+    return;
+  }
+  endpoint_.send_stateless(*call.a_2xx, call.a.remote_address);
+  auto next = std::min(interval * 2, endpoint_.config().t2);
+  call.a_2xx_timer = timers_.start_timer(next, [this, call_id, next, elapsed] {
+    retransmit_a_2xx(call_id, next, elapsed + next);
+  });
+}
+
+// ---- the B side -------------------------------------------------------------------------------
+
+void Trunk::try_next_provider(Call& call) {
+  while (!call.cancelled && call.next_provider < call.providers.size()) {
+    const auto* provider = call.providers[call.next_provider++];
+    if (!provider->address) continue;  // nowhere to send: as if it failed
+    if (!call.legs.empty()) ++counters_.failovers;
+    // Without a configured timeout the leg gets timer B's length: a provider that sent 100
+    // and then nothing would otherwise hold the call forever (B stops in Proceeding).
+    start_leg(call, provider->name, *provider->address,
+              fmt::format("sip:{}@{}", call.outcome.destination, provider->hostname),
+              provider->invite_timeout.value_or(endpoint_.config().timer_b()));
+    call.legs.back().dialog.remote_uri = fmt::format("<{}>", call.legs.back().request_uri);
+    send_leg_invite(call, call.legs.back());
+    return;
+  }
+  finish_unanswered(call);
+}
+
+void Trunk::start_leg(Call& call, std::string target_name, const rt::Address& address,
+                      std::string request_uri, std::optional<rt::Duration> timeout) {
+  Leg leg;
+  leg.target_name = std::move(target_name);
+  leg.address = address;
+  leg.request_uri = std::move(request_uri);
+  leg.timeout = timeout;
+  auto& d = leg.dialog;
+  d.call_id = sip::new_call_id(random_, local_.ip_string());
+  auto caller_user = sip::Uri::parse(call.a_invite->from().uri.to_string()).value_or(sip::Uri{}).user;
+  if (caller_user.empty()) caller_user = "trunk";
+  d.local_uri = fmt::format("<sip:{}@{}>", caller_user, local_.to_string());
+  d.local_tag = sip::new_tag(random_);
+  d.remote_target = leg.request_uri;
+  d.remote_address = address;
+  d.local_cseq = 0;
+  d.contact = call.a.contact;
+  by_call_id_[d.call_id] = call.id;
+  call.legs.push_back(std::move(leg));
+}
+
+void Trunk::send_leg_invite(Call& call, Leg& leg) {
+  auto invite = leg.dialog.request("INVITE");
+  leg.dialog.invite_cseq = leg.dialog.local_cseq;
+  if (auto mf = call.a_invite->max_forwards()) invite.set("Max-Forwards", std::to_string(std::max(*mf - 1, 0)));
+  if (!call.offer.empty()) invite.set_body(call.offer_type, call.offer);
+  endpoint_.add_via(invite);
+  leg.invite = invite;
+  leg.invite_txn = endpoint_.send_request(std::move(invite), leg.address);
+  std::size_t index = static_cast<std::size_t>(&leg - call.legs.data());
+  client_txns_[leg.invite_txn.value] = TxnRef{TxnRole::invite, call.id, index, std::nullopt, false, {}, nullptr};
+  if (leg.timeout && leg.timeout_timer == rt::kNoTimer) {
+    auto call_id = call.id;
+    leg.timeout_timer = timers_.start_timer(*leg.timeout, [this, call_id, index] {
+      auto it = calls_.find(call_id);
+      if (it == calls_.end()) return;
+      auto& c = *it->second;
+      auto& l = c.legs[index];
+      l.timeout_timer = rt::kNoTimer;
+      if (l.final) return;
+      cancel_leg(c, l);
+      on_leg_failed(c, index, 408, "Request Timeout", nullptr);
+    });
+  }
+}
+
+bool Trunk::answer_provider_challenge(Call& call, Leg& leg, const sip::Message& response) {
+  if (call.inbound || leg.auth_attempts > 0) return false;
+  const auto* provider = config_.find_provider(leg.target_name);
+  if (!provider || !provider->credentials) return false;
+  const bool proxy = response.status() == 407;
+  std::vector<auth::Challenge> challenges;
+  for (const auto& value : response.header_values(proxy ? "Proxy-Authenticate" : "WWW-Authenticate")) {
+    if (auto c = auth::Challenge::parse(value)) challenges.push_back(*c);
+  }
+  auto chosen = auth::select_challenge(challenges);
+  if (!chosen) return false;
+  ++leg.auth_attempts;
+  auto credentials = auth::answer(challenges[*chosen],
+                                  {provider->credentials->username, provider->credentials->password},
+                                  "INVITE", leg.request_uri, ++leg.auth_nc, random_);
+  auto invite = leg.dialog.request("INVITE");
+  leg.dialog.invite_cseq = leg.dialog.local_cseq;
+  if (!call.offer.empty()) invite.set_body(call.offer_type, call.offer);
+  invite.add(proxy ? "Proxy-Authorization" : "Authorization", credentials.to_header_value());
+  endpoint_.add_via(invite);
+  client_txns_.erase(leg.invite_txn.value);
+  leg.invite = invite;
+  leg.provisional = false;
+  leg.invite_txn = endpoint_.send_request(std::move(invite), leg.address);
+  auto index = static_cast<std::size_t>(&leg - call.legs.data());
+  client_txns_[leg.invite_txn.value] = TxnRef{TxnRole::invite, call.id, index, std::nullopt, false, {}, nullptr};
+  return true;
+}
+
+void Trunk::on_leg_response(Call& call, std::size_t index, const sip::Message& response) {
+  auto& leg = call.legs[index];
+  const int status = response.status();
+  if (leg.final) {
+    // A late answer on a leg we gave up on (timeout, lost fork, cancel race): end it.
+    if (is_2xx(status) && !leg.answered) {
+      leg.answered = true;
+      leg.dialog.remote_tag = response.to().tag();
+      if (auto target = first_contact_uri(response); !target.empty()) leg.dialog.remote_target = target;
+      ack_leg(leg);
+      bye_leg(leg);
+    }
+    return;
+  }
+  if (status < 200) {
+    leg.provisional = true;
+    if (leg.dialog.remote_tag.empty()) leg.dialog.remote_tag = response.to().tag();
+    if (leg.cancel_pending) return cancel_leg(call, leg);
+    if (status != 100 && !call.cancelled) respond_a(call, status, response.reason(), &response);
+    return;
+  }
+  if (is_2xx(status)) return on_leg_answered(call, index, response);
+  if ((status == 401 || status == 407) && answer_provider_challenge(call, leg, response)) return;
+  on_leg_failed(call, index, status, response.reason(), &response);
+}
+
+void Trunk::on_leg_answered(Call& call, std::size_t index, const sip::Message& response) {
+  auto& leg = call.legs[index];
+  leg.final = true;
+  leg.answered = true;
+  timers_.cancel_timer(leg.timeout_timer);
+  leg.timeout_timer = rt::kNoTimer;
+  leg.dialog.remote_tag = response.to().tag();
+  if (auto target = first_contact_uri(response); !target.empty()) leg.dialog.remote_target = target;
+  if (call.winner || call.cancelled || call.a_final_sent) {
+    ack_leg(leg);
+    bye_leg(leg);
+    return;
+  }
+  call.winner = index;
+  for (auto& other : call.legs) {
+    if (&other != &leg && !other.final) cancel_leg(call, other);
+  }
+  ++counters_.answered;
+  call.outcome.answered_by = leg.target_name;
+  call.outcome.active = true;
+  respond_a(call, response.status(), response.reason(), &response);
+}
+
+void Trunk::on_leg_failed(Call& call, std::size_t index, int status, const std::string& reason,
+                          const sip::Message* response) {
+  auto& leg = call.legs[index];
+  leg.final = true;
+  timers_.cancel_timer(leg.timeout_timer);
+  leg.timeout_timer = rt::kNoTimer;
+  if (call.a_final_sent) {
+    if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; }) &&
+        !call.outcome.active) {
+      end_call(call);
+    }
+    return;
+  }
+  if (call.inbound) {
+    if (response && (!call.best_inbound || better_inbound(status, call.best_inbound->first))) {
+      call.best_inbound = {status, reason};
+      call.best_inbound_response = copy_of(*response);
+    }
+    if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; })) {
+      finish_unanswered(call);
+    }
+    return;
+  }
+  const bool fail_over = status >= 500 || status == 408;
+  if (!fail_over) {
+    // The far end's answer (404, 486, 603...): relayed with its code and reason phrase.
+    ++counters_.failed;
+    respond_a(call, status, reason, response);
+    end_call(call);
+    return;
+  }
+  if (response && status >= 500) call.last_5xx = {status, reason};
+  try_next_provider(call);
+}
+
+void Trunk::finish_unanswered(Call& call) {
+  if (!call.a_final_sent) {
+    ++counters_.failed;
+    if (call.cancelled) {
+      respond_a(call, 487);
+    } else if (call.inbound && call.best_inbound) {
+      respond_a(call, call.best_inbound->first, call.best_inbound->second,
+                call.best_inbound_response ? &*call.best_inbound_response : nullptr);
+    } else if (call.inbound) {
+      respond_a(call, 480);
+    } else if (call.last_5xx) {
+      auto [status, reason] = *call.last_5xx;
+      auto response = sip::OutgoingMessage::response_to(*call.a_invite, status, reason, call.a.local_tag);
+      response.add("Reason", reason_header(status, call.providers.empty() ? "no route to destination" : reason));
+      call.a_final_sent = true;
+      call.outcome.final_status = status;
+      endpoint_.respond(call.a_txn, std::move(response));
+    } else {
+      auto response = sip::OutgoingMessage::response_to(*call.a_invite, 503, {}, call.a.local_tag);
+      response.add("Reason", reason_header(503, "no provider answered"));
+      call.a_final_sent = true;
+      call.outcome.final_status = 503;
+      endpoint_.respond(call.a_txn, std::move(response));
+    }
+  }
+  end_call(call);
+}
+
+void Trunk::cancel_leg(Call& call, Leg& leg) {
+  (void)call;
+  if (leg.final || leg.cancel_sent) return;
+  if (!leg.provisional) {
+    leg.cancel_pending = true;  // §9.1: no CANCEL before a provisional response
+    return;
+  }
+  // §9.1: same Request-URI, Call-ID, From, To, CSeq number and top Via as the INVITE.
+  auto cancel = sip::OutgoingMessage::request("CANCEL", leg.invite.request_uri());
+  cancel.add("Via", std::string(leg.invite.header("Via").value_or("")));
+  cancel.add("Max-Forwards", "70");
+  cancel.add("From", std::string(leg.invite.header("From").value_or("")));
+  cancel.add("To", std::string(leg.invite.header("To").value_or("")));
+  cancel.add("Call-ID", leg.dialog.call_id);
+  cancel.add("CSeq", fmt::format("{} CANCEL", leg.dialog.invite_cseq));
+  leg.cancel_sent = true;
+  auto id = endpoint_.send_request(std::move(cancel), leg.address);
+  client_txns_[id.value] = TxnRef{TxnRole::cancel, call.id, 0, std::nullopt, false, {}, nullptr};
+}
+
+void Trunk::ack_leg(Leg& leg) {
+  auto ack = leg.dialog.request("ACK", leg.dialog.invite_cseq);
+  endpoint_.add_via(ack);
+  endpoint_.send_stateless(ack, leg.address);
+  leg.acked = true;
+}
+
+void Trunk::bye_leg(Leg& leg) {
+  auto bye = leg.dialog.request("BYE");
+  endpoint_.add_via(bye);
+  auto id = endpoint_.send_request(std::move(bye), leg.address);
+  client_txns_[id.value] = TxnRef{TxnRole::cancel, 0, 0, std::nullopt, false, {}, nullptr};
+}
+
+// ---- transaction-layer callbacks ----------------------------------------------------------------
+
+bool Trunk::on_response(txn::ClientTxnId txn, const sip::Message& response) {
+  auto it = client_txns_.find(txn.value);
+  if (it == client_txns_.end()) return false;
+  auto ref = it->second;
+  const bool final = response.status() >= 200;
+  if (final) client_txns_.erase(it);
+  switch (ref.role) {
+    case TxnRole::invite: {
+      auto call = calls_.find(ref.call);
+      if (call != calls_.end()) on_leg_response(*call->second, ref.leg, response);
+      break;
+    }
+    case TxnRole::relay:
+      if (final) relay_final_response(ref, response);
+      break;
+    case TxnRole::probe:
+      if (final) routes_.mark_up(ref.provider);
+      break;
+    case TxnRole::cancel:
+      break;
+  }
+  return true;
+}
+
+bool Trunk::on_timeout(txn::ClientTxnId txn) {
+  auto it = client_txns_.find(txn.value);
+  if (it == client_txns_.end()) return false;
+  auto ref = it->second;
+  client_txns_.erase(it);
+  switch (ref.role) {
+    case TxnRole::invite: {
+      auto call = calls_.find(ref.call);
+      if (call == calls_.end()) break;
+      auto& leg = call->second->legs[ref.leg];
+      if (!leg.final) on_leg_failed(*call->second, ref.leg, 408, "Request Timeout", nullptr);
+      break;
+    }
+    case TxnRole::relay: {
+      // The other side never answered the relayed request: say so to the side that sent it.
+      if (ref.origin && ref.origin_request) {
+        endpoint_.respond(*ref.origin, sip::OutgoingMessage::response_to(*ref.origin_request, 408));
+      }
+      auto call = calls_.find(ref.call);
+      if (call != calls_.end() && ref.origin_request && ref.origin_request->method() == "BYE") {
+        end_call(*call->second);
+      }
+      break;
+    }
+    case TxnRole::probe:
+      routes_.mark_down(ref.provider);
+      break;
+    case TxnRole::cancel:
+      break;
+  }
+  return true;
+}
+
+bool Trunk::on_ack(const sip::Message& ack, const rt::Address& source) {
+  (void)source;
+  auto it = by_call_id_.find(ack.call_id());
+  if (it == by_call_id_.end()) return false;
+  auto call_it = calls_.find(it->second);
+  if (call_it == calls_.end()) return true;
+  auto& call = *call_it->second;
+  if (ack.call_id() == call.a.call_id) {
+    if (!call.a_acked) {
+      call.a_acked = true;
+      timers_.cancel_timer(call.a_2xx_timer);
+      call.a_2xx_timer = rt::kNoTimer;
+    }
+    if (call.winner) ack_leg(call.legs[*call.winner]);
+  } else {
+    // The ACK for a re-INVITE the B side sent and the A side answered.
+    auto ack_a = call.a.request("ACK", call.a.invite_cseq);
+    endpoint_.add_via(ack_a);
+    endpoint_.send_stateless(ack_a, call.a.remote_address);
+  }
+  return true;
+}
+
+bool Trunk::on_stray_response(const sip::Message& response, const rt::Address& source) {
+  (void)source;
+  auto it = by_call_id_.find(response.call_id());
+  if (it == by_call_id_.end()) return false;
+  auto call_it = calls_.find(it->second);
+  if (call_it == calls_.end()) return true;
+  auto& call = *call_it->second;
+  if (!is_2xx(response.status()) || response.cseq().method != "INVITE") return true;
+  for (auto& leg : call.legs) {
+    // A 2xx retransmission: our ACK was lost. Resend it once the caller has ACKed.
+    if (leg.dialog.call_id == response.call_id() && leg.acked) ack_leg(leg);
+  }
+  return true;
+}
+
+bool Trunk::on_cancel(txn::ServerTxnId txn, const sip::Message& cancel, const rt::Address& source) {
+  (void)source;
+  auto it = by_call_id_.find(cancel.call_id());
+  if (it == by_call_id_.end()) return false;
+  auto call_it = calls_.find(it->second);
+  if (call_it == calls_.end()) return false;
+  auto& call = *call_it->second;
+  if (cancel.call_id() != call.a.call_id) return false;
+  endpoint_.respond(txn, sip::OutgoingMessage::response_to(cancel, 200, {}, call.a.local_tag));
+  if (call.a_final_sent) return true;  // too late: the answer crossed the CANCEL
+  call.cancelled = true;
+  ++counters_.cancelled;
+  for (auto& leg : call.legs) cancel_leg(call, leg);
+  respond_a(call, 487);
+  if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; })) {
+    end_call(call);
+  }
+  return true;
+}
+
+bool Trunk::on_dialog_request(txn::ServerTxnId txn, const sip::Message& request, const rt::Address& source) {
+  (void)source;
+  auto it = by_call_id_.find(request.call_id());
+  if (it == by_call_id_.end()) return false;
+  auto call_it = calls_.find(it->second);
+  if (call_it == calls_.end()) return false;
+  auto& call = *call_it->second;
+  const bool from_a = request.call_id() == call.a.call_id;
+  if (!call.winner) return false;
+  if (!from_a && call.legs[*call.winner].dialog.call_id != request.call_id()) return false;
+  relay_request(call, from_a, txn, request);
+  return true;
+}
+
+// ---- in-dialog relay ----------------------------------------------------------------------------
+
+void Trunk::relay_request(Call& call, bool from_a, txn::ServerTxnId origin, const sip::Message& request) {
+  auto& leg = call.legs[*call.winner];
+  auto& target = from_a ? leg.dialog : call.a;
+  auto relayed = target.request(request.method());
+  if (request.method() == "INVITE") target.invite_cseq = target.local_cseq;
+  copy_body(relayed, request);
+  if (auto reason = request.header("Reason")) relayed.add("Reason", std::string(*reason));
+  endpoint_.add_via(relayed);
+  auto id = endpoint_.send_request(std::move(relayed), target.remote_address);
+  TxnRef ref{TxnRole::relay, call.id, *call.winner, origin, from_a, {}, nullptr};
+  if (auto copy = copy_of(request)) ref.origin_request = std::make_shared<const sip::Message>(std::move(*copy));
+  client_txns_[id.value] = std::move(ref);
+  if (request.method() == "BYE") call.outcome.active = false;
+}
+
+void Trunk::relay_final_response(const TxnRef& ref, const sip::Message& response) {
+  if (!ref.origin || !ref.origin_request) return;
+  auto reply = sip::OutgoingMessage::response_to(*ref.origin_request, response.status(), response.reason());
+  copy_body(reply, response);
+  auto call = calls_.find(ref.call);
+  if (call != calls_.end() && is_2xx(response.status()) && ref.origin_request->method() == "INVITE") {
+    reply.add("Contact", call->second->a.contact);
+  }
+  endpoint_.respond(*ref.origin, std::move(reply));
+  if (call != calls_.end() && ref.origin_request->method() == "BYE") end_call(*call->second);
+}
+
+void Trunk::end_call(Call& call) {
+  if (call.ended) return;
+  call.ended = true;
+  call.outcome.active = false;
+  if (call.holds_channel) {
+    call.holds_channel = false;
+    --channels_[call.trunk];
+  }
+}
+
+// ---- OPTIONS probing ----------------------------------------------------------------------------
+
+void Trunk::start_probes() {
+  for (const auto& p : config_.providers) {
+    if (p.options_interval && p.address) probe(p.name);
+  }
+}
+
+void Trunk::probe(const std::string& name) {
+  const auto* provider = config_.find_provider(name);
+  auto options = sip::OutgoingMessage::request("OPTIONS", fmt::format("sip:{}", provider->hostname));
+  options.add("Max-Forwards", "70");
+  options.add("From", fmt::format("<sip:trunk@{}>;tag={}", local_.to_string(), sip::new_tag(random_)));
+  options.add("To", fmt::format("<sip:{}>", provider->hostname));
+  options.add("Call-ID", sip::new_call_id(random_, local_.ip_string()));
+  options.add("CSeq", "1 OPTIONS");
+  endpoint_.add_via(options);
+  auto id = endpoint_.send_request(std::move(options), *provider->address);
+  client_txns_[id.value] = TxnRef{TxnRole::probe, 0, 0, std::nullopt, false, name, nullptr};
+  probe_timers_[name] = timers_.start_timer(*provider->options_interval, [this, name] { probe(name); });
+}
+
+// ---- introspection --------------------------------------------------------------------------------
+
+std::size_t Trunk::channels_in_use(std::string_view trunk) const {
+  auto it = channels_.find(std::string(trunk));
+  return it == channels_.end() ? 0 : it->second;
+}
+
+std::size_t Trunk::channels_in_use() const {
+  std::size_t total = 0;
+  for (const auto& [name, count] : channels_) total += count;
+  return total;
+}
+
+std::vector<CallOutcome> Trunk::outcomes() const {
+  std::vector<CallOutcome> out;
+  for (const auto& [id, call] : calls_) out.push_back(call->outcome);
+  return out;
+}
+
+}  // namespace trunklab::trunk

@@ -1,0 +1,156 @@
+// The reference trunk: a B2BUA with two sides per call.
+//  - Outbound: caller (phone/PBX) -> trunk domain {name}.trunk.<base> -> 407 digest challenge
+//    (or a trusted source address) -> channel limit -> route engine -> provider, one at a time;
+//    5xx or no final answer (per-provider timeout, else timer B) fails over to the next;
+//    4xx/6xx is the far end's answer and is relayed with its status, reason phrase and a
+//    Reason header; 180/183 (with SDP: early media) and the 200 are relayed.
+//  - Inbound: provider -> configured number -> flow "dial extension" -> every live contact of
+//    the extension at the address it registered from (forking; first 2xx wins, CANCEL to the
+//    rest); none live: 480; unknown number: 404.
+//  - In both: ACK, BYE from either side, CANCEL before the answer, re-INVITE, relayed leg to
+//    leg; 2xx to the A side retransmitted until ACKed (RFC 3261 §13.3.1.4).
+// It runs on the transaction layer's Endpoint; the element above routes requests to it.
+#pragma once
+
+#include "reference/config/config.hpp"
+#include "reference/registrar/registrar.hpp"
+#include "reference/runtime/random.hpp"
+#include "reference/runtime/time.hpp"
+#include "reference/sip/message.hpp"
+#include "reference/transaction/endpoint.hpp"
+#include "reference/dialog/dialog.hpp"
+#include "reference/trunk/routes.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trunklab::trunk {
+
+struct Counters {
+  std::uint64_t calls = 0;             // INVITEs accepted for routing
+  std::uint64_t answered = 0;
+  std::uint64_t failed = 0;            // ended with an error to the caller
+  std::uint64_t challenged = 0;        // 407 sent
+  std::uint64_t forbidden = 0;         // 403 sent
+  std::uint64_t channel_rejects = 0;   // 503 for the N+1th call
+  std::uint64_t failovers = 0;         // a next provider tried
+  std::uint64_t cancelled = 0;
+};
+
+// What happened to a call, for final-state expectations and logs.
+struct CallOutcome {
+  std::string direction;    // "outbound" or "inbound"
+  std::string trunk;        // outbound: the trunk name
+  std::string caller;       // outbound: extension name or trusted source; inbound: provider
+  std::string destination;  // the dialled number
+  std::string answered_by;  // provider name, or extension contact URI; "" if not answered
+  int final_status = 0;     // what the caller got
+  bool active = false;      // answered and not yet ended
+};
+
+class Trunk {
+public:
+  Trunk(const config::Config& config, registrar::Registrar& registrar, txn::Endpoint& endpoint,
+        const rt::Address& local, const rt::Clock& clock, rt::Timers& timers, rt::Random& random);
+  ~Trunk();
+  Trunk(const Trunk&) = delete;
+  Trunk& operator=(const Trunk&) = delete;
+
+  // An out-of-dialog INVITE.
+  void on_invite(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source);
+  // An in-dialog request (BYE, re-INVITE, INFO, UPDATE...) or a CANCEL. False: no such call.
+  bool on_dialog_request(txn::ServerTxnId txn, const sip::Message& request, const rt::Address& source);
+  bool on_cancel(txn::ServerTxnId txn, const sip::Message& cancel, const rt::Address& source);
+  // Transaction-layer callbacks for the requests the trunk sent. False: not the trunk's.
+  bool on_response(txn::ClientTxnId txn, const sip::Message& response);
+  bool on_timeout(txn::ClientTxnId txn);
+  bool on_ack(const sip::Message& ack, const rt::Address& source);
+  bool on_stray_response(const sip::Message& response, const rt::Address& source);
+
+  // Starts OPTIONS probing of the providers that have an options_interval.
+  void start_probes();
+
+  std::size_t channels_in_use(std::string_view trunk) const;
+  std::size_t channels_in_use() const;
+  const Counters& counters() const { return counters_; }
+  std::vector<CallOutcome> outcomes() const;  // every call, in arrival order
+  const RouteEngine& routes() const { return routes_; }
+
+private:
+  struct Leg;
+  struct Call;
+  enum class TxnRole { invite, cancel, relay, probe };
+  struct TxnRef {
+    TxnRole role;
+    std::uint64_t call = 0;
+    std::size_t leg = 0;
+    std::optional<txn::ServerTxnId> origin;  // relay: the request being relayed
+    bool origin_is_a = false;
+    std::string provider;  // probe
+    std::shared_ptr<const sip::Message> origin_request;  // relay: what to answer
+  };
+
+  // Outbound and inbound admission.
+  void handle_outbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source);
+  void handle_inbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source,
+                      const config::Provider& provider);
+  std::optional<std::string> authenticate(txn::ServerTxnId txn, const sip::Message& invite,
+                                          const rt::Address& source, const config::Trunk& trunk);
+  const config::Trunk* trunk_of_domain(std::string_view host) const;
+  const config::Provider* provider_at(const rt::Address& source) const;
+  bool codecs_acceptable(const sip::Message& invite) const;
+
+  Call& new_call(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source);
+  void respond_a(Call& call, int status, std::string_view reason = {},
+                 const sip::Message* relayed = nullptr);
+  void reject(txn::ServerTxnId txn, const sip::Message& request, int status,
+              std::string_view reason = {});
+
+  // B side.
+  void try_next_provider(Call& call);
+  void start_leg(Call& call, std::string target_name, const rt::Address& address,
+                 std::string request_uri, std::optional<rt::Duration> timeout);
+  void send_leg_invite(Call& call, Leg& leg);
+  void on_leg_response(Call& call, std::size_t leg_index, const sip::Message& response);
+  void on_leg_failed(Call& call, std::size_t leg_index, int status, const std::string& reason,
+                     const sip::Message* response);
+  void on_leg_answered(Call& call, std::size_t leg_index, const sip::Message& response);
+  void cancel_leg(Call& call, Leg& leg);
+  void finish_unanswered(Call& call);
+  bool answer_provider_challenge(Call& call, Leg& leg, const sip::Message& response);
+  void ack_leg(Leg& leg);
+  void bye_leg(Leg& leg);
+
+  // In-dialog relay.
+  void relay_request(Call& call, bool from_a, txn::ServerTxnId origin, const sip::Message& request);
+  void relay_final_response(const TxnRef& ref, const sip::Message& response);
+  void end_call(Call& call);
+
+  // 2xx retransmission to the A side until its ACK arrives.
+  void retransmit_a_2xx(std::uint64_t call_id, rt::Duration interval, rt::Duration elapsed);
+
+  void probe(const std::string& provider);
+
+  const config::Config& config_;
+  registrar::Registrar& registrar_;
+  txn::Endpoint& endpoint_;
+  rt::Address local_;
+  const rt::Clock& clock_;
+  rt::Timers& timers_;
+  rt::Random& random_;
+  auth::DigestServer digest_;
+  RouteEngine routes_;
+  std::uint64_t next_call_ = 1;
+  std::map<std::uint64_t, std::unique_ptr<Call>> calls_;
+  std::map<std::string, std::uint64_t> by_call_id_;  // A and B Call-IDs -> call
+  std::map<std::uint64_t, TxnRef> client_txns_;      // ClientTxnId.value -> what it is
+  std::map<std::string, std::size_t> channels_;      // trunk name -> calls holding a channel
+  std::map<std::string, rt::TimerId> probe_timers_;  // provider -> next probe
+  Counters counters_;
+};
+
+}  // namespace trunklab::trunk

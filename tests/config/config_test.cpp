@@ -1,0 +1,89 @@
+#include "reference/config/config.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace trunklab::config;
+using namespace std::chrono_literals;
+
+namespace {
+
+Config read(std::string_view text) {
+  auto json = parse_json_text(text, "test.json");
+  return read_config(Node(json, "test.json"));
+}
+
+std::string error_of(std::string_view text) {
+  try {
+    read(text);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(Config, ReadsTheProductObjects) {
+  auto c = read(R"({
+    // comments are allowed: people write these files
+    "base_domain": "lab.test",
+    "extensions": [{ "name": "office-1", "username": "office1", "password": "s3cret", "customer": "acme" }],
+    "providers": [{ "name": "telnyx", "address": "192.0.2.10:5060", "invite_timeout": "8s" },
+                  { "name": "twilio" }],
+    "routes": [{ "provider": "telnyx", "priority": 1 }, { "provider": "twilio", "priority": 2, "prefix": "+44" }],
+    "numbers": [{ "number": "+15551234567", "dial_extension": "office-1", "customer": "acme" }],
+    "trunks": [{ "name": "acme", "customer": "acme", "channels": 2, "trusted_addresses": ["198.51.100.7"] }]
+  })");
+  ASSERT_EQ(c.extensions.size(), 1u);
+  EXPECT_EQ(c.extensions[0].username, "office1");
+  EXPECT_EQ(c.registrar_domain("acme"), "acme.registrar.lab.test");
+  EXPECT_EQ(c.trunk_domain("acme"), "acme.trunk.lab.test");
+  ASSERT_NE(c.find_provider("telnyx"), nullptr);
+  EXPECT_EQ(c.find_provider("telnyx")->address->to_string(), "192.0.2.10:5060");
+  EXPECT_EQ(*c.find_provider("telnyx")->invite_timeout, 8s);
+  EXPECT_EQ(c.routes[1].prefix, "+44");
+  EXPECT_EQ(c.trunks[0].channels, 2);
+  EXPECT_NE(c.find_extension("acme", "office-1"), nullptr);
+  EXPECT_EQ(c.find_extension("default", "office-1"), nullptr);
+}
+
+TEST(Config, ErrorsNameFilePathAndExpectation) {
+  EXPECT_EQ(error_of(R"({"routes": [{"provider": "nobody"}]})"),
+            "test.json: $.routes[0].provider: expected the name of a provider; \"nobody\" is not one");
+  EXPECT_EQ(error_of(R"({"providers": [{"name": "a", "priorty": 1}]})"),
+            "test.json: $.providers[0].priorty: unknown member; expected one of: name, hostname, "
+            "address, credentials, invite_timeout, options_interval, type");
+  EXPECT_EQ(error_of(R"({"extensions": [{"name": "x"}]})"),
+            "test.json: $.extensions[0].password: expected this member (it is required)");
+  EXPECT_EQ(error_of(R"({"providers": [{"name": "a", "invite_timeout": "soon"}]})"),
+            "test.json: $.providers[0].invite_timeout: expected a duration such as \"250ms\", "
+            "\"2s\", \"5m\" or \"1h\"");
+  EXPECT_EQ(error_of("{\n  \"routes\": [,]\n}"),
+            error_of("{\n  \"routes\": [,]\n}"));  // deterministic
+  EXPECT_NE(error_of("{\n  \"routes\": [,]\n}").find("test.json: line 2 column"), std::string::npos);
+}
+
+TEST(Config, NumbersMustDialAnExistingExtension) {
+  EXPECT_EQ(error_of(R"({"numbers": [{"number": "+1555", "dial_extension": "ghost"}]})"),
+            "test.json: $.numbers[0].dial_extension: expected the name of an extension of "
+            "customer \"default\"; \"ghost\" is not one");
+}
+
+TEST(Config, RoundTripsThroughJson) {
+  auto c = read(R"({"extensions": [{"name": "a", "password": "p"}], "providers": [{"name": "p1"}],
+                    "routes": [{"provider": "p1"}]})");
+  auto json = to_json(c);
+  auto again = read_config(Node(json, "printed"));
+  EXPECT_EQ(to_json(again), json);
+}
+
+TEST(Durations, ParseUnits) {
+  EXPECT_EQ(parse_duration("250ms"), 250ms);
+  EXPECT_EQ(parse_duration("1.5s"), 1500ms);
+  EXPECT_EQ(parse_duration("2m"), 120s);
+  EXPECT_EQ(parse_duration("1h"), 3600s);
+  EXPECT_FALSE(parse_duration("5"));
+  EXPECT_FALSE(parse_duration("-1s"));
+  EXPECT_EQ(format_duration(1500ms), "1.5s");
+  EXPECT_EQ(format_duration(250ms), "250ms");
+}

@@ -1,0 +1,497 @@
+#include "reference/transaction/endpoint.hpp"
+#include "reference/transaction/fsm.hpp"
+#include "reference/transaction/wire.hpp"
+#include "tests/transaction/fakes.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace trunklab::txn {
+namespace {
+
+using namespace std::chrono_literals;
+using test::FakeTime;
+using test::FakeTransport;
+using test::RecordingUser;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const rt::Address kLocal = *rt::Address::parse("10.0.0.1:5060");
+const rt::Address kPeer = *rt::Address::parse("10.0.0.2:5060");
+const rt::Address kPhoneNat = *rt::Address::parse("192.0.2.7:40000");
+
+sip::Message parse(std::string_view bytes) {
+  auto result = sip::Message::parse(bytes);
+  if (auto* error = std::get_if<sip::ParseError>(&result)) {
+    ADD_FAILURE() << "parse failed: " << error->rule << " " << error->detail << "\n" << bytes;
+    std::abort();
+  }
+  return std::move(std::get<sip::Message>(result));
+}
+
+struct EndpointTest : ::testing::Test {
+  FakeTime time;
+  FakeTransport transport{time, kLocal};
+  rt::SplitMix64 random{1};
+  RecordingUser user{time};
+  Endpoint endpoint{time, time, transport, random, Config{}, user};
+
+  sip::OutgoingMessage request(std::string method, std::uint32_t cseq = 1) {
+    auto r = sip::OutgoingMessage::request(method, "sip:bob@10.0.0.2");
+    r.add("Max-Forwards", "70")
+        .add("From", "<sip:alice@10.0.0.1>;tag=a1")
+        .add("To", "<sip:bob@10.0.0.2>")
+        .add("Call-ID", "call-1@10.0.0.1")
+        .add("CSeq", std::to_string(cseq) + " " + method);
+    endpoint.add_via(r);
+    return r;
+  }
+  std::vector<std::int64_t> send_times() const {
+    std::vector<std::int64_t> times;
+    for (const auto& s : transport.sent) times.push_back(s.at_ms);
+    return times;
+  }
+  // The peer answers the request we sent as transport.sent[index].
+  void peer_responds(std::size_t index, int status, std::string_view to_tag = "b1") {
+    const auto sent = parse(transport.sent.at(index).bytes);
+    endpoint.on_datagram(kLocal, kPeer,
+                         sip::OutgoingMessage::response_to(sent, status, {}, to_tag).to_string());
+  }
+  // A request arriving from `source` with top Via sent-by 10.9.9.9:5060 (behind a NAT).
+  static std::string incoming(std::string_view method, std::string_view branch,
+                              std::string_view via_params = ";rport",
+                              std::string_view cseq_method = {}) {
+    std::string m(method);
+    std::string cm = cseq_method.empty() ? m : std::string(cseq_method);
+    return m + " sip:registrar.example SIP/2.0\r\n"
+               "Via: SIP/2.0/UDP 10.9.9.9:5060;branch=" + std::string(branch) +
+           std::string(via_params) +
+           "\r\n"
+           "Max-Forwards: 70\r\n"
+           "From: <sip:office1@registrar.example>;tag=p1\r\n"
+           "To: <sip:office1@registrar.example>\r\n"
+           "Call-ID: reg-1@10.9.9.9\r\n"
+           "CSeq: 7 " + cm + "\r\n"
+           "Content-Length: 0\r\n\r\n";
+  }
+  void from_phone(const std::string& bytes) { endpoint.on_datagram(kLocal, kPhoneNat, bytes); }
+};
+
+// ---- clients ----------------------------------------------------------------------------------
+
+TEST_F(EndpointTest, InviteClientRetransmitsOnTimerAAndTimesOutOnTimerB) {
+  const auto id = endpoint.send_request(request("INVITE"), kPeer);
+  time.run_until(rt::Instant{40s});
+  EXPECT_THAT(send_times(), ElementsAre(0, 500, 1500, 3500, 7500, 15500, 31500));
+  for (const auto& s : transport.sent) {
+    EXPECT_EQ(s.to, kPeer);
+    EXPECT_EQ(s.bytes, transport.sent.front().bytes);
+  }
+  ASSERT_EQ(user.timeouts.size(), 1u);
+  EXPECT_EQ(user.timeouts[0].first, id);
+  EXPECT_EQ(user.timeouts[0].second, 32000);
+  EXPECT_EQ(endpoint.client_count(), 0u);
+  EXPECT_EQ(time.pending(), 0u);
+}
+
+TEST_F(EndpointTest, NonInviteClientRetransmitsCappedAtT2AndTimesOutOnTimerF) {
+  endpoint.send_request(request("REGISTER"), kPeer);
+  time.run_until(rt::Instant{40s});
+  EXPECT_THAT(send_times(), ElementsAre(0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500,
+                                        27500, 31500));
+  ASSERT_EQ(user.timeouts.size(), 1u);
+  EXPECT_EQ(user.timeouts[0].second, 32000);
+  EXPECT_EQ(endpoint.client_count(), 0u);
+}
+
+TEST_F(EndpointTest, NonInviteClientInProceedingRetransmitsEveryT2) {
+  endpoint.send_request(request("REGISTER"), kPeer);
+  time.run_until(rt::Instant{600ms});  // sent at 0 and 500; E now 1 s
+  peer_responds(0, 100);
+  time.run_until(rt::Instant{12s});
+  EXPECT_THAT(send_times(), ElementsAre(0, 500, 1500, 5500, 9500));
+  peer_responds(0, 200);
+  time.run_until(rt::Instant{60s});
+  EXPECT_EQ(transport.sent.size(), 5u);
+  EXPECT_TRUE(user.timeouts.empty());
+  ASSERT_EQ(user.responses.size(), 2u);
+  EXPECT_EQ(user.responses[1].second, 200);
+}
+
+TEST_F(EndpointTest, NonInviteClientAbsorbsFinalRetransmissionsUntilTimerK) {
+  const auto id = endpoint.send_request(request("REGISTER"), kPeer);
+  peer_responds(0, 200);
+  peer_responds(0, 200);  // Completed absorbs it
+  ASSERT_EQ(user.responses.size(), 1u);
+  EXPECT_EQ(user.responses[0], std::pair(id, 200));
+  EXPECT_TRUE(user.strays.empty());
+  time.run_until(rt::Instant{4999ms});
+  EXPECT_EQ(endpoint.client_count(), 1u);
+  time.run_until(rt::Instant{5s});  // timer K = T4
+  EXPECT_EQ(endpoint.client_count(), 0u);
+  peer_responds(0, 200);
+  EXPECT_THAT(user.strays, ElementsAre(200));
+  EXPECT_EQ(transport.sent.size(), 1u);
+}
+
+TEST_F(EndpointTest, TransportErrorInCallingEndsTheTransaction) {
+  const auto id = endpoint.send_request(request("INVITE"), kPeer);
+  endpoint.transport_error(id);
+  EXPECT_THAT(user.transport_errors, ElementsAre(id));
+  EXPECT_EQ(endpoint.client_count(), 0u);
+  EXPECT_EQ(time.pending(), 0u);  // A and B cancelled
+  time.run_until(rt::Instant{60s});
+  EXPECT_EQ(transport.sent.size(), 1u);
+  EXPECT_TRUE(user.timeouts.empty());
+}
+
+TEST_F(EndpointTest, ProvisionalMovesInviteClientToProceedingAndStopsTimerA) {
+  const auto id = endpoint.send_request(request("INVITE"), kPeer);
+  time.run_until(rt::Instant{100ms});
+  peer_responds(0, 180);
+  time.run_until(rt::Instant{60s});
+  EXPECT_EQ(transport.sent.size(), 1u);
+  ASSERT_EQ(user.responses.size(), 1u);
+  EXPECT_EQ(user.responses[0], std::pair(id, 180));
+  EXPECT_TRUE(user.timeouts.empty());  // timer B only applies in Calling
+  EXPECT_EQ(endpoint.client_count(), 1u);
+}
+
+TEST_F(EndpointTest, Non2xxFinalIsAckedAndRetransmissionsAbsorbed) {
+  auto invite = request("INVITE", 42);
+  invite.add("Route", "<sip:proxy1.example;lr>").add("Route", "<sip:proxy2.example;lr>");
+  const auto id = endpoint.send_request(std::move(invite), kPeer);
+  time.run_until(rt::Instant{100ms});
+  peer_responds(0, 486, "busy9");
+  ASSERT_EQ(transport.sent.size(), 2u);
+
+  const auto sent_invite = parse(transport.sent[0].bytes);
+  const auto ack = parse(transport.sent[1].bytes);
+  EXPECT_EQ(transport.sent[1].to, kPeer);
+  EXPECT_EQ(ack.method(), "ACK");
+  EXPECT_EQ(ack.request_uri(), sent_invite.request_uri());
+  EXPECT_EQ(ack.call_id(), sent_invite.call_id());
+  EXPECT_EQ(ack.from().tag(), "a1");
+  EXPECT_EQ(ack.to().tag(), "busy9");
+  EXPECT_EQ(ack.cseq().number, 42u);
+  EXPECT_EQ(ack.cseq().method, "ACK");
+  ASSERT_EQ(ack.vias().size(), 1u);
+  EXPECT_EQ(ack.top_via().branch, sent_invite.top_via().branch);
+  EXPECT_THAT(ack.header_values("Route"),
+              ElementsAre("<sip:proxy1.example;lr>", "<sip:proxy2.example;lr>"));
+
+  peer_responds(0, 486, "busy9");  // retransmitted final: ACK again, TU not told twice
+  ASSERT_EQ(transport.sent.size(), 3u);
+  EXPECT_EQ(transport.sent[2].bytes, transport.sent[1].bytes);
+  ASSERT_EQ(user.responses.size(), 1u);
+  EXPECT_EQ(user.responses[0], std::pair(id, 486));
+
+  time.run_until(rt::Instant{100ms + 32s});  // timer D
+  EXPECT_EQ(endpoint.client_count(), 0u);
+  EXPECT_EQ(transport.sent.size(), 3u);  // no INVITE retransmission after the final response
+}
+
+TEST_F(EndpointTest, TwoHundredEndsInviteClientAndLaterCopiesAreStray) {
+  const auto id = endpoint.send_request(request("INVITE"), kPeer);
+  peer_responds(0, 200);
+  ASSERT_EQ(user.responses.size(), 1u);
+  EXPECT_EQ(user.responses[0], std::pair(id, 200));
+  EXPECT_EQ(endpoint.client_count(), 0u);
+  EXPECT_EQ(transport.sent.size(), 1u);  // the TU sends the ACK for a 2xx, not the transaction
+  peer_responds(0, 200);
+  EXPECT_THAT(user.strays, ElementsAre(200));
+  time.run_until(rt::Instant{60s});
+  EXPECT_EQ(transport.sent.size(), 1u);
+  EXPECT_TRUE(user.timeouts.empty());
+}
+
+TEST_F(EndpointTest, ResponseMatchesOnBranchAndCSeqMethod) {
+  auto invite = request("INVITE");
+  const auto branch = std::string(*via_param(*first_via(invite), "branch"));
+  endpoint.send_request(std::move(invite), kPeer);
+  // Same branch, CSeq method CANCEL: the CANCEL's response must not reach the INVITE.
+  auto sent = parse(transport.sent[0].bytes);
+  auto cancel_response = sip::OutgoingMessage::response_to(sent, 200);
+  cancel_response.set("CSeq", "1 CANCEL");
+  endpoint.on_datagram(kLocal, kPeer, cancel_response.to_string());
+  EXPECT_TRUE(user.responses.empty());
+  EXPECT_THAT(user.strays, ElementsAre(200));
+  EXPECT_EQ(endpoint.client_count(), 1u);
+}
+
+// ---- servers ----------------------------------------------------------------------------------
+
+TEST_F(EndpointTest, NonInviteServerAbsorbsRetransmissionsAndResendsLastResponse) {
+  const auto reg = incoming("REGISTER", "z9hG4bKreg1");
+  from_phone(reg);
+  from_phone(reg);  // retransmission in Trying: absorbed, no response yet
+  ASSERT_EQ(user.requests.size(), 1u);
+  EXPECT_TRUE(transport.sent.empty());
+
+  EXPECT_TRUE(endpoint.respond(user.requests[0].id,
+                               sip::OutgoingMessage::response_to(parse(reg), 200, {}, "r1")));
+  from_phone(reg);  // retransmission in Completed: the 200 again
+  ASSERT_EQ(transport.sent.size(), 2u);
+  EXPECT_EQ(transport.sent[1].bytes, transport.sent[0].bytes);
+  EXPECT_EQ(user.requests.size(), 1u);
+
+  time.run_until(rt::Instant{32s});  // timer J = 64*T1
+  EXPECT_EQ(endpoint.server_count(), 0u);
+  EXPECT_FALSE(endpoint.respond(user.requests[0].id,
+                                sip::OutgoingMessage::response_to(parse(reg), 500)));
+}
+
+TEST_F(EndpointTest, ResponseGoesToSourceWithReceivedAndRport) {
+  from_phone(incoming("REGISTER", "z9hG4bKnat1"));
+  ASSERT_EQ(user.requests.size(), 1u);
+  EXPECT_EQ(user.requests[0].source, kPhoneNat);
+  endpoint.respond(user.requests[0].id,
+                   sip::OutgoingMessage::response_to(parse(user.requests[0].raw), 200));
+  ASSERT_EQ(transport.sent.size(), 1u);
+  EXPECT_EQ(transport.sent[0].to, kPhoneNat);
+  const auto response = parse(transport.sent[0].bytes);
+  EXPECT_EQ(response.top_via().received, "192.0.2.7");
+  EXPECT_EQ(response.top_via().rport, 40000);
+  EXPECT_EQ(response.top_via().branch, "z9hG4bKnat1");
+  EXPECT_THAT(std::string(*response.header("Via")),
+              HasSubstr("10.9.9.9:5060;branch=z9hG4bKnat1;received=192.0.2.7;rport=40000"));
+}
+
+TEST_F(EndpointTest, ViaWithoutRportIsLeftAsSent) {
+  from_phone(incoming("OPTIONS", "z9hG4bKopt1", ""));
+  endpoint.respond(user.requests[0].id,
+                   sip::OutgoingMessage::response_to(parse(user.requests[0].raw), 200));
+  const auto response = parse(transport.sent.at(0).bytes);
+  EXPECT_FALSE(response.top_via().received.has_value());
+  EXPECT_FALSE(response.top_via().has_rport);
+  EXPECT_EQ(transport.sent[0].to, kPhoneNat);  // still the source address
+}
+
+TEST_F(EndpointTest, InviteServerSends100TryingAfter200ms) {
+  from_phone(incoming("INVITE", "z9hG4bKinv1"));
+  time.run_until(rt::Instant{199ms});
+  EXPECT_TRUE(transport.sent.empty());
+  time.run_until(rt::Instant{200ms});
+  ASSERT_EQ(transport.sent.size(), 1u);
+  EXPECT_EQ(parse(transport.sent[0].bytes).status(), 100);
+  from_phone(incoming("INVITE", "z9hG4bKinv1"));  // retransmission: the 100 again
+  ASSERT_EQ(transport.sent.size(), 2u);
+  EXPECT_EQ(parse(transport.sent[1].bytes).status(), 100);
+  EXPECT_EQ(user.requests.size(), 1u);
+}
+
+TEST_F(EndpointTest, TuCanSendItsOwn100AtOnce) {
+  user.on_request_hook = [&](ServerTxnId id, const sip::Message& request) {
+    endpoint.respond(id, sip::OutgoingMessage::response_to(request, 100));
+  };
+  from_phone(incoming("INVITE", "z9hG4bKinv2"));
+  ASSERT_EQ(transport.sent.size(), 1u);
+  EXPECT_EQ(transport.sent[0].at_ms, 0);
+  time.run_until(rt::Instant{5s});
+  EXPECT_EQ(transport.sent.size(), 1u);  // no second, automatic 100
+}
+
+TEST_F(EndpointTest, InviteServerRetransmitsNon2xxOnTimerGUntilAck) {
+  const auto invite = incoming("INVITE", "z9hG4bKinv3");
+  from_phone(invite);
+  time.run_until(rt::Instant{1s});
+  endpoint.respond(user.requests[0].id,
+                   sip::OutgoingMessage::response_to(parse(invite), 486, {}, "u1"));
+  time.run_until(rt::Instant{10s});
+  // 100 at 0.2 s, 486 at 1 s, then G: +0.5, +1, +2, +4 (capped at T2)
+  EXPECT_THAT(send_times(), ElementsAre(200, 1000, 1500, 2500, 4500, 8500));
+
+  auto ack = incoming("ACK", "z9hG4bKinv3");
+  from_phone(ack);
+  from_phone(ack);  // Confirmed absorbs ACK retransmissions
+  time.run_until(rt::Instant{60s});
+  EXPECT_EQ(transport.sent.size(), 6u);
+  EXPECT_TRUE(user.acks.empty());  // the non-2xx ACK belongs to the transaction
+  EXPECT_TRUE(user.server_timeouts.empty());
+  EXPECT_EQ(endpoint.server_count(), 0u);  // timer I ended it
+}
+
+TEST_F(EndpointTest, InviteServerTimesOutOnTimerHWithoutAck) {
+  const auto invite = incoming("INVITE", "z9hG4bKinv4");
+  from_phone(invite);
+  const auto id = user.requests[0].id;
+  endpoint.respond(id, sip::OutgoingMessage::response_to(parse(invite), 404, {}, "u1"));
+  time.run_until(rt::Instant{60s});
+  ASSERT_EQ(user.server_timeouts.size(), 1u);
+  EXPECT_EQ(user.server_timeouts[0], std::pair(id, std::int64_t{32000}));
+  EXPECT_EQ(endpoint.server_count(), 0u);
+  // The 404 at 0, then timer G doubling up to T2: 0.5, 1.5, 3.5, 7.5, then every 4 s.
+  EXPECT_THAT(send_times(), ElementsAre(0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500,
+                                        27500, 31500));
+}
+
+TEST_F(EndpointTest, AckFor2xxReachesTuWithoutTransaction) {
+  const auto invite = incoming("INVITE", "z9hG4bKinv5");
+  from_phone(invite);
+  endpoint.respond(user.requests[0].id,
+                   sip::OutgoingMessage::response_to(parse(invite), 200, {}, "u1"));
+  EXPECT_EQ(endpoint.server_count(), 0u);  // 2xx ends the INVITE server transaction
+  from_phone(incoming("ACK", "z9hG4bKack5"));
+  ASSERT_EQ(user.acks.size(), 1u);
+  EXPECT_EQ(user.requests.size(), 1u);
+}
+
+TEST_F(EndpointTest, CancelIsItsOwnTransactionAndFindsTheInvite) {
+  from_phone(incoming("INVITE", "z9hG4bKinv6"));
+  from_phone(incoming("CANCEL", "z9hG4bKinv6"));
+  ASSERT_EQ(user.requests.size(), 2u);
+  EXPECT_NE(user.requests[0].id, user.requests[1].id);
+  const auto cancel = parse(user.requests[1].raw);
+  EXPECT_EQ(endpoint.find_invite_server(cancel), user.requests[0].id);
+  EXPECT_EQ(endpoint.server_count(), 2u);
+  EXPECT_FALSE(endpoint.find_invite_server(parse(incoming("CANCEL", "z9hG4bKother"))));
+}
+
+TEST_F(EndpointTest, SameBranchFromAnotherSentByIsAnotherTransaction) {
+  from_phone(incoming("REGISTER", "z9hG4bKsame"));
+  auto other = incoming("REGISTER", "z9hG4bKsame");
+  other.replace(other.find("10.9.9.9"), 8, "10.8.8.8");
+  from_phone(other);
+  EXPECT_EQ(user.requests.size(), 2u);
+}
+
+// ---- malformed input, keep-alives -----------------------------------------------------------
+
+TEST_F(EndpointTest, MalformedRequestGetsStateless400NamingTheProblem) {
+  const auto bad = incoming("INVITE", "z9hG4bKbad1", ";rport", "REGISTER");
+  const auto error = std::get<sip::ParseError>(sip::Message::parse(bad));
+  from_phone(bad);
+  EXPECT_TRUE(user.requests.empty());
+  ASSERT_EQ(transport.sent.size(), 1u);
+  EXPECT_EQ(transport.sent[0].to, kPhoneNat);
+  const auto response = parse(transport.sent[0].bytes);
+  EXPECT_EQ(response.status(), 400);
+  EXPECT_EQ(response.reason(), error.reason_phrase());
+  EXPECT_THAT(response.reason(), HasSubstr("CSeq"));
+  EXPECT_EQ(response.call_id(), "reg-1@10.9.9.9");
+  EXPECT_EQ(response.top_via().branch, "z9hG4bKbad1");
+  EXPECT_EQ(response.top_via().received, "192.0.2.7");
+  EXPECT_FALSE(response.to().tag().empty());
+  EXPECT_EQ(endpoint.server_count(), 0u);
+}
+
+TEST_F(EndpointTest, UnanswerableGarbageAndMalformedResponsesAreDropped) {
+  from_phone("INVITE sip:x SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n");  // no Via, From, To, Call-ID
+  from_phone("hello world");
+  from_phone("SIP/2.0 999 Nope\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKx\r\n\r\n");
+  EXPECT_TRUE(transport.sent.empty());
+  EXPECT_TRUE(user.requests.empty());
+  EXPECT_TRUE(user.strays.empty());
+}
+
+TEST_F(EndpointTest, Rfc2543BranchIsRejectedWith400) {
+  from_phone(incoming("REGISTER", "old-style-1"));
+  EXPECT_TRUE(user.requests.empty());
+  ASSERT_EQ(transport.sent.size(), 1u);
+  const auto response = parse(transport.sent[0].bytes);
+  EXPECT_EQ(response.status(), 400);
+  EXPECT_THAT(response.reason(), HasSubstr("z9hG4bK"));
+}
+
+TEST_F(EndpointTest, CrlfKeepAliveIsReportedNotParsed) {
+  from_phone("\r\n\r\n");
+  EXPECT_THAT(user.keepalives, ElementsAre(kPhoneNat));
+  EXPECT_TRUE(transport.sent.empty());
+}
+
+TEST_F(EndpointTest, AddViaPutsLocalSentByFreshBranchAndRport) {
+  auto a = request("OPTIONS");
+  auto b = request("OPTIONS");
+  const auto via = std::string(*first_via(a));
+  EXPECT_THAT(via, HasSubstr("SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK"));
+  EXPECT_THAT(via, HasSubstr(";rport"));
+  EXPECT_NE(via_param(via, "branch"), via_param(*first_via(b), "branch"));
+}
+
+// ---- scale ------------------------------------------------------------------------------------
+
+TEST_F(EndpointTest, MatchesAmong100000LiveTransactions) {
+  constexpr int kLive = 100'000;
+  std::vector<ClientTxnId> ids;
+  ids.reserve(kLive);
+  for (int i = 0; i < kLive; ++i) {
+    ids.push_back(endpoint.send_request(request("OPTIONS", static_cast<std::uint32_t>(i + 1)),
+                                        kPeer));
+    from_phone(incoming("REGISTER", "z9hG4bKsrv" + std::to_string(i)));
+  }
+  EXPECT_EQ(endpoint.client_count(), static_cast<std::size_t>(kLive));
+  EXPECT_EQ(endpoint.server_count(), static_cast<std::size_t>(kLive));
+
+  const std::size_t probe = 54'321;
+  peer_responds(probe, 200);  // servers in Trying send nothing: sent[i] is client i's request
+  ASSERT_EQ(user.responses.size(), 1u);
+  EXPECT_EQ(user.responses[0], std::pair(ids[probe], 200));
+
+  const auto& server_request = user.requests[probe];
+  EXPECT_TRUE(endpoint.respond(server_request.id,
+                               sip::OutgoingMessage::response_to(parse(server_request.raw), 200)));
+  const auto before = transport.sent.size();
+  from_phone(incoming("REGISTER", "z9hG4bKsrv" + std::to_string(probe)));  // retransmission
+  ASSERT_EQ(transport.sent.size(), before + 1);
+  EXPECT_EQ(parse(transport.sent.back().bytes).top_via().branch,
+            "z9hG4bKsrv" + std::to_string(probe));
+  EXPECT_EQ(user.requests.size(), static_cast<std::size_t>(kLive));
+}
+
+// ---- pure machines ----------------------------------------------------------------------------
+
+TEST(InviteClientMachine, StatesFollowFigure5) {
+  Config config;
+  auto invite = sip::OutgoingMessage::request("INVITE", "sip:bob@10.0.0.2");
+  invite.add("Via", "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKm1")
+      .add("From", "<sip:a@x>;tag=1")
+      .add("To", "<sip:b@y>")
+      .add("Call-ID", "c1")
+      .add("CSeq", "5 INVITE");
+  InviteClient machine(config, std::move(invite), kPeer);
+  auto start = machine.start();
+  ASSERT_EQ(start.size(), 3u);
+  EXPECT_TRUE(std::holds_alternative<Send>(start[0]));
+  EXPECT_EQ(std::get<StartTimer>(start[1]).after, 500ms);
+  EXPECT_EQ(std::get<StartTimer>(start[2]).after, 32s);
+  EXPECT_EQ(machine.state(), InviteClient::State::calling);
+
+  auto ringing = parse(
+      "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKm1\r\n"
+      "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: c1\r\nCSeq: 5 INVITE\r\n"
+      "Content-Length: 0\r\n\r\n");
+  machine.on_event(ResponseFromWire{ringing});
+  EXPECT_EQ(machine.state(), InviteClient::State::proceeding);
+  // Timer A firing late (already cancelled) changes nothing.
+  EXPECT_TRUE(machine.on_event(TimerFired{TimerName::a}).empty());
+  auto error = machine.on_event(TransportError{});
+  EXPECT_TRUE(error.empty());  // transport errors only matter in Calling
+}
+
+TEST(NonInviteServerMachine, ReliableTransportHasZeroTimerJ) {
+  Config config;
+  config.reliable = true;
+  NonInviteServer machine(config, kPeer);
+  auto actions = machine.on_event(ResponseFromTu{200, "SIP/2.0 200 OK\r\n\r\n"});
+  ASSERT_EQ(actions.size(), 2u);
+  EXPECT_EQ(std::get<StartTimer>(actions[1]).name, TimerName::j);
+  EXPECT_EQ(std::get<StartTimer>(actions[1]).after, rt::Duration{0});
+  EXPECT_EQ(machine.state(), NonInviteServer::State::completed);
+}
+
+TEST(Wire, ViaRewriteKeepsOtherParamsAndReplacesOldReceived) {
+  const auto source = *rt::Address::parse("198.51.100.1:1234");
+  EXPECT_EQ(via_with_received_rport("SIP/2.0/UDP h:5060;rport;branch=z9hG4bKa", source),
+            "SIP/2.0/UDP h:5060;received=198.51.100.1;rport=1234;branch=z9hG4bKa");
+  EXPECT_EQ(via_with_received_rport("SIP/2.0/UDP h;received=1.1.1.1;branch=z9hG4bKa;rport",
+                                    source),
+            "SIP/2.0/UDP h;branch=z9hG4bKa;received=198.51.100.1;rport=1234");
+  EXPECT_EQ(via_with_received_rport("SIP/2.0/UDP h;branch=z9hG4bKa", source),
+            "SIP/2.0/UDP h;branch=z9hG4bKa");
+}
+
+}  // namespace
+}  // namespace trunklab::txn
