@@ -340,6 +340,17 @@ void UserAgent::cancel() {
   record("cancel-ignored", "no pending outgoing call");
 }
 
+void UserAgent::reinvite() {
+  for (auto it = call_order_.rbegin(); it != call_order_.rend(); ++it) {
+    auto& call = *calls_.at(*it);
+    if (call.info.answered && !call.info.ended) {
+      record("reinvite", call.info.call_id);
+      return send_invite(call, std::nullopt);
+    }
+  }
+  record("reinvite-ignored", "no answered call");
+}
+
 void UserAgent::hangup() {
   for (auto it = call_order_.rbegin(); it != call_order_.rend(); ++it) {
     auto& call = *calls_.at(*it);

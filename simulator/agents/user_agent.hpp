@@ -103,6 +103,7 @@ public:
   void call_to(const std::string& number, const rt::Address& destination, const std::string& domain);
   void hangup();                // BYE the answered call, or CANCEL the ringing one
   void cancel();                // CANCEL the pending outgoing call
+  void reinvite();              // re-INVITE the answered call (same media, new offer)
   void send_raw(std::string text, const rt::Address& destination);
   void set_answer(AnswerScript script) { config_.answer = std::move(script); }
   void set_answer_options(bool on) { config_.answer_options = on; }

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,19 @@ class Lab {
 public:
   explicit Lab(config::Config config, std::uint64_t seed = 1) : world_(seed), config_(std::move(config)) {
     if (config_.trunks.empty()) config_.trunks.push_back(config::Trunk{"default", "default", 0, {}});
+  }
+
+  // TRUNKLAB_PRINT_LADDER=1 prints each test's ladder: handy when a flow changes.
+  ~Lab() {
+    if (std::getenv("TRUNKLAB_PRINT_LADDER")) fmt::print("{}\n", join_lines(ladder(true)));
+  }
+  Lab(const Lab&) = delete;
+  Lab& operator=(const Lab&) = delete;
+
+  static std::string join_lines(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
   }
 
   static rt::Address addr(const std::string& text) { return *rt::Address::parse(text); }

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
+
 using namespace trunklab;
 using testlab::Lab;
 using ::testing::ElementsAreArray;
@@ -26,19 +28,21 @@ config::Config base_config() {
 sim::ReplyStep reply(int status, rt::Duration after = 0ms) { return {status, after, {}, {}}; }
 
 struct Outbound : ::testing::Test {
-  Lab lab{base_config()};
+  config::Config config = base_config();
+  std::unique_ptr<Lab> lab;
   sim::UserAgent* alice = nullptr;
   sim::UserAgent* telnyx = nullptr;
   sim::UserAgent* twilio = nullptr;
 
   void SetUp() override {}
   void build(std::vector<sim::ReplyStep> telnyx_script, std::vector<sim::ReplyStep> twilio_script = {}) {
-    lab.add_provider_address("telnyx", "10.0.0.20");
-    lab.add_provider_address("twilio", "10.0.0.21");
-    lab.start();
-    alice = &lab.add_agent("alice", "10.0.0.10", lab.phone("office-1"));
-    telnyx = &lab.add_agent("telnyx", "10.0.0.20", lab.provider(std::move(telnyx_script)));
-    twilio = &lab.add_agent("twilio", "10.0.0.21", lab.provider(std::move(twilio_script)));
+    lab = std::make_unique<Lab>(config);
+    lab->add_provider_address("telnyx", "10.0.0.20");
+    lab->add_provider_address("twilio", "10.0.0.21");
+    lab->start();
+    alice = &lab->add_agent("alice", "10.0.0.10", lab->phone("office-1"));
+    telnyx = &lab->add_agent("telnyx", "10.0.0.20", lab->provider(std::move(telnyx_script)));
+    twilio = &lab->add_agent("twilio", "10.0.0.21", lab->provider(std::move(twilio_script)));
   }
 };
 
@@ -46,19 +50,282 @@ struct Outbound : ::testing::Test {
 
 TEST_F(Outbound, DocumentedLadderWith407) {
   build({reply(100), reply(180, 100ms), reply(200, 2s)});
-  lab.at_s(0, [&] { alice->call("+15551234567"); });
-  lab.at_s(10, [&] { alice->hangup(); });
-  lab.run_for_s(60);
-  EXPECT_THAT(lab.ladder(), ElementsAreArray({
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->at_s(10, [&] { alice->hangup(); });
+  lab->run_for_s(60);
+  EXPECT_THAT(lab->ladder(), ElementsAreArray({
       "alice -> trunk INVITE", "trunk -> alice 407", "alice -> trunk ACK",
       "alice -> trunk INVITE", "trunk -> alice 100",
       "trunk -> telnyx INVITE", "telnyx -> trunk 100", "telnyx -> trunk 180", "trunk -> alice 180",
       "telnyx -> trunk 200", "trunk -> alice 200", "alice -> trunk ACK", "trunk -> telnyx ACK",
       "alice -> trunk BYE", "trunk -> telnyx BYE", "telnyx -> trunk 200", "trunk -> alice 200"}))
-      << testlab::join(lab.ladder(true));
-  EXPECT_EQ(lab.reference().trunk().channels_in_use(), 0u);
+      << testlab::join(lab->ladder(true));
+  EXPECT_EQ(lab->reference().trunk().channels_in_use(), 0u);
   auto calls = alice->calls();
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].final_status, 200);
-  EXPECT_THAT(lab.message("alice -> trunk INVITE", 1), HasSubstr("Proxy-Authorization: Digest"));
+  EXPECT_THAT(lab->message("alice -> trunk INVITE", 1), HasSubstr("Proxy-Authorization: Digest"));
+}
+
+TEST_F(Outbound, EarlyMedia183WithSdpIsRelayedBeforeThe200) {
+  build({reply(100), {183, 100ms, "Session Progress", true}, reply(200, 3s)});
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->at_s(10, [&] { alice->hangup(); });
+  lab->run_for_s(60);
+  auto ladder = lab->ladder();
+  auto pos = [&](const std::string& line) { return std::find(ladder.begin(), ladder.end(), line) - ladder.begin(); };
+  EXPECT_LT(pos("telnyx -> trunk 183"), pos("trunk -> alice 183"));
+  EXPECT_LT(pos("trunk -> alice 183"), pos("telnyx -> trunk 200"));
+  auto relayed = lab->message("trunk -> alice 183");
+  EXPECT_THAT(relayed, HasSubstr("Content-Type: application/sdp"));
+  EXPECT_THAT(relayed, HasSubstr("m=audio"));
+  EXPECT_TRUE(alice->calls().at(0).early_media);
+}
+
+TEST_F(Outbound, FarEnd404IsRelayedWithItsReasonAndCauseNotFailedOver) {
+  build({reply(100), {404, 200ms, "Not Found", {}}}, {reply(200)});
+  lab->at_s(0, [&] { alice->call("+15559999999"); });
+  lab->run_for_s(60);
+  auto ladder = lab->ladder();
+  EXPECT_THAT(ladder, ::testing::Contains("trunk -> alice 404"));
+  EXPECT_THAT(ladder, ::testing::Not(::testing::Contains("trunk -> twilio INVITE")));
+  auto relayed = lab->message("trunk -> alice 404");
+  EXPECT_THAT(relayed, HasSubstr("SIP/2.0 404 Not Found\r\n"));
+  EXPECT_THAT(relayed, HasSubstr("Reason: SIP;cause=404;text=\"Not Found\""));
+  EXPECT_EQ(alice->calls().at(0).final_status, 404);
+  EXPECT_EQ(lab->reference().trunk().channels_in_use(), 0u);
+}
+
+TEST_F(Outbound, ReasonPhraseOfTheFarEndIsKeptExactly) {
+  build({{486, 50ms, "Busy Here (callee on another call)", {}}});
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->run_for_s(60);
+  EXPECT_THAT(lab->message("trunk -> alice 486"), HasSubstr("SIP/2.0 486 Busy Here (callee on another call)\r\n"));
+}
+
+TEST_F(Outbound, FailsOverOn503ToTheNextProvider) {
+  build({reply(100), reply(503, 50ms)}, {reply(100), reply(180, 100ms), reply(200, 2s)});
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->at_s(10, [&] { alice->hangup(); });
+  lab->run_for_s(60);
+  EXPECT_THAT(lab->ladder(), ElementsAreArray({
+      "alice -> trunk INVITE", "trunk -> alice 407", "alice -> trunk ACK",
+      "alice -> trunk INVITE", "trunk -> alice 100",
+      "trunk -> telnyx INVITE", "telnyx -> trunk 100", "telnyx -> trunk 503", "trunk -> telnyx ACK",
+      "trunk -> twilio INVITE", "twilio -> trunk 100", "twilio -> trunk 180", "trunk -> alice 180",
+      "twilio -> trunk 200", "trunk -> alice 200", "alice -> trunk ACK", "trunk -> twilio ACK",
+      "alice -> trunk BYE", "trunk -> twilio BYE", "twilio -> trunk 200", "trunk -> alice 200"}))
+      << testlab::join(lab->ladder(true));
+  EXPECT_EQ(lab->reference().trunk().counters().failovers, 1u);
+  auto outcomes = lab->reference().trunk().outcomes();
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].answered_by, "twilio");
+}
+
+TEST_F(Outbound, FailsOverWhenTheProviderNeverAnswers) {
+  // telnyx takes the INVITE (100) and then says nothing: after the provider timeout, twilio.
+  auto c = base_config();
+  c.providers[0].invite_timeout = 5s;
+  config = c;
+  build({reply(100)}, {reply(200, 1s)});
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->run_for_s(60);
+  auto ladder = lab->ladder();
+  EXPECT_THAT(ladder, ::testing::Contains("trunk -> telnyx CANCEL"));
+  EXPECT_THAT(ladder, ::testing::Contains("trunk -> twilio INVITE"));
+  EXPECT_EQ(alice->calls().at(0).final_status, 200) << testlab::join(lab->ladder(true));
+}
+
+TEST_F(Outbound, SilentProviderFailsOverAfterTimerB) {
+  build({}, {reply(200, 1s)});  // telnyx never answers at all: timer B (32 s)
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->run_for_s(90);
+  EXPECT_THAT(lab->ladder(), ::testing::Contains("trunk -> twilio INVITE"));
+  EXPECT_EQ(alice->calls().at(0).final_status, 200) << testlab::join(lab->ladder(true));
+}
+
+TEST_F(Outbound, AllProvidersFailingGivesTheLast5xx) {
+  build({reply(503, 10ms)}, {{502, 10ms, "Bad Gateway", {}}});
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->run_for_s(60);
+  EXPECT_EQ(alice->calls().at(0).final_status, 502) << testlab::join(lab->ladder(true));
+  EXPECT_EQ(lab->reference().trunk().channels_in_use(), 0u);
+}
+
+TEST_F(Outbound, CancelBeforeAnswerReachesTheProviderAnd487TheCaller) {
+  build({reply(100), reply(180, 100ms), reply(200, 20s)});
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->at_s(2, [&] { alice->cancel(); });
+  lab->run_for_s(60);
+  auto ladder = lab->ladder();
+  EXPECT_THAT(ladder, ::testing::IsSupersetOf({"alice -> trunk CANCEL", "trunk -> alice 200",
+                                                "trunk -> alice 487", "trunk -> telnyx CANCEL",
+                                                "telnyx -> trunk 200", "telnyx -> trunk 487",
+                                                "trunk -> telnyx ACK"}))
+      << testlab::join(lab->ladder(true));
+  EXPECT_EQ(alice->calls().at(0).final_status, 487);
+  EXPECT_EQ(lab->reference().trunk().channels_in_use(), 0u);
+}
+
+TEST_F(Outbound, CalleeHangsUpFirst) {
+  build({reply(200, 1s)});
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->at_s(5, [&] { telnyx->hangup(); });
+  lab->run_for_s(60);
+  auto ladder = lab->ladder();
+  EXPECT_THAT(ladder, ::testing::IsSupersetOf({"telnyx -> trunk BYE", "trunk -> alice BYE",
+                                                "alice -> trunk 200", "trunk -> telnyx 200"}))
+      << testlab::join(lab->ladder(true));
+  EXPECT_EQ(lab->reference().trunk().channels_in_use(), 0u);
+}
+
+TEST_F(Outbound, WrongPasswordGets403) {
+  auto c = base_config();
+  lab = std::make_unique<Lab>(c);
+  lab->add_provider_address("telnyx", "10.0.0.20");
+  lab->start();
+  auto cfg = lab->phone("office-1");
+  cfg.password = "wrong";
+  alice = &lab->add_agent("alice", "10.0.0.10", cfg);
+  lab->add_agent("telnyx", "10.0.0.20", lab->provider({reply(200)}));
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->run_for_s(60);
+  EXPECT_EQ(alice->calls().at(0).final_status, 403) << testlab::join(lab->ladder(true));
+  EXPECT_THAT(lab->ladder(), ::testing::Not(::testing::Contains("trunk -> telnyx INVITE")));
+}
+
+TEST_F(Outbound, UnknownTrunkDomainIsRefusedNeverRouted) {
+  build({reply(200)});
+  auto cfg = lab->phone("office-1");
+  cfg.call_domain = "nobody.trunk.example.test";
+  auto& bob = lab->add_agent("bob", "10.0.0.11", cfg);
+  lab->at_s(0, [&] { bob.call("+15551234567"); });
+  lab->run_for_s(60);
+  EXPECT_EQ(bob.calls().at(0).final_status, 404);
+  EXPECT_THAT(lab->ladder(), ::testing::Not(::testing::Contains("trunk -> telnyx INVITE")));
+}
+
+TEST(Trunk, ChannelLimitRejectsTheNPlusOnethCallAndReleasesOnBye) {
+  auto c = base_config();
+  c.trunks = {{"acme", "default", 1, {}}};
+  Lab lab(c);
+  lab.add_provider_address("telnyx", "10.0.0.20");
+  lab.start();
+  auto& alice = lab.add_agent("alice", "10.0.0.10", lab.phone("office-1"));
+  auto& bob = lab.add_agent("bob", "10.0.0.11", lab.phone("office-2"));
+  lab.add_agent("telnyx", "10.0.0.20", lab.provider({reply(200, 500ms)}));
+  lab.at_s(0, [&] { alice.call("+15551234567"); });
+  lab.at_s(2, [&] { bob.call("+15557654321"); });
+  lab.at_s(5, [&] { alice.hangup(); });
+  lab.at_s(8, [&] { bob.call("+15557654321"); });
+  lab.at_s(12, [&] { bob.hangup(); });
+  lab.run_for_s(60);
+  auto bob_calls = bob.calls();
+  ASSERT_EQ(bob_calls.size(), 2u);
+  EXPECT_EQ(bob_calls[0].final_status, 503);
+  EXPECT_EQ(bob_calls[1].final_status, 200) << testlab::join(lab.ladder(true));
+  EXPECT_EQ(lab.reference().trunk().counters().channel_rejects, 1u);
+  EXPECT_EQ(lab.reference().trunk().channels_in_use(), 0u);
+}
+
+TEST(Trunk, TrustedSourceAddressIsNotChallenged) {
+  auto c = base_config();
+  c.trunks = {{"pbx", "default", 0, {"10.0.0.30"}}};
+  Lab lab(c);
+  lab.add_provider_address("telnyx", "10.0.0.20");
+  lab.start();
+  sim::UserAgentConfig pbx;
+  pbx.outbound_proxy = lab.trunk_address();
+  pbx.call_domain = c.trunk_domain("pbx");
+  auto& office = lab.add_agent("pbx", "10.0.0.30", pbx);
+  lab.add_agent("telnyx", "10.0.0.20", lab.provider({reply(200, 100ms)}));
+  lab.at_s(0, [&] { office.call("+15551234567"); });
+  lab.run_for_s(10);
+  auto ladder = lab.ladder();
+  EXPECT_EQ(ladder.at(0), "pbx -> trunk INVITE");
+  EXPECT_EQ(ladder.at(1), "trunk -> pbx 100");
+  EXPECT_EQ(office.calls().at(0).final_status, 200);
+}
+
+TEST(Trunk, ProviderChallengeIsAnsweredWithTheProviderCredentials) {
+  auto c = base_config();
+  c.providers[0].credentials = config::ProviderCredentials{"acct-77", "provider-pass"};
+  Lab lab(c);
+  lab.add_provider_address("telnyx", "10.0.0.20");
+  lab.start();
+  auto& alice = lab.add_agent("alice", "10.0.0.10", lab.phone("office-1"));
+  auto pcfg = lab.provider({reply(200, 100ms)});
+  pcfg.challenge = sim::DigestChallengeConfig{407, "sip.telnyx.example", "acct-77", "provider-pass"};
+  lab.add_agent("telnyx", "10.0.0.20", pcfg);
+  lab.at_s(0, [&] { alice.call("+15551234567"); });
+  lab.run_for_s(10);
+  EXPECT_THAT(lab.ladder(), ::testing::IsSupersetOf({"telnyx -> trunk 407", "trunk -> telnyx ACK"}));
+  EXPECT_EQ(alice.calls().at(0).final_status, 200) << testlab::join(lab.ladder(true));
+}
+
+TEST(Trunk, OfferWithoutAnAcceptableCodecGets488) {
+  auto c = base_config();
+  c.codecs = {"G729"};
+  Lab lab(c);
+  lab.add_provider_address("telnyx", "10.0.0.20");
+  lab.start();
+  auto& alice = lab.add_agent("alice", "10.0.0.10", lab.phone("office-1"));  // offers PCMU/PCMA
+  lab.add_agent("telnyx", "10.0.0.20", lab.provider({reply(200)}));
+  lab.at_s(0, [&] { alice.call("+15551234567"); });
+  lab.run_for_s(10);
+  EXPECT_EQ(alice.calls().at(0).final_status, 488) << testlab::join(lab.ladder(true));
+}
+
+TEST(Trunk, OptionsProbingSkipsAProviderThatStoppedAnswering) {
+  auto c = base_config();
+  c.providers[0].options_interval = 10s;
+  Lab lab(c);
+  lab.add_provider_address("telnyx", "10.0.0.20");
+  lab.add_provider_address("twilio", "10.0.0.21");
+  lab.start();
+  auto& alice = lab.add_agent("alice", "10.0.0.10", lab.phone("office-1"));
+  auto& telnyx = lab.add_agent("telnyx", "10.0.0.20", lab.provider({reply(200)}));
+  lab.add_agent("twilio", "10.0.0.21", lab.provider({reply(200)}));
+  telnyx.set_answer_options(false);
+  lab.at_s(60, [&] { alice.call("+15551234567"); });
+  lab.run_for_s(70);
+  EXPECT_TRUE(lab.reference().trunk().routes().is_down("telnyx"));
+  EXPECT_THAT(lab.ladder(), ::testing::Not(::testing::Contains("trunk -> telnyx INVITE")));
+  EXPECT_EQ(alice.calls().at(0).final_status, 200) << testlab::join(lab.ladder(true));
+}
+
+TEST_F(Outbound, ReinviteIsRelayedToTheOtherLegAndAcked) {
+  build({reply(200, 500ms)});
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->at_s(5, [&] { alice->reinvite(); });
+  lab->at_s(10, [&] { alice->hangup(); });
+  lab->run_for_s(60);
+  auto ladder = lab->ladder();
+  auto from = std::find(ladder.begin(), ladder.end(), "alice -> trunk BYE");
+  auto first_ack = std::find(ladder.begin(), ladder.end(), "trunk -> telnyx ACK");
+  ASSERT_NE(first_ack, ladder.end());
+  std::vector<std::string> middle(first_ack + 1, from);
+  EXPECT_THAT(middle, ElementsAreArray({"alice -> trunk INVITE", "trunk -> telnyx INVITE", "telnyx -> trunk 200",
+                                        "trunk -> alice 200", "alice -> trunk ACK", "trunk -> telnyx ACK"}))
+      << testlab::join(lab->ladder(true));
+  EXPECT_THAT(lab->message("trunk -> telnyx INVITE", 1), HasSubstr("m=audio"));
+}
+
+TEST(Trunk, CallCompletesOverALossyNetworkThroughRetransmissions) {
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    Lab lab(base_config(), seed);
+    lab.add_provider_address("telnyx", "10.0.0.20");
+    lab.start();
+    auto& alice = lab.add_agent("alice", "10.0.0.10", lab.phone("office-1"));
+    lab.add_agent("telnyx", "10.0.0.20", lab.provider({reply(100), reply(180, 100ms), reply(200, 2s)}));
+    lab.world().network().add_fault(sim::FaultRule::drop("loss").with_probability(0.2));
+    lab.at_s(0, [&] { alice.call("+15551234567"); });
+    lab.at_s(30, [&] { alice.hangup(); });
+    lab.run_for_s(120);
+    auto calls = alice.calls();
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_EQ(calls[0].final_status, 200) << "seed " << seed << "\n" << testlab::join(lab.ladder(true));
+    EXPECT_GT(lab.world().network().stats().dropped, 0u) << "seed " << seed;
+    EXPECT_EQ(lab.reference().trunk().channels_in_use(), 0u) << "seed " << seed << "\n" << testlab::join(lab.ladder(true));
+  }
 }
