@@ -133,6 +133,7 @@ AuthPolicy read_auth(const Node& n) {
   }
   a.nonce_lifetime = n.duration_or("nonce_lifetime", a.nonce_lifetime);
   a.secret = n.string_or("secret", a.secret);
+  if (a.secret.size() < 16) n.at("secret").fail("expected a secret of at least 16 characters (it keys the nonces)");
   return a;
 }
 

@@ -7,10 +7,44 @@ namespace trunklab::element {
 ReferenceServer::ReferenceServer(const config::Config& config, rt::Clock& clock, rt::Timers& timers,
                                  rt::Transport& transport, rt::Random& random,
                                  registrar::BindingStore& store, txn::Config txn_config)
-    : random_(random),
+    : config_(config),
+      timers_(timers),
+      random_(random),
+      local_(transport.local_address()),
       endpoint_(clock, timers, transport, random, txn_config, *this),
       registrar_(config, store, clock, timers, random),
       trunk_(config, registrar_, endpoint_, transport.local_address(), clock, timers, random) {}
+
+ReferenceServer::~ReferenceServer() { timers_.cancel_timer(ping_timer_); }
+
+void ReferenceServer::start() {
+  trunk_.start_probes();
+  if (config_.registrar.keepalive_options_interval) {
+    ping_timer_ = timers_.start_timer(*config_.registrar.keepalive_options_interval,
+                                      [this] { ping_nated_contacts(); });
+  }
+}
+
+// A contact whose REGISTER came from another address than its Contact says sits behind a NAT;
+// an OPTIONS every interval keeps the NAT's mapping (and so the inbound path) open.
+void ReferenceServer::ping_nated_contacts() {
+  for (const auto& binding : registrar_.live_bindings()) {
+    auto uri = sip::Uri::parse(binding.contact_uri);
+    auto contact_address = uri ? rt::Address::parse(uri->host, uri->port ? uri->port : 5060) : std::nullopt;
+    if (contact_address && *contact_address == binding.source) continue;
+    auto options = sip::OutgoingMessage::request("OPTIONS", binding.contact_uri);
+    options.add("Max-Forwards", "70");
+    options.add("From", fmt::format("<sip:registrar@{}>;tag={}", local_.to_string(), sip::new_tag(random_)));
+    options.add("To", fmt::format("<{}>", binding.contact_uri));
+    options.add("Call-ID", sip::new_call_id(random_, local_.ip_string()));
+    options.add("CSeq", "1 OPTIONS");
+    endpoint_.add_via(options);
+    endpoint_.send_request(std::move(options), binding.source);
+    ++counters_.nat_pings;
+  }
+  ping_timer_ = timers_.start_timer(*config_.registrar.keepalive_options_interval,
+                                    [this] { ping_nated_contacts(); });
+}
 
 void ReferenceServer::respond(txn::ServerTxnId id, const sip::Message& request, int status) {
   auto tag = request.to().tag().empty() ? sip::new_tag(random_) : std::string{};

@@ -26,6 +26,7 @@ struct Counters {
   std::uint64_t keepalives = 0;       // CRLF pings
   std::uint64_t not_allowed = 0;      // 405
   std::uint64_t no_transaction = 0;   // 481
+  std::uint64_t nat_pings = 0;        // OPTIONS sent to NATed contacts
 };
 
 class ReferenceServer final : public txn::TransactionUser {
@@ -36,8 +37,10 @@ public:
 
   // Datagrams arriving on the transport go here.
   rt::DatagramHandler& datagram_handler() { return endpoint_; }
-  // Starts what runs on its own (provider OPTIONS probes).
-  void start() { trunk_.start_probes(); }
+  // Starts what runs on its own: provider OPTIONS probes, and OPTIONS keep-alives to NATed
+  // contacts when the registrar policy sets keepalive_options_interval.
+  void start();
+  ~ReferenceServer() override;
 
   const registrar::Registrar& registrar() const { return registrar_; }
   registrar::Registrar& registrar() { return registrar_; }
@@ -62,7 +65,13 @@ private:
     if (log_) log_(line);
   }
 
+  void ping_nated_contacts();
+
+  const config::Config& config_;
+  rt::Timers& timers_;
   rt::Random& random_;
+  rt::Address local_;
+  rt::TimerId ping_timer_ = rt::kNoTimer;
   txn::Endpoint endpoint_;
   registrar::Registrar registrar_;
   trunk::Trunk trunk_;

@@ -29,9 +29,7 @@ std::optional<auth::Algorithm> algorithm_named(std::string_view name) {
 
 auth::ServerConfig digest_config(const config::AuthPolicy& policy) {
   auth::ServerConfig c;
-  c.secret_key.assign(policy.secret.begin(), policy.secret.end());
-  // The digest server wants 16+ key bytes; stretch a short configured secret deterministically.
-  while (c.secret_key.size() < 16) c.secret_key.push_back(static_cast<std::uint8_t>(c.secret_key.size()));
+  c.secret_key.assign(policy.secret.begin(), policy.secret.end());  // 16+ bytes: the config checks
   c.nonce_lifetime = policy.nonce_lifetime;
   c.algorithms.clear();
   for (const auto& name : policy.algorithms) {

@@ -128,3 +128,23 @@ TEST_F(Inbound, ForksToEveryContactFirst200WinsAndTheOthersAreCancelled) {
   EXPECT_TRUE(desk.calls().at(0).answered);
   EXPECT_FALSE(soft.calls().at(0).answered);
 }
+
+TEST(NatKeepalive, RegistrarPingsNatedContactsAndKeepsTheMappingOpen) {
+  auto c = inbound_config();
+  c.registrar.keepalive_options_interval = 20s;
+  Lab lab(c);
+  lab.add_provider_address("telnyx", "10.0.0.20");
+  lab.start();
+  lab.world().network().add_nat("home-nat", Lab::addr("198.51.100.1"), 30s);  // short idle timeout
+  auto cfg = lab.phone("office-main");
+  auto& phone = lab.add_agent("phone", "192.168.1.10", cfg, "home-nat");
+  auto& pstn = lab.add_agent("telnyx", "10.0.0.20", lab.provider({}));
+  lab.at_s(0, [&] { phone.register_now(); });
+  lab.at_s(300, [&] { pstn.call_to("+15551234567", lab.trunk_address(), "10.0.0.1"); });
+  lab.run_for_s(320);
+  EXPECT_GE(lab.reference().counters().nat_pings, 10u);
+  EXPECT_THAT(lab.ladder(), Contains("phone -> trunk 200"));
+  // Without the pings the mapping would have died after 30 s of silence; with them the call
+  // five minutes later still reaches the phone.
+  EXPECT_EQ(pstn.calls().at(0).final_status, 200) << Lab::join_lines(lab.ladder(true));
+}
