@@ -166,6 +166,12 @@ enum class Verdict {
 // "ok", "wrong password", ...: a short human-readable reason for logs and test output.
 std::string_view describe(Verdict verdict);
 
+// What a registrar or proxy answers for a verdict: accept; challenge again with a fresh nonce
+// (the nonce was not ours, was replayed, or the parameters did not fit); challenge with
+// stale=true (right password, old nonce); or refuse (403: wrong credentials).
+enum class ServerAction { accept, challenge, challenge_stale, forbid };
+ServerAction server_action(Verdict verdict);
+
 struct ServerConfig {
   // HMAC-SHA-256 key for nonces. Servers sharing a key accept each other's nonces, and a
   // restart with the same key does not invalidate nonces already handed out. 16+ bytes.

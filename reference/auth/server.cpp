@@ -71,6 +71,27 @@ std::optional<detail::HexDigest> expected_response(detail::Hasher& hasher, const
 
 }  // namespace
 
+ServerAction server_action(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::ok:
+      return ServerAction::accept;
+    case Verdict::stale_nonce:
+      return ServerAction::challenge_stale;
+    case Verdict::bad_nonce:
+    case Verdict::replayed_nc:
+    case Verdict::realm_mismatch:
+    case Verdict::unsupported_algorithm:
+    case Verdict::opaque_mismatch:
+    case Verdict::missing_qop:
+      return ServerAction::challenge;
+    case Verdict::wrong_password:
+    case Verdict::username_mismatch:
+    case Verdict::no_secret:
+      return ServerAction::forbid;
+  }
+  return ServerAction::forbid;
+}
+
 std::string_view describe(Verdict verdict) {
   switch (verdict) {
     case Verdict::ok: return "ok";

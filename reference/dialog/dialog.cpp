@@ -18,6 +18,30 @@ sip::OutgoingMessage Dialog::request(const std::string& method, std::uint32_t cs
   return r;
 }
 
+std::optional<sip::Message> copy_message(const sip::Message& message) {
+  auto parsed = sip::Message::parse(message.raw());
+  if (auto* copy = std::get_if<sip::Message>(&parsed)) return std::move(*copy);
+  return std::nullopt;
+}
+
+std::string first_contact_uri(const sip::Message& message) {
+  auto contacts = message.contacts();
+  if (contacts.empty() || contacts.front().star) return {};
+  return contacts.front().address.uri.to_string();
+}
+
+sip::OutgoingMessage cancel_for(const sip::OutgoingMessage& invite) {
+  auto cancel = sip::OutgoingMessage::request("CANCEL", invite.request_uri());
+  cancel.add("Via", std::string(invite.header("Via").value_or("")));
+  cancel.add("Max-Forwards", "70");
+  cancel.add("From", std::string(invite.header("From").value_or("")));
+  cancel.add("To", std::string(invite.header("To").value_or("")));
+  cancel.add("Call-ID", std::string(invite.header("Call-ID").value_or("")));
+  auto cseq = invite.header("CSeq").value_or("1 INVITE");
+  cancel.add("CSeq", fmt::format("{} CANCEL", cseq.substr(0, cseq.find(' '))));
+  return cancel;
+}
+
 // Finds ";tag=" outside the <...> of a name-addr, case-insensitively.
 static std::size_t find_tag_param(std::string_view v) {
   auto close = v.find('>');

@@ -6,6 +6,7 @@
 #include "reference/sip/message.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace trunklab::dialog {
@@ -26,6 +27,14 @@ struct Dialog {
   // `cseq` = 0 takes the next local CSeq.
   sip::OutgoingMessage request(const std::string& method, std::uint32_t cseq = 0);
 };
+
+// A copy of a received message (sip::Message is move-only: it owns libosip2's parse).
+std::optional<sip::Message> copy_message(const sip::Message& message);
+// The URI of the first Contact, "" when there is none (or it is "*").
+std::string first_contact_uri(const sip::Message& message);
+// RFC 3261 §9.1: the CANCEL for a sent INVITE copies its Request-URI, top Via, Call-ID, From,
+// To and CSeq number; Endpoint::send_request runs it as its own transaction.
+sip::OutgoingMessage cancel_for(const sip::OutgoingMessage& invite);
 
 // The header value of a name-addr without its tag parameter ("<sip:a@b>;tag=x" -> "<sip:a@b>").
 std::string strip_tag(std::string_view name_addr);

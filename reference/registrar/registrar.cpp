@@ -104,22 +104,14 @@ sip::OutgoingMessage Registrar::handle_register(const sip::Message& request,
   const bool known = account != by_username_.end();
   auto secret = known ? auth::Secret::from_password(account->second->username, account->second->password)
                       : auth::Secret::from_password(credentials->username, "\x01not-a-password");
-  auto verdict = digest_.verify(*credentials, realm, "REGISTER", secret);
-  switch (verdict) {
-    case auth::Verdict::ok:
+  switch (auth::server_action(digest_.verify(*credentials, realm, "REGISTER", secret))) {
+    case auth::ServerAction::accept:
       break;
-    case auth::Verdict::stale_nonce:
+    case auth::ServerAction::challenge_stale:
       return challenge(request, realm, true);
-    case auth::Verdict::bad_nonce:
-    case auth::Verdict::replayed_nc:
-    case auth::Verdict::realm_mismatch:
-    case auth::Verdict::unsupported_algorithm:
-    case auth::Verdict::opaque_mismatch:
-    case auth::Verdict::missing_qop:
+    case auth::ServerAction::challenge:
       return challenge(request, realm, false);
-    case auth::Verdict::wrong_password:
-    case auth::Verdict::username_mismatch:
-    case auth::Verdict::no_secret:
+    case auth::ServerAction::forbid:
       return reply(request, 403);
   }
   if (!known) return reply(request, 403);

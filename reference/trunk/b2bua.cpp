@@ -65,18 +65,6 @@ std::string reason_header(int status, std::string_view reason) {
   return fmt::format("SIP;cause={};text=\"{}\"", status, reason);
 }
 
-std::optional<sip::Message> copy_of(const sip::Message& m) {
-  auto parsed = sip::Message::parse(m.raw());
-  if (auto* msg = std::get_if<sip::Message>(&parsed)) return std::move(*msg);
-  return std::nullopt;
-}
-
-std::string first_contact_uri(const sip::Message& m) {
-  auto contacts = m.contacts();
-  if (contacts.empty() || contacts.front().star) return {};
-  return contacts.front().address.uri.to_string();
-}
-
 void copy_body(sip::OutgoingMessage& to, const sip::Message& from) {
   if (from.body().empty()) return;
   to.set_body(std::string(from.content_type().value_or("application/sdp")), from.body());
@@ -204,22 +192,15 @@ std::optional<std::string> Trunk::authenticate(txn::ServerTxnId txn, const sip::
   // Unknown users get the same treatment as a wrong password (no user enumeration).
   auto secret = extension ? auth::Secret::from_password(extension->username, extension->password)
                           : auth::Secret::from_password(credentials->username, "\x01not-a-password");
-  switch (digest_.verify(*credentials, realm, "INVITE", secret)) {
-    case auth::Verdict::ok:
+  switch (auth::server_action(digest_.verify(*credentials, realm, "INVITE", secret))) {
+    case auth::ServerAction::accept:
       if (extension) return extension->name;
       break;
-    case auth::Verdict::stale_nonce:
+    case auth::ServerAction::challenge_stale:
       return challenge(true);
-    case auth::Verdict::bad_nonce:
-    case auth::Verdict::replayed_nc:
-    case auth::Verdict::realm_mismatch:
-    case auth::Verdict::unsupported_algorithm:
-    case auth::Verdict::opaque_mismatch:
-    case auth::Verdict::missing_qop:
+    case auth::ServerAction::challenge:
       return challenge(false);
-    case auth::Verdict::wrong_password:
-    case auth::Verdict::username_mismatch:
-    case auth::Verdict::no_secret:
+    case auth::ServerAction::forbid:
       break;
   }
   ++counters_.forbidden;
@@ -231,14 +212,14 @@ Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, c
   auto call = std::make_unique<Call>();
   call->id = next_call_++;
   call->a_txn = txn;
-  call->a_invite = copy_of(invite);
+  call->a_invite = dialog::copy_message(invite);
   auto& a = call->a;
   a.call_id = invite.call_id();
   a.remote_uri = dialog::strip_tag(invite.header("From").value_or(""));
   a.remote_tag = invite.from().tag();
   a.local_uri = dialog::strip_tag(invite.header("To").value_or(""));
   a.local_tag = sip::new_tag(random_);
-  a.remote_target = first_contact_uri(invite);
+  a.remote_target = dialog::first_contact_uri(invite);
   if (a.remote_target.empty()) a.remote_target = invite.from().uri.to_string();
   a.remote_address = source;
   a.local_cseq = 0;
@@ -464,7 +445,7 @@ void Trunk::on_leg_response(Call& call, std::size_t index, const sip::Message& r
     if (is_2xx(status) && !leg.answered) {
       leg.answered = true;
       leg.dialog.remote_tag = response.to().tag();
-      if (auto target = first_contact_uri(response); !target.empty()) leg.dialog.remote_target = target;
+      if (auto target = dialog::first_contact_uri(response); !target.empty()) leg.dialog.remote_target = target;
       ack_leg(leg);
       bye_leg(leg);
     }
@@ -489,7 +470,7 @@ void Trunk::on_leg_answered(Call& call, std::size_t index, const sip::Message& r
   timers_.cancel_timer(leg.timeout_timer);
   leg.timeout_timer = rt::kNoTimer;
   leg.dialog.remote_tag = response.to().tag();
-  if (auto target = first_contact_uri(response); !target.empty()) leg.dialog.remote_target = target;
+  if (auto target = dialog::first_contact_uri(response); !target.empty()) leg.dialog.remote_target = target;
   if (call.winner || call.cancelled || call.a_final_sent) {
     ack_leg(leg);
     bye_leg(leg);
@@ -521,7 +502,7 @@ void Trunk::on_leg_failed(Call& call, std::size_t index, int status, const std::
   if (call.inbound) {
     if (response && (!call.best_inbound || better_inbound(status, call.best_inbound->first))) {
       call.best_inbound = {status, reason};
-      call.best_inbound_response = copy_of(*response);
+      call.best_inbound_response = dialog::copy_message(*response);
     }
     if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; })) {
       finish_unanswered(call);
@@ -575,14 +556,7 @@ void Trunk::cancel_leg(Call& call, Leg& leg) {
     leg.cancel_pending = true;  // §9.1: no CANCEL before a provisional response
     return;
   }
-  // §9.1: same Request-URI, Call-ID, From, To, CSeq number and top Via as the INVITE.
-  auto cancel = sip::OutgoingMessage::request("CANCEL", leg.invite.request_uri());
-  cancel.add("Via", std::string(leg.invite.header("Via").value_or("")));
-  cancel.add("Max-Forwards", "70");
-  cancel.add("From", std::string(leg.invite.header("From").value_or("")));
-  cancel.add("To", std::string(leg.invite.header("To").value_or("")));
-  cancel.add("Call-ID", leg.dialog.call_id);
-  cancel.add("CSeq", fmt::format("{} CANCEL", leg.dialog.invite_cseq));
+  auto cancel = dialog::cancel_for(leg.invite);
   leg.cancel_sent = true;
   auto id = endpoint_.send_request(std::move(cancel), leg.address);
   client_txns_[id.value] = TxnRef{TxnRole::cancel, call.id, 0, std::nullopt, false, {}, nullptr};
@@ -745,7 +719,7 @@ void Trunk::relay_request(Call& call, bool from_a, txn::ServerTxnId origin, cons
   endpoint_.add_via(relayed);
   auto id = endpoint_.send_request(std::move(relayed), target.remote_address);
   TxnRef ref{TxnRole::relay, call.id, *call.winner, origin, from_a, {}, nullptr};
-  if (auto copy = copy_of(request)) ref.origin_request = std::make_shared<const sip::Message>(std::move(*copy));
+  if (auto copy = dialog::copy_message(request)) ref.origin_request = std::make_shared<const sip::Message>(std::move(*copy));
   client_txns_[id.value] = std::move(ref);
   if (request.method() == "BYE") call.outcome.active = false;
 }

@@ -32,18 +32,6 @@ struct UserAgent::Call {
 
 namespace {
 
-std::optional<sip::Message> copy_of(const sip::Message& m) {
-  auto parsed = sip::Message::parse(m.raw());
-  if (auto* msg = std::get_if<sip::Message>(&parsed)) return std::move(*msg);
-  return std::nullopt;
-}
-
-std::string first_contact_uri(const sip::Message& m) {
-  auto contacts = m.contacts();
-  if (contacts.empty() || contacts.front().star) return {};
-  return contacts.front().address.uri.to_string();
-}
-
 bool carries_sdp_by_default(int status) { return status == 183 || (status >= 200 && status < 300); }
 
 }  // namespace
@@ -279,7 +267,7 @@ void UserAgent::on_invite_response(Call& call, const sip::Message& response) {
   }
   if (status < 300) {
     d.remote_tag = response.to().tag();
-    if (auto target = first_contact_uri(response); !target.empty()) d.remote_target = target;
+    if (auto target = dialog::first_contact_uri(response); !target.empty()) d.remote_target = target;
     call.info.answered = true;
     call.info.final_status = status;
     call.info.final_reason = response.reason();
@@ -315,14 +303,7 @@ void UserAgent::send_bye(Call& call) {
 }
 
 void UserAgent::send_cancel(Call& call) {
-  // §9.1: the CANCEL copies the INVITE's Request-URI, top Via, Call-ID, From, To and CSeq number.
-  auto cancel = sip::OutgoingMessage::request("CANCEL", call.invite.request_uri());
-  cancel.add("Via", std::string(call.invite.header("Via").value_or("")));
-  cancel.add("Max-Forwards", "70");
-  cancel.add("From", std::string(call.invite.header("From").value_or("")));
-  cancel.add("To", std::string(call.invite.header("To").value_or("")));
-  cancel.add("Call-ID", call.info.call_id);
-  cancel.add("CSeq", fmt::format("{} CANCEL", call.dialog.invite_cseq));
+  auto cancel = dialog::cancel_for(call.invite);
   call.cancel_sent = true;
   auto id = endpoint_->send_request(std::move(cancel), call.dialog.remote_address);
   txns_[id.value] = {TxnKind::cancel, call.info.call_id};
@@ -447,11 +428,16 @@ bool UserAgent::check_challenge(txn::ServerTxnId id, const sip::Message& invite)
   if (!value) return send_challenge();
   auto creds = auth::Credentials::parse(*value);
   if (!creds) return send_challenge();
-  auto verdict = digest_server_->verify(*creds, c.realm, "INVITE", auth::Secret::from_password(c.username, c.password));
-  if (verdict == auth::Verdict::ok) return true;
-  if (verdict == auth::Verdict::wrong_password || verdict == auth::Verdict::username_mismatch) {
-    endpoint_->respond(id, sip::OutgoingMessage::response_to(invite, 403, {}, sip::new_tag(random_)));
-    return false;
+  switch (auth::server_action(digest_server_->verify(*creds, c.realm, "INVITE",
+                                                      auth::Secret::from_password(c.username, c.password)))) {
+    case auth::ServerAction::accept:
+      return true;
+    case auth::ServerAction::forbid:
+      endpoint_->respond(id, sip::OutgoingMessage::response_to(invite, 403, {}, sip::new_tag(random_)));
+      return false;
+    case auth::ServerAction::challenge:
+    case auth::ServerAction::challenge_stale:
+      break;
   }
   return send_challenge();
 }
@@ -465,7 +451,7 @@ void UserAgent::on_incoming_invite(txn::ServerTxnId id, const sip::Message& invi
   d.local_tag = sip::new_tag(random_);
   d.remote_uri = dialog::strip_tag(invite.header("From").value_or(""));
   d.remote_tag = invite.from().tag();
-  d.remote_target = first_contact_uri(invite);
+  d.remote_target = dialog::first_contact_uri(invite);
   if (d.remote_target.empty()) d.remote_target = invite.from().uri.to_string();
   d.remote_address = source;
   d.local_cseq = 0;
@@ -474,7 +460,7 @@ void UserAgent::on_incoming_invite(txn::ServerTxnId id, const sip::Message& invi
   call->info.outgoing = false;
   call->info.number = sip::Uri::parse(invite.request_uri()).value_or(sip::Uri{}).user;
   call->server_txn = id;
-  call->request = copy_of(invite);
+  call->request = dialog::copy_message(invite);
   const auto call_id = d.call_id;
   record("incoming-call", call->info.number);
   const auto& script = script_for(call->info.number);
