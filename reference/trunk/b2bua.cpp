@@ -744,6 +744,25 @@ void Trunk::end_call(Call& call) {
     call.holds_channel = false;
     --channels_[call.trunk];
   }
+  // Keep the call as long as retransmissions of its last messages may arrive (64*T1), then
+  // let it go: a long-running server must not grow with every call it ever carried.
+  auto id = call.id;
+  timers_.start_timer(endpoint_.config().timer_h(), [this, id] { forget_call(id); });
+}
+
+void Trunk::forget_call(std::uint64_t call_id) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return;
+  auto& call = *it->second;
+  timers_.cancel_timer(call.a_2xx_timer);
+  by_call_id_.erase(call.a.call_id);
+  for (auto& leg : call.legs) {
+    timers_.cancel_timer(leg.timeout_timer);
+    by_call_id_.erase(leg.dialog.call_id);
+  }
+  finished_.emplace_back(call_id, std::move(call.outcome));
+  if (finished_.size() > kFinishedHistory) finished_.pop_front();
+  calls_.erase(it);
 }
 
 // ---- OPTIONS probing ----------------------------------------------------------------------------
@@ -782,8 +801,12 @@ std::size_t Trunk::channels_in_use() const {
 }
 
 std::vector<CallOutcome> Trunk::outcomes() const {
+  std::vector<std::pair<std::uint64_t, CallOutcome>> all(finished_.begin(), finished_.end());
+  for (const auto& [id, call] : calls_) all.emplace_back(id, call->outcome);
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<CallOutcome> out;
-  for (const auto& [id, call] : calls_) out.push_back(call->outcome);
+  out.reserve(all.size());
+  for (auto& [id, outcome] : all) out.push_back(std::move(outcome));
   return out;
 }
 

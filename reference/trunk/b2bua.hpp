@@ -22,6 +22,7 @@
 #include "reference/trunk/routes.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -77,7 +78,10 @@ public:
   std::size_t channels_in_use(std::string_view trunk) const;
   std::size_t channels_in_use() const;
   const Counters& counters() const { return counters_; }
-  std::vector<CallOutcome> outcomes() const;  // every call, in arrival order
+  // Every call in arrival order: the live ones and the last kFinishedHistory that ended.
+  std::vector<CallOutcome> outcomes() const;
+  std::size_t live_calls() const { return calls_.size(); }
+  static constexpr std::size_t kFinishedHistory = 100'000;
   const RouteEngine& routes() const { return routes_; }
 
 private:
@@ -129,6 +133,7 @@ private:
   void relay_request(Call& call, bool from_a, txn::ServerTxnId origin, const sip::Message& request);
   void relay_final_response(const TxnRef& ref, const sip::Message& response);
   void end_call(Call& call);
+  void forget_call(std::uint64_t call_id);
 
   // 2xx retransmission to the A side until its ACK arrives.
   void retransmit_a_2xx(std::uint64_t call_id, rt::Duration interval, rt::Duration elapsed);
@@ -146,6 +151,7 @@ private:
   RouteEngine routes_;
   std::uint64_t next_call_ = 1;
   std::map<std::uint64_t, std::unique_ptr<Call>> calls_;
+  std::deque<std::pair<std::uint64_t, CallOutcome>> finished_;  // bounded: a server runs for months
   std::map<std::string, std::uint64_t> by_call_id_;  // A and B Call-IDs -> call
   std::map<std::uint64_t, TxnRef> client_txns_;      // ClientTxnId.value -> what it is
   std::map<std::string, std::size_t> channels_;      // trunk name -> calls holding a channel

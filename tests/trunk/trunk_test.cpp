@@ -329,3 +329,17 @@ TEST(Trunk, CallCompletesOverALossyNetworkThroughRetransmissions) {
     EXPECT_EQ(lab.reference().trunk().channels_in_use(), 0u) << "seed " << seed << "\n" << testlab::join(lab.ladder(true));
   }
 }
+
+TEST_F(Outbound, EndedCallsAreForgottenAfterRetransmissionsCanNoLongerArrive) {
+  build({reply(200, 500ms)});
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->at_s(5, [&] { alice->hangup(); });
+  lab->run_for_s(20);
+  EXPECT_EQ(lab->reference().trunk().live_calls(), 1u);  // within 64*T1 of the BYE
+  lab->run_for_s(60);
+  EXPECT_EQ(lab->reference().trunk().live_calls(), 0u);
+  auto outcomes = lab->reference().trunk().outcomes();
+  ASSERT_EQ(outcomes.size(), 1u);  // still reported
+  EXPECT_EQ(outcomes[0].answered_by, "telnyx");
+  EXPECT_FALSE(outcomes[0].active);
+}
