@@ -28,7 +28,6 @@ struct Message::Impl {
   NameAddr from;
   NameAddr to;
   std::vector<Via> vias;
-  osip::MessagePtr parsed;  // kept for the accessors computed on demand (contacts, routes)
 };
 
 namespace {
@@ -211,24 +210,54 @@ std::optional<ParseError> check_max_forwards(const text::HeaderView* max_forward
   return std::nullopt;
 }
 
-// The grammar libosip2 checks: URIs, Via, From/To, Contact. Its structure feeds the accessors.
-std::optional<ParseError> parse_with_osip(std::string_view bytes, Message::Impl& m) {
-  osip_message_t* raw = nullptr;
-  if (osip_message_init(&raw) != 0) return fail("syntax", "Out of memory");
-  m.parsed.reset(raw);
-  if (osip_message_parse(raw, bytes.data(), bytes.size()) != 0) {
-    return fail("syntax", "Malformed message");
+// libosip2 checks the grammar of what the elements read at once: the Request-URI, From, To and
+// every Via. Only these go through its parsers: osip_message_parse on the whole message also
+// parses and copies every other header and the body, which cost as much again (bench/sip).
+// Contact, Route and Record-Route are parsed by libosip2 when first asked for.
+std::optional<NameAddr> parse_name_addr(std::string_view value) {
+  const std::string text(value);
+  osip_from_t* parsed = nullptr;
+  if (osip_from_init(&parsed) != 0) return std::nullopt;
+  std::optional<NameAddr> out;
+  if (osip_from_parse(parsed, text.c_str()) == 0) out = convert::to_name_addr(*parsed);
+  osip_from_free(parsed);
+  return out;
+}
+
+std::optional<Via> parse_via(std::string_view value) {
+  const std::string text(value);
+  osip_via_t* parsed = nullptr;
+  if (osip_via_init(&parsed) != 0) return std::nullopt;
+  std::optional<Via> out;
+  if (osip_via_parse(parsed, text.c_str()) == 0) out = convert::to_via(*parsed);
+  osip_via_free(parsed);
+  return out;
+}
+
+bool uri_parses(const std::string& text) {
+  osip_uri_t* parsed = nullptr;
+  if (osip_uri_init(&parsed) != 0) return false;
+  const bool ok = osip_uri_parse(parsed, text.c_str()) == 0;
+  osip_uri_free(parsed);
+  return ok;
+}
+
+std::optional<ParseError> parse_with_osip(const KeyHeaders& keys, Message::Impl& m) {
+  if (m.request && !uri_parses(m.request_uri)) return fail("syntax", "Malformed Request-URI");
+  auto from = parse_name_addr(keys.from->value);
+  auto to = parse_name_addr(keys.to->value);
+  if (!from || !to) return fail("syntax", "Malformed From, To or Via");
+  m.from = std::move(*from);
+  m.to = std::move(*to);
+  for (const text::HeaderView& h : m.section.headers) {
+    if (!iequals(text::long_name(h.name), "Via")) continue;
+    for (const auto& item : text::split_list("Via", h.value)) {
+      auto via = parse_via(item);
+      if (!via) return fail("syntax", "Malformed From, To or Via");
+      m.vias.push_back(std::move(*via));
+    }
   }
-  if (raw->from == nullptr || raw->to == nullptr || raw->vias.nb_elt <= 0 ||
-      raw->vias.node == nullptr) {
-    return fail("syntax", "Malformed From, To or Via");
-  }
-  m.from = convert::to_name_addr(*raw->from);
-  m.to = convert::to_name_addr(*raw->to);
-  m.vias.reserve(static_cast<std::size_t>(raw->vias.nb_elt));
-  convert::for_each<osip_via_t>(raw->vias, [&m](const osip_via_t& via) {
-    m.vias.push_back(convert::to_via(via));
-  });
+  if (m.vias.empty()) return fail("syntax", "Malformed From, To or Via");
   return std::nullopt;
 }
 
@@ -256,7 +285,7 @@ std::optional<ParseError> parse_into(std::string_view bytes, Message::Impl& m) {
   if (!m.request) m.method = m.cseq.method;
   m.body.assign(body);
 
-  return parse_with_osip(bytes.substr(0, body_offset + body.size()), m);
+  return parse_with_osip(keys, m);
 }
 
 }  // namespace
@@ -331,9 +360,9 @@ std::vector<Contact> Message::contacts() const {
     if (value == "*") contacts.push_back(Contact{true, {}});
   }
   if (!contacts.empty()) return contacts;  // RFC 3261 §10.2.2: "*" stands alone
-  convert::for_each<osip_contact_t>(impl_->parsed->contacts, [&](const osip_contact_t& c) {
-    contacts.push_back(Contact{false, convert::to_name_addr(c)});
-  });
+  for (const std::string& value : header_values("Contact")) {
+    if (auto address = parse_name_addr(value)) contacts.push_back(Contact{false, std::move(*address)});
+  }
   return contacts;
 }
 
@@ -359,22 +388,18 @@ std::optional<int> Message::max_forwards() const {
   return static_cast<int>(*value);
 }
 
-std::vector<NameAddr> Message::routes() const {
+namespace {
+std::vector<NameAddr> name_addrs(const Message& m, std::string_view header) {
   std::vector<NameAddr> out;
-  convert::for_each<osip_route_t>(impl_->parsed->routes, [&](const osip_route_t& r) {
-    out.push_back(convert::to_name_addr(r));
-  });
+  for (const std::string& value : m.header_values(header)) {
+    if (auto address = parse_name_addr(value)) out.push_back(std::move(*address));
+  }
   return out;
 }
+}  // namespace
 
-std::vector<NameAddr> Message::record_routes() const {
-  std::vector<NameAddr> out;
-  convert::for_each<osip_record_route_t>(impl_->parsed->record_routes,
-                                         [&](const osip_record_route_t& r) {
-                                           out.push_back(convert::to_name_addr(r));
-                                         });
-  return out;
-}
+std::vector<NameAddr> Message::routes() const { return name_addrs(*this, "Route"); }
+std::vector<NameAddr> Message::record_routes() const { return name_addrs(*this, "Record-Route"); }
 
 std::optional<std::string_view> Message::content_type() const { return header("Content-Type"); }
 
