@@ -8,7 +8,8 @@ build_packages=(
   libosip2-dev libpcap-dev nlohmann-json3-dev libfmt-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
 )
-test_packages=(tshark)
+# Test-only: real third-party peers and viewers the interop and report tests drive.
+test_packages=(tshark sngrep chromium libxml2-utils sipsak baresip kamailio sipvicious)
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--tests" ]]; then want+=("${test_packages[@]}"); fi
@@ -29,4 +30,14 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer no without a prompt.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
+# Services that packages start on install (kamailio) would take port 5060 on this machine; the
+# tests start their own peers, so keep the package's daemon from starting (policy-rc.d).
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy >/dev/null
+  $SUDO chmod +x $policy
+  created_policy=1
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ((created_policy)); then $SUDO rm -f $policy; fi
