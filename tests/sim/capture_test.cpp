@@ -161,5 +161,21 @@ TEST(Capture, TsharkDecodesTheExchangeAsSipInOrder) {
   std::remove(path.c_str());
 }
 
+TEST(Capture, SngrepReadsTheExchangeAsSipDialogs) {
+  if (std::system("command -v sngrep >/dev/null 2>&1") != 0) GTEST_SKIP() << "sngrep not installed";
+  Registration run(1);
+  const std::string in = ::testing::TempDir() + "trunklab_sim_sngrep_in.pcap";
+  const std::string out = ::testing::TempDir() + "trunklab_sim_sngrep_out.pcap";
+  ASSERT_FALSE(run.world.capture().write_pcap(in).has_value());
+  std::remove(out.c_str());
+  // Headless: sngrep parses the capture and saves the SIP packets it recognised.
+  ASSERT_EQ(std::system(("TERM=dumb sngrep -N -q -I '" + in + "' -O '" + out + "' >/dev/null 2>&1").c_str()), 0);
+  const std::string fields = run_command("tshark -r '" + out +
+                                         "' -Y sip -T fields -e sip.Method -e sip.Status-Code 2>/dev/null");
+  EXPECT_EQ(fields, "REGISTER\t\n\t401\nREGISTER\t\n\t200\nOPTIONS\t\n");
+  std::remove(in.c_str());
+  std::remove(out.c_str());
+}
+
 }  // namespace
 }  // namespace trunklab::sim
