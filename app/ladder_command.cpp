@@ -1,11 +1,128 @@
+// `trunklab ladder CAPTURE`: the call ladder of a pcap/pcapng file, as text, Mermaid, SVG or
+// HTML.
 #include "app/commands.hpp"
 
-namespace trunklab::app {
+#include "reports/ladder/names.hpp"
+#include "reports/pcap/pcap_reader.hpp"
+#include "reports/render/render.hpp"
 
-// Not yet built: adds no subcommand, so `trunklab --help` does not list it.
+#include <fmt/core.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <variant>
+
+namespace trunklab::app {
+namespace {
+
+struct LadderArgs {
+  std::string capture;
+  std::string format = "text";
+  std::string output;
+  std::vector<std::string> names;
+  std::string names_file;
+  std::string call_id;
+  bool group_calls = false;
+  bool full = false;
+};
+
+// The name map from --names then --name (options win over the file). Error or "".
+std::string collect_names(const LadderArgs& args, reports::NameMap& names) {
+  if (!args.names_file.empty()) {
+    std::ifstream file(args.names_file, std::ios::binary);
+    if (!file) {
+      return fmt::format("{}: cannot read the names file", args.names_file);
+    }
+    std::stringstream text;
+    text << file.rdbuf();
+    auto parsed = reports::parse_names(text.str(), args.names_file);
+    if (auto* error = std::get_if<std::string>(&parsed)) {
+      return *error;
+    }
+    names = std::get<reports::NameMap>(std::move(parsed));
+  }
+  for (const auto& option : args.names) {
+    if (auto error = reports::add_name_option(names, option); !error.empty()) {
+      return error;
+    }
+  }
+  return {};
+}
+
+bool write_output(const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    std::cout << text;
+    std::cout.flush();
+    return static_cast<bool>(std::cout);
+  }
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  file.close();
+  return static_cast<bool>(file);
+}
+
+int run_ladder(const LadderArgs& args) {
+  reports::LadderOptions options;
+  if (auto error = collect_names(args, options.names); !error.empty()) {
+    fmt::print(stderr, "trunklab ladder: {}\n", error);
+    return 2;
+  }
+  if (!args.call_id.empty()) {
+    options.call_id = args.call_id;
+  }
+  options.group_calls = args.group_calls;
+  auto format = reports::parse_format(args.format);  // CLI11 already checked the name
+
+  reports::PcapRead read = reports::read_pcap(args.capture);
+  if (!read.opened) {
+    fmt::print(stderr, "trunklab ladder: {}\n", read.error);
+    return 2;  // nothing readable at all: not a capture
+  }
+  reports::Ladder ladder = reports::build_ladder(read.datagrams, options);
+  if (std::size_t skipped = read.not_udp + ladder.not_sip; skipped > 0) {
+    fmt::print(stderr, "skipped {} packet{} that {} not SIP over UDP\n", skipped,
+               skipped == 1 ? "" : "s", skipped == 1 ? "is" : "are");
+  }
+  reports::RenderOptions render_options;
+  render_options.full = args.full;
+  render_options.title = args.capture;
+  if (!write_output(args.output, reports::render(*format, ladder, render_options))) {
+    fmt::print(stderr, "trunklab ladder: {}: cannot write the ladder\n", args.output);
+    return 2;
+  }
+  if (!read.error.empty()) {
+    fmt::print(stderr,
+               "trunklab ladder: {} (the ladder shows the {} messages read before the damage)\n",
+               read.error, ladder.messages.size());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
 void add_ladder_command(CLI::App& app, int& exit_code) {
-  (void)app;
-  (void)exit_code;
+  auto args = std::make_shared<LadderArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "ladder", "Draw the call ladder of a pcap or pcapng capture (SIP over UDP; Ethernet, Linux "
+                "cooked SLL/SLL2 and raw IP; IPv4 and IPv6)");
+  cmd->add_option("capture", args->capture, "The capture file (pcap or pcapng)")->required();
+  cmd->add_option("--format,-f", args->format, "Output format")
+      ->check(CLI::IsMember({"text", "mermaid", "svg", "html"}))
+      ->capture_default_str();
+  cmd->add_option("-o,--output", args->output, "Write to FILE instead of standard output");
+  cmd->add_option("--name", args->names,
+                  "Name a party: ADDRESS=NAME, e.g. 10.0.0.5:5060=PBX (repeatable)");
+  cmd->add_option("--names", args->names_file,
+                  "Names file: lines \"10.0.0.5:5060 PBX\" or a JSON object");
+  cmd->add_option("--call-id", args->call_id, "Only the messages of this Call-ID");
+  cmd->add_flag("--group-calls", args->group_calls,
+                "Show each call (Call-ID) as its own section, in order of first message");
+  cmd->add_flag("--full", args->full, "Text: print every message in full after the ladder");
+  cmd->callback([args, &exit_code] { exit_code = run_ladder(*args); });
 }
 
 }  // namespace trunklab::app

@@ -1,0 +1,235 @@
+#include "reports/ladder/ladder.hpp"
+
+#include "reference/sip/message.hpp"
+#include "simulator/capture/capture.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <functional>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+
+namespace trunklab::reports {
+namespace {
+
+std::string_view first_line(std::string_view payload) {
+  auto end = payload.find_first_of("\r\n");
+  return end == std::string_view::npos ? payload : payload.substr(0, end);
+}
+
+// What a ladder needs of one message. From the SIP parser when it accepts the message; a
+// message it refuses (malformed, truncated by the capture) still gets a label from its first
+// line, because a ladder of a broken exchange is exactly when people need one.
+struct Summary {
+  std::string label;
+  bool is_request = false;
+  std::string call_id;
+  std::string cseq;
+};
+
+Summary summary_from_first_line(std::string_view payload) {
+  Summary s;
+  std::string_view line = first_line(payload);
+  if (line.starts_with("SIP/2.0 ")) {
+    s.label = std::string(line.substr(8));
+  } else {
+    s.is_request = true;
+    s.label = std::string(line.substr(0, line.find(' ')));
+  }
+  return s;
+}
+
+Summary summarize(std::string_view payload) {
+  auto parsed = sip::Message::parse(payload);
+  const auto* message = std::get_if<sip::Message>(&parsed);
+  if (message == nullptr) {
+    return summary_from_first_line(payload);
+  }
+  Summary s;
+  s.is_request = message->is_request();
+  s.label = s.is_request ? message->method()
+                         : fmt::format("{} {}", message->status(), message->reason());
+  s.call_id = message->call_id();
+  s.cseq = fmt::format("{} {}", message->cseq().number, message->cseq().method);
+  return s;
+}
+
+// Columns: one per party name, in order of first appearance (deterministic for a given input).
+class PartyTable {
+public:
+  explicit PartyTable(const NameMap& names) : names_(names) {}
+
+  std::size_t column(const rt::Address& address, const std::string& carried_name) {
+    std::string name = name_of(address, carried_name);
+    auto [it, inserted] = index_.try_emplace(name, parties_.size());
+    if (inserted) {
+      parties_.push_back(Party{name, {}});
+    }
+    auto& addresses = parties_[it->second].addresses;
+    auto pos = std::lower_bound(addresses.begin(), addresses.end(), address);
+    if (pos == addresses.end() || *pos != address) {
+      addresses.insert(pos, address);
+    }
+    return it->second;
+  }
+
+  std::vector<Party> take() { return std::move(parties_); }
+
+private:
+  std::string name_of(const rt::Address& address, const std::string& carried_name) const {
+    if (auto it = names_.find(address); it != names_.end()) {
+      return it->second;
+    }
+    return carried_name.empty() ? address.to_string() : carried_name;
+  }
+
+  const NameMap& names_;
+  std::map<std::string, std::size_t> index_;
+  std::vector<Party> parties_;
+};
+
+// Retransmission detection: same bytes from the same source to the same destination.
+class SeenMessages {
+public:
+  bool seen_before(const Datagram& d) {
+    std::size_t h = std::hash<std::string_view>{}(d.bytes);
+    h ^= rt::AddressHash{}(d.src) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h ^= rt::AddressHash{}(d.dst) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    auto& bucket = by_hash_[h];
+    for (const Datagram* earlier : bucket) {
+      if (earlier->src == d.src && earlier->dst == d.dst && earlier->bytes == d.bytes) {
+        return true;
+      }
+    }
+    bucket.push_back(&d);
+    return false;
+  }
+
+private:
+  // Only looked up, never iterated: its order cannot reach output.
+  std::unordered_map<std::size_t, std::vector<const Datagram*>> by_hash_;
+};
+
+void order_by_call(Ladder& ladder) {
+  std::stable_sort(ladder.messages.begin(), ladder.messages.end(),
+                   [](const LadderMessage& a, const LadderMessage& b) { return a.call < b.call; });
+  ladder.grouped = true;
+}
+
+}  // namespace
+
+std::string call_letter(std::size_t index) {
+  std::string letters;
+  std::size_t n = index + 1;
+  while (n > 0) {
+    --n;
+    letters.insert(letters.begin(), static_cast<char>('A' + n % 26));
+    n /= 26;
+  }
+  return letters;
+}
+
+bool looks_like_sip(std::string_view payload) {
+  std::string_view line = first_line(payload);
+  if (line.starts_with("SIP/2.0 ")) {
+    return line.size() >= 11;
+  }
+  auto space = line.find(' ');
+  if (space == 0 || space == std::string_view::npos || !line.ends_with(" SIP/2.0")) {
+    return false;
+  }
+  return std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(space),
+                     [](char c) { return (c >= 'A' && c <= 'Z') || c == '-' || c == '_'; });
+}
+
+Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions& options) {
+  std::vector<const Datagram*> ordered;
+  ordered.reserve(datagrams.size());
+  for (const auto& d : datagrams) {
+    ordered.push_back(&d);
+  }
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const Datagram* a, const Datagram* b) { return a->time < b->time; });
+
+  Ladder ladder;
+  PartyTable parties(options.names);
+  SeenMessages seen;
+  std::map<std::string, std::size_t> call_index;
+  std::optional<rt::Instant> first_time;
+  for (const Datagram* d : ordered) {
+    if (!looks_like_sip(d->bytes)) {
+      ++ladder.not_sip;
+      continue;
+    }
+    Summary s = summarize(d->bytes);
+    if (options.call_id && s.call_id != *options.call_id) {
+      continue;
+    }
+    LadderMessage m;
+    m.retransmission = seen.seen_before(*d);
+    m.party_from = parties.column(d->src, d->src_name);
+    m.party_to = parties.column(d->dst, d->dst_name);
+    if (!first_time) {
+      first_time = d->time;
+    }
+    m.offset = d->time - *first_time;
+    m.label = std::move(s.label);
+    m.is_request = s.is_request;
+    m.cseq = std::move(s.cseq);
+    if (!s.call_id.empty()) {
+      auto [it, inserted] = call_index.try_emplace(s.call_id, ladder.calls.size());
+      if (inserted) {
+        ladder.calls.push_back(s.call_id);
+      }
+      m.call = it->second;
+    }
+    m.call_id = std::move(s.call_id);
+    m.duplicate = d->duplicate;
+    m.drop = d->drop;
+    m.drop_reason = d->drop_reason;
+    m.src = d->src;
+    m.dst = d->dst;
+    m.bytes = d->bytes;
+    ladder.messages.push_back(std::move(m));
+  }
+  // Messages without a Call-ID come after every call.
+  for (auto& m : ladder.messages) {
+    if (m.call_id.empty()) {
+      m.call = ladder.calls.size();
+    }
+  }
+  ladder.origin = first_time.value_or(rt::Instant{});
+  ladder.parties = parties.take();
+  if (options.group_calls) {
+    order_by_call(ladder);
+  }
+  return ladder;
+}
+
+std::vector<Datagram> datagrams_from_capture(const std::vector<sim::CaptureRecord>& records,
+                                             bool include_nat_translated) {
+  std::vector<Datagram> out;
+  out.reserve(records.size());
+  for (const auto& r : records) {
+    if (r.view == sim::CaptureView::nat_translated && !include_nat_translated) {
+      continue;
+    }
+    Datagram d;
+    d.time = r.time;
+    d.src = r.src;
+    d.dst = r.dst;
+    d.bytes = r.bytes;
+    d.src_name = r.src_host;
+    d.dst_name = r.dst_host;
+    d.drop = r.dropped ? DropState::dropped : DropState::delivered;
+    d.drop_reason = r.drop_reason;
+    d.duplicate = r.duplicate;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace trunklab::reports

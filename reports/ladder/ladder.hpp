@@ -1,0 +1,94 @@
+// A call ladder: the SIP datagrams of a capture, in order, with the party (column) each one
+// goes from and to. Built from a pcap (reports/pcap/pcap_reader.hpp) or from the simulator's
+// capture records; drawn by reports/render/render.hpp as text, Mermaid, SVG or HTML.
+#pragma once
+
+#include "reference/runtime/address.hpp"
+#include "reference/runtime/time.hpp"
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trunklab::sim {
+struct CaptureRecord;
+}
+
+namespace trunklab::reports {
+
+// Whether the network delivered a datagram: known for the simulator's captures, unknown for a
+// pcap taken on a real network (a capture point cannot see what is lost after it).
+enum class DropState { delivered, dropped, unknown };
+
+// One UDP datagram as captured, before it is known to be SIP.
+struct Datagram {
+  rt::Instant time{};  // pcap: microseconds since the Unix epoch; simulator: virtual time
+  rt::Address src;
+  rt::Address dst;
+  std::string bytes;  // the UDP payload
+  std::string src_name;  // party names known from the source ("" = unknown)
+  std::string dst_name;
+  DropState drop = DropState::unknown;
+  std::string drop_reason;
+  bool duplicate = false;  // a copy made by the network (simulator fault rule)
+};
+
+// Address -> party name ("10.0.0.5:5060" -> "PBX"). Wins over names carried by datagrams.
+using NameMap = std::map<rt::Address, std::string>;
+
+struct LadderOptions {
+  NameMap names;
+  std::optional<std::string> call_id;  // keep only this Call-ID's messages
+  bool group_calls = false;            // order messages call by call (first appearance order)
+};
+
+struct LadderMessage {
+  std::size_t party_from = 0;  // index into Ladder::parties
+  std::size_t party_to = 0;
+  rt::Duration offset{};  // since the first message of the ladder
+  std::string label;      // "INVITE", "407 Proxy Authentication Required"
+  bool is_request = false;
+  std::string call_id;  // "" when the message has none (or is not parseable)
+  std::size_t call = 0;  // index into Ladder::calls; calls.size() when call_id is ""
+  std::string cseq;       // "1 INVITE", "" when unknown
+  bool retransmission = false;  // same bytes, source and destination as an earlier message
+  bool duplicate = false;
+  DropState drop = DropState::unknown;
+  std::string drop_reason;
+  rt::Address src;
+  rt::Address dst;
+  std::string bytes;
+};
+
+struct Party {
+  std::string name;                 // the column title
+  std::vector<rt::Address> addresses;  // every address seen for it, ordered
+};
+
+struct Ladder {
+  std::vector<Party> parties;          // columns, in order of first appearance
+  std::vector<LadderMessage> messages;  // in display order (time; per call with group_calls)
+  std::vector<std::string> calls;       // Call-IDs in order of first appearance
+  rt::Instant origin{};                 // time of the first message (offsets count from it)
+  bool grouped = false;                 // messages are ordered call by call
+  std::size_t not_sip = 0;              // datagrams skipped because they are not SIP
+};
+
+// "A".."Z", "AA".. : the short letter naming call `index` in ladders.
+std::string call_letter(std::size_t index);
+
+// True when the payload starts like a SIP request or response (status line or request line).
+bool looks_like_sip(std::string_view payload);
+
+// Builds the ladder of `datagrams` (in capture order; sorted by time, stable). Datagrams that
+// are not SIP are counted in Ladder::not_sip.
+Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions& options = {});
+
+// The simulator's capture records as datagrams (party names from the records). NAT-translated
+// copies are left out unless asked for: the ladder shows each message once, as sent.
+std::vector<Datagram> datagrams_from_capture(const std::vector<sim::CaptureRecord>& records,
+                                             bool include_nat_translated = false);
+
+}  // namespace trunklab::reports
