@@ -1,11 +1,142 @@
+// `trunklab serve`: the reference trunk and registrar as a daemon on real UDP sockets.
+// Everything protocol-related is the same element::ReferenceServer the simulator runs; this
+// file only wires it to the real clock, the epoll loop, a socket, OS randomness and a store.
 #include "app/commands.hpp"
 
-namespace trunklab::app {
+#include "reference/config/config.hpp"
+#include "reference/element/reference_server.hpp"
+#include "reference/registrar/store.hpp"
+#include "reference/transport/clock.hpp"
+#include "reference/transport/event_loop.hpp"
+#include "reference/transport/example_config.hpp"
+#include "reference/transport/listen_spec.hpp"
+#include "reference/transport/os_random.hpp"
+#include "reference/transport/udp_transport.hpp"
 
-// Not yet built: adds no subcommand, so `trunklab --help` does not list it.
+#include <fmt/core.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace trunklab::app {
+namespace {
+
+constexpr const char* kMemoryDb = ":memory:";
+
+struct ServeOptions {
+  std::string config_path;  // "" = the built-in example
+  std::string listen = "udp:127.0.0.1:5060";
+  std::string db = "trunklab-bindings.db";
+  bool print_config = false;
+  bool quiet = false;
+};
+
+int refuse(const std::string& why) {
+  fmt::print(stderr, "trunklab serve: {}\n", why);
+  return 2;
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// A configuration refusal names file, JSON path and reason (config::InputError's message).
+std::optional<config::Config> load_config(const ServeOptions& options, std::string& error) {
+  if (options.config_path.empty()) return realtime::example_config();
+  try {
+    return config::load_config_file(options.config_path);
+  } catch (const config::InputError& e) {
+    error = fmt::format("refusing configuration: {}", e.what());
+    return std::nullopt;
+  }
+}
+
+std::unique_ptr<registrar::BindingStore> open_store(const std::string& db, std::string& error) {
+  if (db == kMemoryDb) return std::make_unique<registrar::MemoryStore>();
+  try {
+    return registrar::open_sqlite_store(db);
+  } catch (const registrar::StoreError& e) {
+    error = fmt::format("cannot open binding store {}: {}", db, e.what());
+    return nullptr;
+  }
+}
+
+void print_summary(const element::ReferenceServer& server, const realtime::UdpTransport& udp,
+                   double cpu_s) {
+  const auto& r = server.registrar().counters();
+  const auto& u = udp.stats();
+  fmt::print("trunklab serve: stopped; REGISTER {} (401 {}, 200 {}, 403 {}), OPTIONS {}, "
+             "datagrams in {} out {} (send errors {}), cpu {:.3f} s\n",
+             r.registers, r.challenged, r.accepted, r.forbidden, server.counters().options,
+             u.received, u.sent, u.send_errors, cpu_s);
+}
+
+int serve(const ServeOptions& options) {
+  if (options.print_config) {
+    fmt::print("{}\n", config::to_json(realtime::example_config()).dump(2));
+    return 0;
+  }
+  std::string error;
+  auto config = load_config(options, error);
+  if (!config) return refuse(error);
+  auto spec = realtime::parse_socket_spec(options.listen);
+  if (auto* message = std::get_if<std::string>(&spec)) return refuse("--listen " + *message);
+  auto store = open_store(options.db, error);
+  if (!store) return refuse(error);
+
+  realtime::EventLoop loop;
+  auto opened = realtime::UdpTransport::open(loop, std::get<realtime::SocketSpec>(spec).address);
+  if (auto* message = std::get_if<std::string>(&opened)) return refuse(*message);
+  auto& udp = *std::get<std::unique_ptr<realtime::UdpTransport>>(opened);
+
+  realtime::SystemClock clock;
+  realtime::OsRandom random;
+  // Bindings that expired while the server was down go before the first lookup.
+  store->purge_expired(clock.now());
+  element::ReferenceServer server(*config, clock, loop, udp, random, *store);
+  udp.set_handler(&server.datagram_handler());
+  if (!options.quiet) {
+    server.set_log([](const std::string& line) { fmt::print("{}\n", line); });
+  }
+  loop.watch_signals({SIGTERM, SIGINT}, [&loop](int) { loop.stop(); });
+
+  // Line-buffered even into a pipe: one log line per transaction should be seen as it happens.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  fmt::print("trunklab serve: listening on udp:{} ({} extensions, bindings in {})\n",
+             udp.local_address().to_string(), config->extensions.size(), options.db);
+  const double cpu_at_start = cpu_seconds();
+  server.start();
+  loop.run();
+  print_summary(server, udp, cpu_seconds() - cpu_at_start);
+  return 0;
+}
+
+}  // namespace
+
 void add_serve_command(CLI::App& app, int& exit_code) {
-  (void)app;
-  (void)exit_code;
+  auto options = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand(
+      "serve", "Run the reference trunk and registrar on real UDP until SIGTERM/SIGINT");
+  cmd->add_option("--config", options->config_path,
+                  "Configuration JSON (default: the built-in example; see --print-config)");
+  cmd->add_option("--listen", options->listen, "Socket to serve on: udp:IP:PORT, udp:[IPv6]:PORT")
+      ->capture_default_str();
+  cmd->add_option("--db", options->db,
+                  "SQLite file for the bindings (survives restarts), or :memory:")
+      ->capture_default_str();
+  cmd->add_flag("--print-config", options->print_config,
+                "Print the built-in example configuration as JSON and exit");
+  cmd->add_flag("--quiet", options->quiet, "No log line per transaction");
+  cmd->callback([options, &exit_code] { exit_code = serve(*options); });
 }
 
 }  // namespace trunklab::app

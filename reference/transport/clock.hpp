@@ -1,0 +1,19 @@
+// The real clock behind rt::Clock. Instants are microseconds since the Unix epoch
+// (CLOCK_REALTIME), so binding expiries written to SQLite keep their meaning across restarts.
+// Timers do NOT use this clock: they run on CLOCK_MONOTONIC (monotonic_now), so a wall-clock
+// step (NTP, an administrator) neither fires nor delays them.
+#pragma once
+
+#include "reference/runtime/time.hpp"
+
+namespace trunklab::realtime {
+
+class SystemClock final : public rt::Clock {
+public:
+  rt::Instant now() const override;
+};
+
+// CLOCK_MONOTONIC in microseconds: the timeline of EventLoop deadlines.
+rt::Duration monotonic_now();
+
+}  // namespace trunklab::realtime

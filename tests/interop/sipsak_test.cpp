@@ -1,0 +1,89 @@
+// Interop with a real SIP peer from Debian: sipsak registers with digest at `trunklab serve`
+// and pings it with OPTIONS, over loopback UDP. Skipped when sipsak is not installed.
+//
+// sipsak 0.9.8 answers only the FIRST WWW-Authenticate and only MD5 ("unsupported
+// authentication algorithm" for SHA-256), so the served configuration offers MD5 here. It
+// also needs -u (else it sends username="alice@") and -x above the registrar's Min-Expires
+// (its default Expires is 15 s, answered 423).
+#include "tests/realtime/child_process.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <string>
+
+namespace trunklab::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+constexpr auto kBound = 15s;  // generous: only a hung process reaches it
+
+class SipsakInterop : public ::testing::Test {
+protected:
+  void SetUp() override {
+    sipsak_ = find_on_path("sipsak");
+    if (!sipsak_) GTEST_SKIP() << "sipsak is not installed (Debian package: sipsak)";
+    config_path_ = ::testing::TempDir() + "trunklab-sipsak-" + std::to_string(::getpid()) + ".json";
+    ChildProcess print({TRUNKLAB_BINARY, "serve", "--print-config"});
+    ASSERT_EQ(print.wait(kBound), 0);
+    auto config = nlohmann::json::parse(print.output());
+    config["auth"]["algorithms"] = {"MD5"};
+    std::ofstream(config_path_) << config.dump(2);
+    serve_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+        TRUNKLAB_BINARY, "serve", "--config", config_path_, "--listen", "udp:127.0.0.1:0",
+        "--db", ":memory:"});
+    ASSERT_TRUE(serve_->wait_for_output(")\n", kBound)) << serve_->output();
+    std::smatch match;
+    const auto& out = serve_->output();
+    ASSERT_TRUE(std::regex_search(out, match, std::regex("listening on udp:127\\.0\\.0\\.1:(\\d+)")))
+        << out;
+    port_ = match[1];
+  }
+  void TearDown() override {
+    if (serve_) {
+      serve_->signal(SIGTERM);
+      EXPECT_EQ(serve_->wait(kBound), 0) << serve_->output();
+    }
+    if (!config_path_.empty()) std::remove(config_path_.c_str());
+  }
+
+  std::optional<std::string> sipsak_;
+  std::string config_path_;
+  std::unique_ptr<ChildProcess> serve_;
+  std::string port_;
+};
+
+TEST_F(SipsakInterop, RegistersWithDigestAndGets200) {
+  // -p before -s: sipsak then sends to the proxy instead of resolving the registrar domain.
+  ChildProcess sipsak({*sipsak_, "-p", "127.0.0.1:" + port_, "-U", "-i", "-C",
+                       "sip:alice@127.0.0.1:5099", "-u", "alice", "-a", "alice-secret", "-x", "120", "-s",
+                       "sip:alice@default.registrar.example.test", "-H", "127.0.0.1", "-vv"});
+  EXPECT_EQ(sipsak.wait(kBound), 0) << sipsak.output();
+  EXPECT_THAT(sipsak.output(), HasSubstr("usrloc tests completed successful"));
+  ASSERT_TRUE(serve_->wait_for_output("REGISTER sip:alice@default.registrar.example.test", kBound));
+  ASSERT_TRUE(serve_->wait_for_output("-> 200", kBound)) << serve_->output();
+  EXPECT_THAT(serve_->output(), HasSubstr("-> 401")) << "challenged first";
+}
+
+TEST_F(SipsakInterop, WrongPasswordIsRefused) {
+  ChildProcess sipsak({*sipsak_, "-p", "127.0.0.1:" + port_, "-U", "-i", "-C",
+                       "sip:alice@127.0.0.1:5099", "-u", "alice", "-a", "not-her-password", "-x", "120", "-s",
+                       "sip:alice@default.registrar.example.test", "-H", "127.0.0.1", "-vv"});
+  EXPECT_NE(sipsak.wait(kBound), 0) << sipsak.output();
+  ASSERT_TRUE(serve_->wait_for_output("-> 403", kBound)) << serve_->output();
+}
+
+TEST_F(SipsakInterop, OptionsIsAnswered200) {
+  ChildProcess sipsak({*sipsak_, "-s", "sip:ping@127.0.0.1:" + port_, "-H", "127.0.0.1", "-vv"});
+  EXPECT_EQ(sipsak.wait(kBound), 0) << sipsak.output();
+  EXPECT_THAT(sipsak.output(), HasSubstr("SIP/2.0 200"));
+}
+
+}  // namespace
+}  // namespace trunklab::testing

@@ -1,0 +1,64 @@
+// `trunklab serve` as a user runs it: a bad configuration is refused at start with the file,
+// the JSON path and the reason (exit 2); the printed example loads back with --config and
+// serves; SIGTERM shuts it down cleanly with a summary.
+#include "tests/realtime/child_process.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace trunklab::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+constexpr auto kBound = 10s;  // generous: only a hung process reaches it
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "trunklab-serve-" + std::to_string(::getpid()) + "-" + name;
+}
+
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST(ServeCommand, RefusesABadConfigNamingFilePathAndReason) {
+  const auto path = temp_path("bad.json");
+  write_file(path, R"({"extensions": [{"name": "alice", "password": 42}]})");
+  ChildProcess serve({TRUNKLAB_BINARY, "serve", "--config", path, "--listen",
+                      "udp:127.0.0.1:0", "--db", ":memory:"});
+  ASSERT_TRUE(serve.started());
+  EXPECT_EQ(serve.wait(kBound), 2);
+  EXPECT_THAT(serve.output(), HasSubstr(path));
+  EXPECT_THAT(serve.output(), HasSubstr("$.extensions[0].password"));
+  EXPECT_THAT(serve.output(), HasSubstr("expected"));
+  std::remove(path.c_str());
+}
+
+TEST(ServeCommand, RefusesAnUnusableListenAddress) {
+  ChildProcess serve({TRUNKLAB_BINARY, "serve", "--listen", "udp:not-an-ip", "--db", ":memory:"});
+  ASSERT_TRUE(serve.started());
+  EXPECT_EQ(serve.wait(kBound), 2);
+  EXPECT_THAT(serve.output(), HasSubstr("udp:not-an-ip"));
+}
+
+TEST(ServeCommand, PrintedExampleLoadsBackAndServesUntilSigterm) {
+  ChildProcess print({TRUNKLAB_BINARY, "serve", "--print-config"});
+  ASSERT_EQ(print.wait(kBound), 0);
+  const auto path = temp_path("example.json");
+  write_file(path, print.output());
+  const auto db = temp_path("bindings.db");
+  ChildProcess serve({TRUNKLAB_BINARY, "serve", "--config", path, "--listen", "udp:127.0.0.1:0",
+                      "--db", db});
+  ASSERT_TRUE(serve.wait_for_output("listening on udp:127.0.0.1:", kBound)) << serve.output();
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait(kBound), 0);
+  EXPECT_THAT(serve.output(), HasSubstr("trunklab serve: stopped"));
+  std::remove(path.c_str());
+  std::remove(db.c_str());
+}
+
+}  // namespace
+}  // namespace trunklab::testing
