@@ -1,11 +1,222 @@
+// `trunklab run [PATH...]`: runs scenario files (and the *.json files of folders) in virtual time
+// against the reference, one line per scenario and a summary. Exit 0 all passed, 1 a scenario
+// failed, 2 unusable input (unreadable or invalid scenario file, bad path).
 #include "app/commands.hpp"
 
-namespace trunklab::app {
+#include "reports/run_report.hpp"
+#include "simulator/scenario/runner.hpp"
+#include "simulator/scenario/scenario.hpp"
 
-// Not yet built: adds no subcommand, so `trunklab --help` does not list it.
+#include <fmt/core.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trunklab::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunArgs {
+  std::vector<std::string> paths;
+  std::optional<std::uint64_t> seed;
+  std::string out;
+  bool update = false;
+  std::string filter;
+  bool quiet = false;
+};
+
+// Scenario files named by the arguments, folders expanded to their *.json (schema.json is the
+// format's schema, not a scenario), sorted within a folder so runs are reproducible.
+bool collect_files(const std::vector<std::string>& paths, std::vector<std::string>& files) {
+  bool ok = true;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::directory_iterator(p, ec)) {
+        const auto& path = entry.path();
+        if (entry.is_regular_file() && path.extension() == ".json" && path.filename() != "schema.json") {
+          found.push_back(path.string());
+        }
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::is_regular_file(p, ec)) {
+      files.push_back(p);
+    } else {
+      fmt::print(stderr, "error: {}: no such scenario file or folder\n", p);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+bool glob_matches(std::string_view name, std::string_view glob) {
+  if (glob.empty()) return name.empty();
+  if (glob.front() == '*') {
+    for (std::size_t skip = 0; skip <= name.size(); ++skip) {
+      if (glob_matches(name.substr(skip), glob.substr(1))) return true;
+    }
+    return false;
+  }
+  return !name.empty() && name.front() == glob.front() && glob_matches(name.substr(1), glob.substr(1));
+}
+
+// --filter: a substring of the scenario name, or a glob with '*'.
+bool name_matches(std::string_view name, std::string_view filter) {
+  if (filter.empty()) return true;
+  if (filter.find('*') == std::string_view::npos) return name.find(filter) != std::string_view::npos;
+  return glob_matches(name, filter);
+}
+
+std::string indent(const std::string& text) {
+  std::string out = "    ";
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if (text[i] == '\n' && i + 1 < text.size()) out += "    ";
+  }
+  return out;
+}
+
+std::optional<std::string> write_file(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+  if (!out) return fmt::format("cannot write {}", path.string());
+  return std::nullopt;
+}
+
+// DIR/<name>/capture.pcap, ladder.txt (and the other ladder renderings), verdict.json.
+std::optional<std::string> write_outputs(const fs::path& dir, const scenario::Verdict& verdict,
+                                         reports::ScenarioReport& report) {
+  fs::path folder = dir / verdict.name;
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) return fmt::format("cannot create {}: {}", folder.string(), ec.message());
+  if (auto e = write_file(folder / "capture.pcap", verdict.pcap)) return e;
+  reports::RenderOptions render;
+  render.title = verdict.name;
+  if (auto e = reports::write_ladders(folder, verdict.ladder, render)) return e;
+  if (auto e = write_file(folder / "wire.txt", verdict.ladder_text())) return e;
+  if (auto e = write_file(folder / "verdict.json", verdict.to_json().dump(2) + "\n")) return e;
+  report.ladder_dir = verdict.name;
+  report.pcap = verdict.name + "/capture.pcap";
+  return std::nullopt;
+}
+
+class Progress {
+public:
+  explicit Progress(std::size_t total) : total_(total), tty_(isatty(STDERR_FILENO) != 0) {}
+  void show(std::size_t index, const std::string& name) const {
+    if (tty_ && total_ > 1) fmt::print(stderr, "\r\033[K[{}/{}] {}", index + 1, total_, name);
+  }
+  void clear() const {
+    if (tty_ && total_ > 1) fmt::print(stderr, "\r\033[K");
+  }
+
+private:
+  std::size_t total_;
+  bool tty_;
+};
+
+int run(const RunArgs& args) {
+  using Clock = std::chrono::steady_clock;  // the app is the edge: wall time for the report only
+  const auto started = Clock::now();
+  std::vector<std::string> files;
+  bool usable = collect_files(args.paths.empty() ? std::vector<std::string>{"scenarios"} : args.paths, files);
+  std::size_t passed = 0;
+  std::size_t failed = 0;
+  std::size_t unusable = usable ? 0 : 1;
+  std::vector<reports::ScenarioReport> reports;
+  Progress progress(files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    std::optional<scenario::Scenario> scenario;
+    try {
+      scenario = scenario::load_scenario_file(files[i]);
+    } catch (const config::InputError& e) {
+      progress.clear();
+      fmt::print("ERROR {}\n", e.what());
+      ++unusable;
+      continue;
+    }
+    if (!name_matches(scenario->name, args.filter)) continue;
+    progress.show(i, scenario->name);
+    const auto one_started = Clock::now();
+    scenario::RunOptions options;
+    options.seed = args.seed;
+    options.keep_pcap = !args.out.empty();
+    options.report_ladder = !args.out.empty();
+    auto verdict = scenario::run_scenario(*scenario, options);
+    // Golden ladders belong to the scenario's own seed: another seed is another run.
+    const bool own_seed = !args.seed || *args.seed == scenario->seed;
+    if (own_seed) {
+      if (auto e = scenario::check_golden(*scenario, verdict, args.update)) verdict.failures.push_back(*e);
+    }
+    verdict.passed = verdict.failures.empty();
+    auto wall = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - one_started);
+    reports::ScenarioReport report;
+    report.name = verdict.name;
+    report.file = verdict.file;
+    report.passed = verdict.passed;
+    report.virtual_duration = verdict.virtual_duration;
+    report.wall_duration = wall;
+    report.seed = verdict.seed;
+    if (!args.out.empty()) {
+      if (auto e = write_outputs(args.out, verdict, report)) {
+        verdict.failures.push_back(*e);
+        verdict.passed = false;
+        report.passed = false;
+      }
+    }
+    if (!verdict.passed) report.failure_text = verdict.failure_text();
+    progress.clear();
+    if (verdict.passed) {
+      ++passed;
+      if (!args.quiet) {
+        fmt::print("PASS {:<28} {:>4} messages  {:>8} virtual  {:>6.1f} ms wall{}\n", verdict.name, verdict.lines.size(),
+                   config::format_duration(verdict.virtual_duration), static_cast<double>(wall.count()) / 1000.0,
+                   args.update ? "  (golden updated)" : "");
+      }
+    } else {
+      ++failed;
+      fmt::print("FAIL {:<28} seed {}\n{}", verdict.name, verdict.seed, indent(verdict.failure_text()));
+    }
+    reports.push_back(std::move(report));
+  }
+  if (!args.out.empty()) {
+    if (auto e = reports::write_junit_xml(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
+    if (auto e = reports::write_index_html(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
+  }
+  auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  fmt::print("{} scenario(s): {} passed, {} failed, {} unusable ({} ms wall)\n", passed + failed + unusable, passed,
+             failed, unusable, wall_ms);
+  if (unusable > 0) return 2;
+  return failed > 0 ? 1 : 0;
+}
+
+}  // namespace
+
 void add_run_command(CLI::App& app, int& exit_code) {
-  (void)app;
-  (void)exit_code;
+  auto args = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "Run scenario files in virtual time against the reference "
+                                        "(exit 0 all pass, 1 a failure, 2 unusable input)");
+  cmd->add_option("paths", args->paths, "Scenario files or folders (default: scenarios/)");
+  cmd->add_option("--seed", args->seed, "Override every scenario's seed");
+  cmd->add_option("--out", args->out,
+                  "Write DIR/<name>/{capture.pcap,ladder.*,verdict.json}, DIR/junit.xml and DIR/index.html");
+  cmd->add_flag("--update", args->update, "Rewrite the golden ladders (<folder>/golden/<name>.ladder.txt)");
+  cmd->add_option("--filter", args->filter, "Only scenarios whose name contains this (or matches a * glob)");
+  cmd->add_flag("-q,--quiet", args->quiet, "Print only failures and the summary");
+  cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 
 }  // namespace trunklab::app

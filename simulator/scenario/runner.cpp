@@ -1,0 +1,643 @@
+#include "simulator/scenario/runner.hpp"
+
+#include "reference/element/reference_server.hpp"
+#include "reference/registrar/store.hpp"
+#include "simulator/agents/user_agent.hpp"
+#include "simulator/kernel/world.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+
+namespace trunklab::scenario {
+
+namespace {
+
+// Forwards the reference host's datagrams to the server, which needs its transport before it
+// exists (the server is built on the socket this handler is bound to).
+struct Forwarder final : rt::DatagramHandler {
+  rt::DatagramHandler* target = nullptr;
+  void on_datagram(const rt::Address& local, const rt::Address& remote, std::string_view bytes) override {
+    if (target) target->on_datagram(local, remote, bytes);
+  }
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// RFC 3261 §7.3.3 compact header names, so a check on "Via" also finds "v:".
+std::string full_header_name(std::string_view name) {
+  static const std::map<std::string, std::string, std::less<>> compact = {
+      {"i", "call-id"}, {"m", "contact"}, {"e", "content-encoding"}, {"l", "content-length"},
+      {"c", "content-type"}, {"f", "from"}, {"s", "subject"}, {"k", "supported"}, {"t", "to"},
+      {"v", "via"}};
+  auto n = lower(name);
+  auto it = compact.find(n);
+  return it == compact.end() ? n : it->second;
+}
+
+// The wire text split into its first line, headers and body. Checks read the bytes as sent
+// rather than a parsed message: the parser normalises, and malformed messages must be
+// checkable too.
+struct WireText {
+  std::string first_line;
+  std::vector<std::pair<std::string, std::string>> headers;  // (full lower-case name, value)
+  std::string body;
+
+  explicit WireText(std::string_view bytes) {
+    auto end_of_headers = bytes.find("\r\n\r\n");
+    std::string_view head = bytes.substr(0, end_of_headers);
+    if (end_of_headers != std::string_view::npos) body = std::string(bytes.substr(end_of_headers + 4));
+    std::size_t pos = 0;
+    bool first = true;
+    while (pos <= head.size()) {
+      auto eol = head.find("\r\n", pos);
+      auto line = head.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+      pos = eol == std::string_view::npos ? head.size() + 1 : eol + 2;
+      if (first) {
+        first_line = std::string(line);
+        first = false;
+      } else if (!line.empty() && (line.front() == ' ' || line.front() == '\t') && !headers.empty()) {
+        headers.back().second += " " + std::string(line.substr(line.find_first_not_of(" \t")));
+      } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
+        auto name = line.substr(0, colon);
+        while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+        auto value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        headers.emplace_back(full_header_name(name), std::string(value));
+      }
+    }
+  }
+
+  std::vector<std::string> values(std::string_view name) const {
+    std::vector<std::string> out;
+    auto wanted = full_header_name(name);
+    for (const auto& [n, v] : headers) {
+      if (n == wanted) out.push_back(v);
+    }
+    return out;
+  }
+};
+
+std::string quoted_list(const std::vector<std::string>& values) {
+  if (values.empty()) return "(absent)";
+  std::string out;
+  for (const auto& v : values) out += (out.empty() ? "\"" : ", \"") + v + "\"";
+  return out;
+}
+
+class Simulation {
+public:
+  Simulation(const Scenario& scenario, std::uint64_t seed)
+      : scenario_(scenario), world_(seed) {
+    build_network();
+    build_reference();
+    for (const auto& party : scenario_.parties) {
+      if (party.on_wire()) build_party(party);
+    }
+    schedule_steps();
+  }
+
+  void run() {
+    if (scenario_.run_until) {
+      world_.run_until(rt::Instant{*scenario_.run_until});
+    } else {
+      // Refresh timers and probes can keep a world busy forever: "idle" has a limit too.
+      constexpr std::uint64_t kMaxEventsUntilIdle = 5'000'000;
+      world_.run_until_idle(kMaxEventsUntilIdle);
+    }
+  }
+
+  sim::World& world() { return world_; }
+  const element::ReferenceServer& server() const { return *server_; }
+  const sim::UserAgent* agent(const std::string& name) const {
+    auto it = agents_.find(name);
+    return it == agents_.end() ? nullptr : it->second.get();
+  }
+  std::uint64_t calls_started() const { return calls_started_; }
+
+private:
+  void build_network() {
+    auto& net = world_.network();
+    net.set_default_link(scenario_.default_link);
+    for (const auto& nat : scenario_.nats) net.add_nat(nat.name, *nat.public_ip, nat.idle_timeout);
+    reference_host_ = &net.add_host(kReferenceName, scenario_.reference_address.with_port(0));
+    for (const auto& party : scenario_.parties) {
+      if (!party.on_wire()) continue;
+      auto ip = party.address->with_port(0);
+      if (party.behind.empty()) {
+        net.add_host(party.name, ip);
+      } else {
+        net.add_host_behind(*net.find_nat(party.behind), party.name, ip);
+      }
+    }
+    for (const auto& link : scenario_.links) net.set_link(link.a, link.b, link.link);
+    for (const auto& fault : scenario_.faults) net.add_fault(fault);
+  }
+
+  void build_reference() {
+    rt::Transport& transport = reference_host_->bind(scenario_.reference_address.port(), forwarder_);
+    server_ = std::make_unique<element::ReferenceServer>(
+        scenario_.reference, world_.clock(), world_.timers(), transport,
+        world_.random_stream(kReferenceName), store_);
+    forwarder_.target = &server_->datagram_handler();
+    server_->start();
+  }
+
+  sim::UserAgentConfig phone_config(const PartySpec& party, const PhoneSpec& phone) const {
+    const auto& ref = scenario_.reference;
+    sim::UserAgentConfig c;
+    c.name = party.name;
+    c.username = phone.username;
+    c.password = phone.password;
+    const config::Extension* ext = nullptr;
+    for (const auto& e : ref.extensions) {
+      if (e.name == phone.extension) ext = &e;
+    }
+    c.registrar_domain = ref.registrar_domain(ext ? ext->customer : config::kDefaultCustomer);
+    c.registrar = scenario_.reference_address;
+    c.expires_s = phone.expires_s;
+    c.refresh = phone.refresh;
+    c.keepalive_interval = phone.keepalive;
+    c.call_domain = ref.trunk_domain(phone.trunk);
+    c.outbound_proxy = scenario_.reference_address;
+    c.answer = phone.answer;
+    return c;
+  }
+
+  sim::UserAgentConfig provider_config(const PartySpec& party, const ProviderSpec& provider) const {
+    sim::UserAgentConfig c;
+    c.name = party.name;
+    c.answer = provider.invite;
+    c.answer_by_prefix = provider.destinations;  // PSTN numbers included by the loader
+    c.challenge = provider.challenge;
+    c.answer_options = provider.options;
+    return c;
+  }
+
+  void build_party(const PartySpec& party) {
+    sim::UserAgentConfig c;
+    if (const auto* phone = std::get_if<PhoneSpec>(&party.role)) {
+      c = phone_config(party, *phone);
+    } else if (const auto* provider = std::get_if<ProviderSpec>(&party.role)) {
+      c = provider_config(party, *provider);
+    } else {
+      c.name = party.name;
+    }
+    sim::Host& host = *world_.network().find_host(party.name);
+    const std::uint16_t port = party.address->port();
+    auto binder = [&host, port](rt::DatagramHandler& handler) -> rt::Transport& { return host.bind(port, handler); };
+    auto agent = std::make_unique<sim::UserAgent>(std::move(c), binder, world_.clock(), world_.timers(),
+                                                  world_.random_stream(party.name));
+    const auto* phone = std::get_if<PhoneSpec>(&party.role);
+    if (phone && phone->register_at_start) {
+      auto* raw = agent.get();
+      world_.at(rt::Instant{}, [raw] { raw->register_now(); });
+    }
+    agents_.emplace(party.name, std::move(agent));
+  }
+
+  void schedule_steps() {
+    for (const auto& step : scenario_.steps) {
+      world_.at(step.at, [this, &step] { execute(step); });
+    }
+  }
+
+  std::string address_of(const std::string& name) const {
+    if (name == kReferenceName) return scenario_.reference_address.to_string();
+    const PartySpec* p = scenario_.find_party(name);
+    return p && p->address ? p->address->to_string() : std::string{};
+  }
+
+  // The placeholders of raw messages: {{trunk}}, {{self}}, {{<party>}} (address with port),
+  // the same with _ip (address only), {{trunk_domain}}, {{registrar_domain}}, {{branch}} and
+  // {{call_id}} (fresh per message), and {{content_length}} (of the body, computed last).
+  std::map<std::string, std::string> placeholder_values(const Step& step) {
+    ++raw_counter_;
+    const auto& ref = scenario_.reference;
+    std::map<std::string, std::string> values = {
+        {"trunk_domain", ref.trunk_domain(ref.trunks.empty() ? "default" : ref.trunks.front().name)},
+        {"registrar_domain", ref.registrar_domain(config::kDefaultCustomer)},
+        {"branch", fmt::format("z9hG4bK-raw-{}-{}", step.party, raw_counter_)},
+        {"call_id", fmt::format("raw-{}-{}@{}", raw_counter_, step.party, scenario_.name)}};
+    auto add_address = [&values](const std::string& key, const rt::Address& address) {
+      values[key] = address.to_string();
+      values[key + "_ip"] = address.ip_string();
+    };
+    add_address(kReferenceName, scenario_.reference_address);
+    for (const auto& p : scenario_.parties) {
+      if (!p.address) continue;
+      add_address(p.name, *p.address);
+      if (p.name == step.party) add_address("self", *p.address);
+    }
+    return values;
+  }
+
+  // Lone LF line ends become CRLF (JSON strings are easier to write with \n); unknown
+  // placeholders stay as written, so the ladder shows them.
+  std::string expand(const Step& step, const std::string& text) {
+    std::string crlf = text;
+    if (text.find("\r\n") == std::string::npos) {
+      crlf.clear();
+      for (char ch : text) crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
+    }
+    const auto values = placeholder_values(step);
+    std::string out;
+    std::size_t pos = 0;
+    for (auto open = crlf.find("{{"); open != std::string::npos; open = crlf.find("{{", pos)) {
+      auto close = crlf.find("}}", open);
+      if (close == std::string::npos) break;
+      out += crlf.substr(pos, open - pos);
+      auto it = values.find(crlf.substr(open + 2, close - open - 2));
+      out += it != values.end() ? it->second : crlf.substr(open, close + 2 - open);
+      pos = close + 2;
+    }
+    out += crlf.substr(pos);
+    constexpr std::string_view kContentLength = "{{content_length}}";
+    if (auto at = out.find(kContentLength); at != std::string::npos) {
+      auto body_at = out.find("\r\n\r\n");
+      std::size_t body = body_at == std::string::npos ? 0 : out.size() - body_at - 4;
+      out.replace(at, kContentLength.size(), std::to_string(body));
+    }
+    return out;
+  }
+
+  void execute(const Step& step) {
+    auto& net = world_.network();
+    switch (step.action) {
+      case Action::nat_rebind: net.rebind_nat_at(*net.find_nat(step.party), world_.now()); return;
+      case Action::host_down: net.find_host(step.party)->set_up(false); return;
+      case Action::host_up: net.find_host(step.party)->set_up(true); return;
+      default: break;
+    }
+    auto& agent = *agents_.at(step.party);
+    const PartySpec& party = *scenario_.find_party(step.party);
+    switch (step.action) {
+      case Action::register_: agent.register_now(); break;
+      case Action::unregister: agent.unregister(); break;
+      case Action::unregister_all: agent.unregister_all(); break;
+      case Action::hangup: agent.hangup(); break;
+      case Action::cancel: agent.cancel(); break;
+      case Action::reinvite: agent.reinvite(); break;
+      case Action::set_answer: agent.set_answer(step.answer); break;
+      case Action::set_options: agent.set_answer_options(step.flag); break;
+      case Action::send: {
+        auto to = rt::Address::parse(address_of(step.target));
+        agent.send_raw(expand(step, step.argument), *to);
+        break;
+      }
+      case Action::call:
+        ++calls_started_;
+        if (std::holds_alternative<PhoneSpec>(party.role)) {
+          agent.call(step.argument);
+        } else {
+          agent.call_to(step.argument, scenario_.reference_address, "");
+        }
+        break;
+      default: break;
+    }
+  }
+
+  const Scenario& scenario_;
+  sim::World world_;
+  registrar::MemoryStore store_;
+  Forwarder forwarder_;
+  sim::Host* reference_host_ = nullptr;
+  std::unique_ptr<element::ReferenceServer> server_;
+  std::map<std::string, std::unique_ptr<sim::UserAgent>> agents_;
+  std::uint64_t raw_counter_ = 0;
+  std::uint64_t calls_started_ = 0;
+};
+
+// ---- judging ---------------------------------------------------------------------------------
+
+class Judge {
+public:
+  Judge(const Scenario& scenario, const Simulation& sim, Verdict& verdict)
+      : scenario_(scenario), sim_(sim), verdict_(verdict) {}
+
+  void judge() {
+    const auto& e = scenario_.expect;
+    if (!e.ladder.empty()) {
+      auto mode = e.ladder_mode == LadderMode::exact ? MatchMode::exact : MatchMode::subset;
+      auto match = match_ladder(e.ladder, verdict_.lines, mode);
+      if (!match.passed) fail(match.diff);
+    }
+    for (const auto& check : e.messages) check_message(check);
+    for (const auto& timing : e.within) check_timing(timing);
+    check_finally(e.finally);
+  }
+
+private:
+  void fail(std::string text) { verdict_.failures.push_back(std::move(text)); }
+
+  std::optional<LinePattern> pattern(const std::string& text, const std::string& where) {
+    auto p = LinePattern::parse(text);
+    if (!p) fail(fmt::format("{}: \"{}\" is not a ladder line (\"from -> to LABEL\")", where, text));
+    return p;
+  }
+
+  void check_message(const MessageCheck& c) {
+    auto p = pattern(c.match, c.json_path);
+    if (!p) return;
+    auto at = find_line(verdict_.lines, *p, c.occurrence);
+    if (!at) {
+      fail(fmt::format("{}: no message \"{}\" (occurrence {}) on the wire", c.json_path, c.match, c.occurrence));
+      return;
+    }
+    WireText text(verdict_.lines[*at].bytes);
+    auto where = fmt::format("{} (\"{}\", message {})", c.json_path, c.match, *at + 1);
+    if (c.status_line && text.first_line != *c.status_line) {
+      fail(fmt::format("{}: first line: expected \"{}\", got \"{}\"", where, *c.status_line, text.first_line));
+    }
+    const auto& dst = verdict_.lines[*at].dst;
+    if (c.sent_to && dst != *c.sent_to) {
+      fail(fmt::format("{}: sent to {}, expected {}", where, dst.to_string(), c.sent_to->to_string()));
+    }
+    for (const auto& [name, value] : c.headers) {
+      auto values = text.values(name);
+      if (values.empty() || values.front() != value) {
+        fail(fmt::format("{}: header {}: expected \"{}\", got {}", where, name, value, quoted_list(values)));
+      }
+    }
+    for (const auto& [name, part] : c.header_contains) {
+      auto values = text.values(name);
+      bool found = std::any_of(values.begin(), values.end(), [&](const std::string& v) { return v.find(part) != std::string::npos; });
+      if (!found) fail(fmt::format("{}: header {}: expected a value containing \"{}\", got {}", where, name, part, quoted_list(values)));
+    }
+    for (const auto& name : c.absent_headers) {
+      if (!text.values(name).empty()) fail(fmt::format("{}: header {}: expected absent, got {}", where, name, quoted_list(text.values(name))));
+    }
+    for (const auto& part : c.body_contains) {
+      if (text.body.find(part) == std::string::npos) {
+        fail(fmt::format("{}: body: expected it to contain \"{}\"; body is {} bytes", where, part, text.body.size()));
+      }
+    }
+  }
+
+  void check_timing(const TimingCheck& t) {
+    std::size_t from_index = 0;
+    rt::Instant from_time{};
+    if (t.from) {
+      auto p = pattern(*t.from, t.json_path);
+      if (!p) return;
+      auto at = find_line(verdict_.lines, *p);
+      if (!at) {
+        fail(fmt::format("{}: no message \"{}\" on the wire to measure from", t.json_path, *t.from));
+        return;
+      }
+      from_index = *at;
+      from_time = verdict_.lines[*at].time;
+    }
+    auto p = pattern(t.to, t.json_path);
+    if (!p) return;
+    auto at = find_line(verdict_.lines, *p, t.to_occurrence, from_index);
+    if (!at) {
+      fail(fmt::format("{}: no message \"{}\" (occurrence {}) after \"{}\"", t.json_path, t.to, t.to_occurrence,
+                       t.from.value_or("the start")));
+      return;
+    }
+    auto took = verdict_.lines[*at].time - from_time;
+    auto span = fmt::format("\"{}\" -> \"{}\"", t.from.value_or("start"), t.to);
+    if (t.max && took > *t.max) {
+      fail(fmt::format("{}: {} took {}, expected at most {}", t.json_path, span, config::format_duration(took),
+                       config::format_duration(*t.max)));
+    }
+    if (t.min && took < *t.min) {
+      fail(fmt::format("{}: {} took {}, expected at least {}", t.json_path, span, config::format_duration(took),
+                       config::format_duration(*t.min)));
+    }
+  }
+
+  // The party an answered_by value names: a provider, or the phone whose address the contact
+  // URI carries.
+  std::string party_of_answerer(const std::string& answered_by) const {
+    if (answered_by.empty() || scenario_.find_party(answered_by)) return answered_by;
+    for (const auto& p : scenario_.parties) {
+      if (p.address && answered_by.find(p.address->ip_string()) != std::string::npos) return p.name;
+    }
+    return answered_by;
+  }
+
+  // Whether a CallOutcome's caller is this party: its extension, its provider name, or (an
+  // IP-authenticated PBX) its source address.
+  bool is_caller(const PartySpec& party, const std::string& caller) const {
+    if (const auto* phone = std::get_if<PhoneSpec>(&party.role); phone && !phone->extension.empty()) {
+      return caller == phone->extension;
+    }
+    if (caller == party.name) return true;
+    return party.address && caller.find(party.address->ip_string()) != std::string::npos;
+  }
+
+  void check_finally(const FinalChecks& f) {
+    const auto& server = sim_.server();
+    if (f.channels_in_use) {
+      auto in_use = static_cast<std::int64_t>(server.trunk().channels_in_use());
+      if (in_use != *f.channels_in_use) fail(fmt::format("finally.channels_in_use: expected {}, got {}", *f.channels_in_use, in_use));
+    }
+    auto outcomes = server.trunk().outcomes();
+    for (const auto& [party, who] : f.answered) {
+      std::vector<std::string> answerers;
+      const PartySpec& spec = *scenario_.find_party(party);
+      for (const auto& o : outcomes) {
+        if (is_caller(spec, o.caller) && !o.answered_by.empty()) answerers.push_back(party_of_answerer(o.answered_by));
+      }
+      bool ok = who.empty() ? answerers.empty() : std::find(answerers.begin(), answerers.end(), who) != answerers.end();
+      if (!ok) {
+        fail(fmt::format("finally.answered.{}: expected {}, got {}", party, who.empty() ? "no answered call" : who,
+                         answerers.empty() ? std::string("no answered call") : quoted_list(answerers)));
+      }
+    }
+    for (const auto& [party, expected] : f.registered) {
+      const auto* agent = sim_.agent(party);
+      if (!agent) continue;
+      if (agent->registered() != expected) {
+        fail(fmt::format("finally.registered.{}: expected {}, got {} (last REGISTER status {})", party, expected,
+                         agent->registered(), agent->last_register_status()));
+      }
+    }
+    for (const auto& [party, status] : f.register_status) {
+      const auto* agent = sim_.agent(party);
+      if (agent && agent->last_register_status() != status) {
+        fail(fmt::format("finally.register_status.{}: expected {}, got {}", party, status, agent->last_register_status()));
+      }
+    }
+    check_bindings(f);
+    check_calls(f);
+    check_counters(f);
+    for (const auto& [party, count] : f.raw_responses) {
+      const auto* agent = sim_.agent(party);
+      auto got = agent ? static_cast<std::int64_t>(agent->raw_responses().size()) : 0;
+      if (got != count) fail(fmt::format("finally.raw_responses.{}: expected {}, got {}", party, count, got));
+    }
+  }
+
+  void check_bindings(const FinalChecks& f) {
+    if (f.bindings.empty()) return;
+    auto bindings = sim_.server().registrar().live_bindings();
+    for (const auto& [extension, count] : f.bindings) {
+      const config::Extension* ext = nullptr;
+      for (const auto& e : scenario_.reference.extensions) {
+        if (e.name == extension) ext = &e;
+      }
+      if (!ext) {
+        fail(fmt::format("finally.bindings.{}: expected an extension name", extension));
+        continue;
+      }
+      auto aor = ext->username + "@" + scenario_.reference.registrar_domain(ext->customer);
+      auto got = std::count_if(bindings.begin(), bindings.end(), [&](const registrar::Binding& b) { return b.aor == aor; });
+      if (got != count) fail(fmt::format("finally.bindings.{}: expected {} live contact(s) for {}, got {}", extension, count, aor, got));
+    }
+  }
+
+  void check_calls(const FinalChecks& f) {
+    for (const auto& [party, expected] : f.calls) {
+      const auto* agent = sim_.agent(party);
+      if (!agent) continue;
+      auto calls = agent->calls();
+      if (calls.size() != expected.size()) {
+        fail(fmt::format("finally.calls.{}: expected {} call(s), got {}", party, expected.size(), calls.size()));
+      }
+      for (std::size_t i = 0; i < std::min(calls.size(), expected.size()); ++i) {
+        const auto& want = expected[i];
+        const auto& got = calls[i];
+        auto where = fmt::format("finally.calls.{}[{}]", party, i);
+        if (want.status && *want.status != got.final_status) fail(fmt::format("{}.status: expected {}, got {}", where, *want.status, got.final_status));
+        if (want.answered && *want.answered != got.answered) fail(fmt::format("{}.answered: expected {}, got {}", where, *want.answered, got.answered));
+        if (want.early_media && *want.early_media != got.early_media) fail(fmt::format("{}.early_media: expected {}, got {}", where, *want.early_media, got.early_media));
+        if (want.reason && *want.reason != got.final_reason) fail(fmt::format("{}.reason: expected \"{}\", got \"{}\"", where, *want.reason, got.final_reason));
+      }
+    }
+  }
+
+  void check_counters(const FinalChecks& f) {
+    const auto& c = sim_.server().trunk().counters();
+    const std::map<std::string, std::uint64_t, std::less<>> values = {
+        {"calls", c.calls},           {"answered", c.answered},        {"failed", c.failed},
+        {"challenged", c.challenged}, {"forbidden", c.forbidden},      {"channel_rejects", c.channel_rejects},
+        {"failovers", c.failovers},   {"cancelled", c.cancelled}};
+    for (const auto& [name, expected] : f.trunk_counters) {
+      auto it = values.find(name);
+      if (it == values.end()) {
+        fail(fmt::format("finally.trunk_counters.{}: unknown counter (calls, answered, failed, challenged, forbidden, "
+                         "channel_rejects, failovers, cancelled)", name));
+      } else if (static_cast<std::int64_t>(it->second) != expected) {
+        fail(fmt::format("finally.trunk_counters.{}: expected {}, got {}", name, expected, it->second));
+      }
+    }
+  }
+
+  const Scenario& scenario_;
+  const Simulation& sim_;
+  Verdict& verdict_;
+};
+
+}  // namespace
+
+Verdict run_scenario(const Scenario& scenario, const RunOptions& options) {
+  Verdict verdict;
+  verdict.name = scenario.name;
+  verdict.file = scenario.file;
+  verdict.seed = options.seed.value_or(scenario.seed);
+  std::unique_ptr<Simulation> sim;
+  try {
+    sim = std::make_unique<Simulation>(scenario, verdict.seed);
+  } catch (const std::invalid_argument& e) {
+    verdict.failures.push_back(fmt::format("topology refused by the network: {}", e.what()));
+    return verdict;
+  }
+  sim->run();
+  verdict.virtual_duration = sim->world().now().time_since_epoch();
+  verdict.calls_started = sim->calls_started();
+  const auto& records = sim->world().capture().records();
+  verdict.lines = wire_lines(records);
+  if (options.report_ladder) verdict.ladder = reports::build_ladder(reports::datagrams_from_capture(records));
+  Judge(scenario, *sim, verdict).judge();
+  if (options.keep_pcap) {
+    auto pcap = sim->world().capture().pcap_bytes();
+    if (!pcap.error.empty()) verdict.failures.push_back("pcap: " + pcap.error);
+    verdict.pcap = std::move(pcap.bytes);
+  }
+  verdict.passed = verdict.failures.empty();
+  return verdict;
+}
+
+std::string Verdict::ladder_text() const {
+  std::string out;
+  for (const auto& line : lines) out += line.annotated() + "\n";
+  return out;
+}
+
+std::string Verdict::failure_text() const {
+  std::string out;
+  for (const auto& f : failures) out += f + (f.ends_with('\n') ? "" : "\n");
+  out += fmt::format("seed {}: reproduce with `trunklab run {} --seed {}`\n", seed, file, seed);
+  return out;
+}
+
+nlohmann::json Verdict::to_json() const {
+  nlohmann::json j;
+  j["name"] = name;
+  j["file"] = file;
+  j["seed"] = seed;
+  j["passed"] = passed;
+  j["failures"] = failures;
+  j["virtual_duration_ms"] = rt::to_ms(virtual_duration);
+  j["messages"] = lines.size();
+  nlohmann::json wire = nlohmann::json::array();
+  for (const auto& line : lines) wire.push_back(line.annotated());
+  j["ladder"] = wire;
+  return j;
+}
+
+std::filesystem::path golden_path(const Scenario& scenario) {
+  return std::filesystem::path(scenario.file).parent_path() / "golden" / (scenario.name + ".ladder.txt");
+}
+
+std::optional<std::string> check_golden(const Scenario& scenario, Verdict& verdict, bool update) {
+  auto path = golden_path(scenario);
+  auto text = verdict.ladder_text();
+  if (update) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    if (!out) return fmt::format("cannot write {}", path.string());
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;  // no golden file yet: nothing to compare
+  std::ostringstream golden;
+  golden << in.rdbuf();
+  if (golden.str() == text) return std::nullopt;
+  // Show the first differing line of each: the full ladders are in the output folder.
+  std::istringstream a(golden.str());
+  std::istringstream b(text);
+  std::string la;
+  std::string lb;
+  std::size_t n = 0;
+  while (true) {
+    bool ga = static_cast<bool>(std::getline(a, la));
+    bool gb = static_cast<bool>(std::getline(b, lb));
+    ++n;
+    if (!ga && !gb) break;
+    if (!ga) la = "(end)";
+    if (!gb) lb = "(end)";
+    if (la != lb || !ga || !gb) break;
+  }
+  verdict.failures.push_back(fmt::format(
+      "golden ladder {} differs at line {}:\n  golden: {}\n  actual: {}\n  (rerun with --update if the change is intended)",
+      path.string(), n, la, lb));
+  verdict.passed = false;
+  return std::nullopt;
+}
+
+}  // namespace trunklab::scenario

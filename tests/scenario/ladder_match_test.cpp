@@ -1,0 +1,109 @@
+// The ladder matcher: exact and subset modes, reason phrases, retransmissions, and the
+// side-by-side diff from the first divergence.
+#include "simulator/scenario/ladder_match.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace trunklab::scenario {
+namespace {
+
+using ::testing::HasSubstr;
+
+WireLine line(std::string from, std::string to, std::string label, bool retransmission = false) {
+  WireLine l;
+  l.from = std::move(from);
+  l.to = std::move(to);
+  l.label = std::move(label);
+  l.is_request = l.label.empty() || !std::isdigit(static_cast<unsigned char>(l.label[0]));
+  l.retransmission = retransmission;
+  return l;
+}
+
+std::vector<WireLine> invite_404() {
+  return {line("alice", "trunk", "INVITE"), line("trunk", "alice", "100 Trying"),
+          line("trunk", "telnyx", "INVITE"), line("trunk", "telnyx", "INVITE", true),
+          line("telnyx", "trunk", "404 Not Found"), line("trunk", "alice", "404 Not Found")};
+}
+
+TEST(LinePattern, StatusCodeAloneMatchesAnyPhrase) {
+  auto p = LinePattern::parse("trunk -> alice 404");
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->matches(line("trunk", "alice", "404 Not Found")));
+  EXPECT_TRUE(p->matches(line("trunk", "alice", "404 No Such Number")));
+  EXPECT_FALSE(p->matches(line("trunk", "alice", "403 Forbidden")));
+}
+
+TEST(LinePattern, ReasonPhraseIsCheckedExactly) {
+  auto p = LinePattern::parse("trunk -> alice 404 Not Found");
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->matches(line("trunk", "alice", "404 Not Found")));
+  EXPECT_FALSE(p->matches(line("trunk", "alice", "404 Not found here")));
+}
+
+TEST(LinePattern, DirectionMatters) {
+  auto p = LinePattern::parse("alice -> trunk INVITE");
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(p->matches(line("trunk", "alice", "INVITE")));
+  EXPECT_FALSE(LinePattern::parse("alice trunk INVITE"));
+}
+
+TEST(MatchLadder, ExactPassesWithUnlistedRetransmissions) {
+  std::vector<std::string> expected = {"alice -> trunk INVITE", "trunk -> alice 100", "trunk -> telnyx INVITE",
+                                       "telnyx -> trunk 404", "trunk -> alice 404 Not Found"};
+  EXPECT_TRUE(match_ladder(expected, invite_404(), MatchMode::exact).passed);
+}
+
+TEST(MatchLadder, ExactAcceptsListedRetransmissions) {
+  std::vector<std::string> expected = {"alice -> trunk INVITE", "trunk -> alice 100", "trunk -> telnyx INVITE",
+                                       "trunk -> telnyx INVITE", "telnyx -> trunk 404", "trunk -> alice 404"};
+  EXPECT_TRUE(match_ladder(expected, invite_404(), MatchMode::exact).passed);
+}
+
+TEST(MatchLadder, ExactFailsOnAnUnexpectedMessage) {
+  std::vector<std::string> expected = {"alice -> trunk INVITE", "trunk -> telnyx INVITE"};
+  auto m = match_ladder(expected, invite_404(), MatchMode::exact);
+  EXPECT_FALSE(m.passed);
+  EXPECT_THAT(m.diff, HasSubstr("expected line 2 \"trunk -> telnyx INVITE\", got \"trunk -> alice 100 Trying\""));
+}
+
+TEST(MatchLadder, ExactFailsOnTrailingMessages) {
+  auto m = match_ladder({"alice -> trunk INVITE"}, invite_404(), MatchMode::exact);
+  EXPECT_FALSE(m.passed);
+  EXPECT_THAT(m.diff, HasSubstr("then unexpected \"trunk -> alice 100 Trying\""));
+}
+
+TEST(MatchLadder, ExactFailsWhenTheCaptureEndsEarly) {
+  std::vector<std::string> expected = {"alice -> trunk INVITE", "trunk -> alice 100", "trunk -> telnyx INVITE",
+                                       "telnyx -> trunk 404", "trunk -> alice 404", "alice -> trunk ACK"};
+  auto m = match_ladder(expected, invite_404(), MatchMode::exact);
+  EXPECT_FALSE(m.passed);
+  EXPECT_THAT(m.diff, HasSubstr("expected line 6 \"alice -> trunk ACK\" never came"));
+}
+
+TEST(MatchLadder, SubsetSkipsUnlistedMessagesButKeepsOrder) {
+  EXPECT_TRUE(match_ladder({"alice -> trunk INVITE", "trunk -> alice 404"}, invite_404(), MatchMode::subset).passed);
+  auto m = match_ladder({"trunk -> alice 404", "alice -> trunk INVITE"}, invite_404(), MatchMode::subset);
+  EXPECT_FALSE(m.passed);
+  EXPECT_THAT(m.diff, HasSubstr("expected line 2 \"alice -> trunk INVITE\" does not occur after actual message 6"));
+}
+
+TEST(MatchLadder, DiffShowsBothLaddersSideBySideFromTheDivergence) {
+  std::vector<std::string> expected = {"alice -> trunk INVITE", "trunk -> alice 100", "trunk -> twilio INVITE"};
+  auto m = match_ladder(expected, invite_404(), MatchMode::exact);
+  ASSERT_FALSE(m.passed);
+  // Header, matched context, then the divergence row marked with '>' pairing both sides.
+  EXPECT_THAT(m.diff, HasSubstr("expected"));
+  EXPECT_THAT(m.diff, HasSubstr("actual"));
+  EXPECT_THAT(m.diff, testing::ContainsRegex(">    3  trunk -> twilio INVITE +0\\.000s  trunk -> telnyx INVITE"));
+  EXPECT_THAT(m.diff, HasSubstr("(end)"));
+}
+
+TEST(MatchLadder, MalformedExpectedLineIsReported) {
+  auto m = match_ladder({"alice INVITE"}, invite_404(), MatchMode::exact);
+  EXPECT_FALSE(m.passed);
+  EXPECT_THAT(m.diff, HasSubstr("not of the form"));
+}
+
+}  // namespace
+}  // namespace trunklab::scenario
