@@ -79,6 +79,13 @@ bool name_matches(std::string_view name, std::string_view filter) {
   return glob_matches(name, filter);
 }
 
+// "out/" and "./out" both print as "out".
+std::string display_dir(const std::string& dir) {
+  auto text = std::filesystem::path(dir).lexically_normal().string();
+  while (text.size() > 1 && text.back() == '/') text.pop_back();
+  return text;
+}
+
 std::string indent(const std::string& text) {
   std::string out = "    ";
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -199,6 +206,11 @@ int run(const RunArgs& args) {
   auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
   fmt::print("{} scenario(s): {} passed, {} failed, {} unusable ({} ms wall)\n", passed + failed + unusable, passed,
              failed, unusable, wall_ms);
+  if (!args.out.empty()) {
+    fmt::print("pcaps and ladders: {0}/<scenario>/capture.pcap, ladder.txt|.mmd|.svg|.html, verdict.json; "
+               "report: {0}/index.html, {0}/junit.xml\n",
+               display_dir(args.out));
+  }
   if (unusable > 0) return 2;
   return failed > 0 ? 1 : 0;
 }
