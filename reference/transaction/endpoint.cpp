@@ -193,6 +193,14 @@ std::optional<ServerTxnId> Endpoint::find_invite_server(const sip::Message& canc
   return ServerTxnId{it->second};
 }
 
+void Endpoint::abandon(ClientTxnId id) {
+  auto it = clients_.find(id.value);
+  if (it == clients_.end()) return;
+  cancel_all(it->second.timers);
+  client_index_.erase(it->second.key);
+  clients_.erase(it);
+}
+
 void Endpoint::transport_error(ClientTxnId id) {
   dispatch_client(id.value, TransportError{}, nullptr);
 }

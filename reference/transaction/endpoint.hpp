@@ -85,6 +85,10 @@ public:
   void send_stateless(const sip::OutgoingMessage& message, const rt::Address& destination);
   // The INVITE server transaction a CANCEL refers to (§9.2: same branch and sent-by).
   std::optional<ServerTxnId> find_invite_server(const sip::Message& cancel) const;
+  // Ends a client transaction silently: no more retransmissions, no callback. For a proxy that
+  // gives up on a branch that never answered (RFC 3261 §16.8: as if it had received a 408);
+  // what the peer still sends afterwards arrives as a stray response.
+  void abandon(ClientTxnId id);
   // Reports a transport failure (e.g. a TCP connection refused) to a transaction.
   void transport_error(ClientTxnId id);
   void transport_error(ServerTxnId id);

@@ -402,6 +402,11 @@ void Trunk::send_leg_invite(Call& call, Leg& leg) {
       auto& l = c.legs[index];
       l.timeout_timer = rt::kNoTimer;
       if (l.final) return;
+      if (!l.provisional) {
+        // Nothing came back: stop retransmitting to a provider we have given up on (§16.8).
+        endpoint_.abandon(l.invite_txn);
+        client_txns_.erase(l.invite_txn.value);
+      }
       cancel_leg(c, l);
       on_leg_failed(c, index, 408, "Request Timeout", nullptr);
     });
@@ -667,8 +672,17 @@ bool Trunk::on_stray_response(const sip::Message& response, const rt::Address& s
   auto& call = *call_it->second;
   if (!is_2xx(response.status()) || response.cseq().method != "INVITE") return true;
   for (auto& leg : call.legs) {
-    // A 2xx retransmission: our ACK was lost. Resend it once the caller has ACKed.
-    if (leg.dialog.call_id == response.call_id() && leg.acked) ack_leg(leg);
+    if (leg.dialog.call_id != response.call_id()) continue;
+    if (leg.acked) {
+      ack_leg(leg);  // a 2xx retransmission: our ACK was lost
+    } else if (leg.final && !leg.answered) {
+      // A late answer on a leg given up on (abandoned after its timeout): end it.
+      leg.answered = true;
+      leg.dialog.remote_tag = response.to().tag();
+      if (auto target = dialog::first_contact_uri(response); !target.empty()) leg.dialog.remote_target = target;
+      ack_leg(leg);
+      bye_leg(leg);
+    }
   }
   return true;
 }
