@@ -21,8 +21,9 @@ struct Layout {
   std::size_t letter_w = 0;  // call letter column, 0 when there is one call
   std::size_t time_w = 0;    // "+12.345s"
   std::size_t prefix_w = 0;
-  std::size_t column_w = 0;
-  std::size_t lifeline(std::size_t party) const { return prefix_w + party * column_w + column_w / 2; }
+  std::size_t first_w = 0;   // from the prefix to the first lifeline: room for half its name
+  std::size_t column_w = 0;  // from one lifeline to the next
+  std::size_t lifeline(std::size_t party) const { return prefix_w + first_w + party * column_w; }
   std::size_t line_w(std::size_t parties) const { return parties == 0 ? prefix_w : lifeline(parties - 1) + 1; }
 };
 
@@ -36,9 +37,22 @@ Layout layout_of(const Ladder& ladder, const RenderOptions& options) {
   }
   l.time_w = format_offset(last.count()).size();
   l.prefix_w = l.number_w + 1 + l.letter_w + l.time_w + 2;
-  std::size_t parties = std::max<std::size_t>(ladder.parties.size(), 1);
-  std::size_t room = options.width > l.prefix_w ? options.width - l.prefix_w : 0;
-  l.column_w = std::clamp(room / parties, kMinColumn, kMaxColumn);
+  // Lifelines as far apart as the width allows: only the outer parties' names need room beyond
+  // them, so labels between neighbours get all the rest (a 407's reason phrase fits with three
+  // parties in 100 columns).
+  const std::size_t parties = std::max<std::size_t>(ladder.parties.size(), 1);
+  auto half_name = [&](std::size_t p) {
+    return p < ladder.parties.size() ? std::max<std::size_t>(ladder.parties[p].name.size() / 2, 1) : 1;
+  };
+  // put_centered puts size/2 characters left of the lifeline and the rest from it rightwards.
+  auto right_of = [&](std::size_t p) {
+    const auto size = p < ladder.parties.size() ? ladder.parties[p].name.size() : 1;
+    return std::max<std::size_t>(size - size / 2, 1);
+  };
+  l.first_w = half_name(0) + 1;
+  const std::size_t used = l.prefix_w + l.first_w + right_of(parties - 1);
+  const std::size_t room = options.width > used ? options.width - used : 0;
+  l.column_w = parties > 1 ? std::clamp(room / (parties - 1), kMinColumn, kMaxColumn) : kMinColumn;
   return l;
 }
 
@@ -85,12 +99,14 @@ void draw_arrow(std::string& row, std::size_t from, std::size_t to, const std::s
   } else {
     body.front() = '<';
   }
-  // At least "- " on each side of the label, besides the arrow head.
-  std::size_t room = span >= 6 ? span - 6 : 0;
+  // The head, a '-' on each side and a space around the label: "<- label -".
+  std::size_t room = span >= 5 ? span - 5 : 0;
   if (room > 0) {
     std::string text = " " + fit_label(label, room) + " ";
-    std::size_t start = (span - text.size()) / 2;
-    body.replace(start, text.size(), text);
+    // Centre the label between "<-" and "-" (or "-" and "->"), never touching the head.
+    const std::size_t lead = from < to ? 1 : 2;
+    const std::size_t free = span - 3 - text.size();
+    body.replace(lead + free / 2, text.size(), text);
   }
   row.replace(left + 1, span, body);
 }
