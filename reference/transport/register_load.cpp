@@ -2,7 +2,7 @@
 
 #include "reference/auth/digest.hpp"
 #include "reference/transport/clock.hpp"
-#include "reference/transport/os_random.hpp"
+#include "reference/transport/real_random.hpp"
 #include "reference/transport/udp_transport.hpp"
 
 #include <fmt/core.h>

@@ -1,4 +1,4 @@
-#include "reference/transport/os_random.hpp"
+#include "reference/transport/real_random.hpp"
 
 namespace trunklab::realtime {
 
