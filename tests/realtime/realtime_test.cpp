@@ -7,7 +7,7 @@
 #include "reference/transport/event_loop.hpp"
 #include "reference/transport/example_config.hpp"
 #include "reference/transport/listen_spec.hpp"
-#include "reference/transport/os_random.hpp"
+#include "reference/transport/real_random.hpp"
 #include "reference/transport/register_load.hpp"
 #include "reference/transport/udp_transport.hpp"
 
