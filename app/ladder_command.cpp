@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -64,7 +65,21 @@ bool write_output(const std::string& path, const std::string& text) {
   return static_cast<bool>(file);
 }
 
-int run_ladder(const LadderArgs& args) {
+// `trunklab run --out` leaves names.txt beside each capture.pcap: its columns then carry the
+// scenario's party names without any option.
+LadderArgs with_default_names(LadderArgs args) {
+  if (!args.names_file.empty() || !args.names.empty()) return args;
+  auto beside = std::filesystem::path(args.capture).parent_path() / "names.txt";
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(beside, ec)) {
+    fmt::print(stderr, "party names from {}\n", beside.string());
+    args.names_file = beside.string();
+  }
+  return args;
+}
+
+int run_ladder(const LadderArgs& given) {
+  const LadderArgs args = with_default_names(given);
   reports::LadderOptions options;
   if (auto error = collect_names(args, options.names); !error.empty()) {
     fmt::print(stderr, "trunklab ladder: {}\n", error);

@@ -114,6 +114,12 @@ std::optional<std::string> write_outputs(const fs::path& dir, const scenario::Ve
   render.title = verdict.name;
   if (auto e = reports::write_ladders(folder, verdict.ladder, render)) return e;
   if (auto e = write_file(folder / "wire.txt", verdict.ladder_text())) return e;
+  // Party names by address, which `trunklab ladder` picks up beside the capture.
+  std::string names;
+  for (const auto& party : verdict.ladder.parties) {
+    for (const auto& address : party.addresses) names += fmt::format("{} {}\n", address.to_string(), party.name);
+  }
+  if (auto e = write_file(folder / "names.txt", names)) return e;
   if (auto e = write_file(folder / "verdict.json", verdict.to_json().dump(2) + "\n")) return e;
   report.ladder_dir = verdict.name;
   report.pcap = verdict.name + "/capture.pcap";
