@@ -54,14 +54,26 @@ void ReferenceServer::respond(txn::ServerTxnId id, const sip::Message& request, 
   endpoint_.respond(id, std::move(response));
 }
 
+void ReferenceServer::set_log(std::function<void(const std::string&)> log) {
+  log_ = std::move(log);
+  if (!log_) {
+    endpoint_.set_outcome_observer(nullptr);
+    return;
+  }
+  // "REGISTER sip:x from 127.0.0.1:5070 -> 401" for a request answered here, "INVITE sip:y to
+  // 127.0.0.1:5071 -> 200" for one sent: a line when the transaction has its final status.
+  endpoint_.set_outcome_observer([this](const txn::TxnOutcome& outcome) {
+    log_(fmt::format("{} {} {} {} -> {}", outcome.method, outcome.request_uri,
+                     outcome.server ? "from" : "to", outcome.peer->to_string(), outcome.status));
+  });
+}
+
 void ReferenceServer::on_request(txn::ServerTxnId id, const sip::Message& request,
                                  const rt::Address& source) {
   const auto& method = request.method();
   const bool in_dialog = !request.to().tag().empty();
   if (method == "REGISTER") {
     auto response = registrar_.handle_register(request, source);
-    log(fmt::format("REGISTER {} from {} -> {}", request.to().uri.to_string(), source.to_string(),
-                    response.status()));
     endpoint_.respond(id, std::move(response));
     return;
   }

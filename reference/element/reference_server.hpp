@@ -49,7 +49,7 @@ public:
   const txn::Endpoint& endpoint() const { return endpoint_; }
 
   // One line per transaction outcome, for `trunklab serve` logs; none by default.
-  void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
+  void set_log(std::function<void(const std::string&)> log);
 
   // txn::TransactionUser
   void on_request(txn::ServerTxnId id, const sip::Message& request, const rt::Address& source) override;
@@ -61,9 +61,6 @@ public:
 
 private:
   void respond(txn::ServerTxnId id, const sip::Message& request, int status);
-  void log(const std::string& line) const {
-    if (log_) log_(line);
-  }
 
   void ping_nated_contacts();
 

@@ -110,8 +110,11 @@ void Endpoint::create_server(const sip::Message& request, std::string key,
     return InviteServer(config_, trying.to_string(), source);
   };
   auto [it, inserted] =
-      servers_.emplace(id, ServerEntry{make_machine(), key, source, TimerSlots{}});
+      servers_.emplace(id, ServerEntry{make_machine(), key, source, TimerSlots{}, {}});
   assert(inserted);
+  if (observer_) {
+    it->second.description = {request.method(), request.request_uri(), false};
+  }
   server_index_.emplace(std::move(key), id);
   if (invite) {
     const Actions actions = std::get<InviteServer>(it->second.machine).start();
@@ -162,7 +165,10 @@ ClientTxnId Endpoint::send_request(sip::OutgoingMessage request,
     if (invite) return InviteClient(config_, std::move(request), destination);
     return NonInviteClient(config_, request.to_string(), destination);
   };
-  auto [it, inserted] = clients_.emplace(id, ClientEntry{make_machine(), key, TimerSlots{}});
+  Description description;
+  if (observer_) description = {request.method(), request.request_uri(), false};
+  auto [it, inserted] = clients_.emplace(
+      id, ClientEntry{make_machine(), key, TimerSlots{}, destination, std::move(description)});
   assert(inserted);
   client_index_.emplace(std::move(key), id);
   const Actions actions =
@@ -177,6 +183,9 @@ bool Endpoint::respond(ServerTxnId id, sip::OutgoingMessage response) {
   auto it = servers_.find(id.value);
   if (it == servers_.end()) return false;
   stamp_received_rport(response, it->second.source);
+  if (observer_ && response.status() >= 200) {
+    report(true, it->second.description, it->second.source, response.status());
+  }
   dispatch_server(id.value, ResponseFromTu{response.status(), response.to_string()});
   return true;
 }
@@ -256,6 +265,7 @@ void Endpoint::dispatch_client(std::uint64_t id, const Event& event,
       std::visit([&](auto& machine) { return machine.on_event(event); }, it->second.machine);
   std::vector<const Send*> sends;
   const auto [delivery, terminated] = perform(it->second, id, true, actions, sends);
+  if (observer_) report_client(it->second, delivery, response);
   if (terminated) {
     cancel_all(it->second.timers);
     client_index_.erase(it->second.key);
@@ -299,6 +309,23 @@ void Endpoint::cancel_all(TimerSlots& timers) {
     if (timer != rt::kNoTimer) timers_.cancel_timer(timer);
     timer = rt::kNoTimer;
   }
+}
+
+void Endpoint::report(bool server, Description& description, const rt::Address& peer, int status) {
+  if (description.reported) return;
+  description.reported = true;
+  observer_(TxnOutcome{server, description.method, description.request_uri, &peer, status});
+}
+
+void Endpoint::report_client(ClientEntry& entry, Delivery delivery, const sip::Message* response) {
+  int status = 0;
+  switch (delivery) {
+    case Delivery::none: return;
+    case Delivery::response: status = response->status(); break;
+    case Delivery::timeout: status = 408; break;
+    case Delivery::transport_error: status = 503; break;
+  }
+  if (status >= 200) report(false, entry.description, entry.destination, status);
 }
 
 void Endpoint::fire_client_timer(std::uint64_t id, TimerName name) {

@@ -19,6 +19,7 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -60,6 +61,16 @@ public:
   virtual void on_keepalive(const rt::Address& /*source*/) {}
 };
 
+// How one transaction ended, for logs (`trunklab serve` prints one line per transaction).
+struct TxnOutcome {
+  bool server = false;           // true: a request we answered; false: a request we sent
+  std::string_view method;
+  std::string_view request_uri;
+  const rt::Address* peer = nullptr;  // who sent the request, or where ours went
+  int status = 0;                // the first final response; 408 when timer B/F fired,
+                                 // 503 on a transport error (RFC 3261 §8.1.3.1)
+};
+
 class Endpoint final : public rt::DatagramHandler {
 public:
   Endpoint(rt::Clock& clock, rt::Timers& timers, rt::Transport& transport, rt::Random& random,
@@ -93,22 +104,36 @@ public:
   void transport_error(ClientTxnId id);
   void transport_error(ServerTxnId id);
 
+  // Called once per transaction with its outcome; none by default (costs nothing then).
+  void set_outcome_observer(std::function<void(const TxnOutcome&)> observer) {
+    observer_ = std::move(observer);
+  }
+
   std::size_t client_count() const { return clients_.size(); }
   std::size_t server_count() const { return servers_.size(); }
   const Config& config() const { return config_; }
 
 private:
   using TimerSlots = std::array<rt::TimerId, kTimerNameCount>;
+  // What the outcome observer needs; filled only while an observer is set.
+  struct Description {
+    std::string method;
+    std::string request_uri;
+    bool reported = false;
+  };
   struct ClientEntry {
     std::variant<InviteClient, NonInviteClient> machine;
     std::string key;
     TimerSlots timers{};
+    rt::Address destination;
+    Description description;
   };
   struct ServerEntry {
     std::variant<InviteServer, NonInviteServer> machine;
     std::string key;
     rt::Address source;
     TimerSlots timers{};
+    Description description;
   };
   enum class Delivery { none, response, timeout, transport_error };
 
@@ -125,6 +150,8 @@ private:
   std::pair<Delivery, bool> perform(Entry& entry, std::uint64_t id, bool client,
                                     const Actions& actions, std::vector<const Send*>& sends);
   void cancel_all(TimerSlots& timers);
+  void report(bool server, Description& description, const rt::Address& peer, int status);
+  void report_client(ClientEntry& entry, Delivery delivery, const sip::Message* response);
   void fire_client_timer(std::uint64_t id, TimerName name);
   void fire_server_timer(std::uint64_t id, TimerName name);
 
@@ -142,6 +169,7 @@ private:
   std::unordered_map<std::string, std::uint64_t> client_index_;
   std::unordered_map<std::uint64_t, ServerEntry> servers_;
   std::unordered_map<std::string, std::uint64_t> server_index_;
+  std::function<void(const TxnOutcome&)> observer_;
 };
 
 }  // namespace trunklab::txn

@@ -66,7 +66,9 @@ TEST_F(SipsakInterop, RegistersWithDigestAndGets200) {
                        "sip:alice@default.registrar.example.test", "-H", "127.0.0.1", "-vv"});
   EXPECT_EQ(sipsak.wait(kBound), 0) << sipsak.output();
   EXPECT_THAT(sipsak.output(), HasSubstr("usrloc tests completed successful"));
-  ASSERT_TRUE(serve_->wait_for_output("REGISTER sip:alice@default.registrar.example.test", kBound));
+  // serve logs one line per transaction: the challenge, then the registration.
+  ASSERT_TRUE(serve_->wait_for_output("REGISTER sip:default.registrar.example.test from 127.0.0.1:", kBound))
+      << serve_->output();
   ASSERT_TRUE(serve_->wait_for_output("-> 200", kBound)) << serve_->output();
   EXPECT_THAT(serve_->output(), HasSubstr("-> 401")) << "challenged first";
 }
@@ -83,6 +85,9 @@ TEST_F(SipsakInterop, OptionsIsAnswered200) {
   ChildProcess sipsak({*sipsak_, "-s", "sip:ping@127.0.0.1:" + port_, "-H", "127.0.0.1", "-vv"});
   EXPECT_EQ(sipsak.wait(kBound), 0) << sipsak.output();
   EXPECT_THAT(sipsak.output(), HasSubstr("SIP/2.0 200"));
+  // (sipsak 0.9.8 writes a five-digit port in its Request-URI as four digits: not checked.)
+  EXPECT_TRUE(serve_->wait_for_output("OPTIONS sip:ping@127.0.0.1:", kBound))
+      << serve_->output();
 }
 
 }  // namespace

@@ -244,6 +244,33 @@ TEST_F(EndpointTest, NonInviteServerAbsorbsRetransmissionsAndResendsLastResponse
                                 sip::OutgoingMessage::response_to(parse(reg), 500)));
 }
 
+// `trunklab serve` logs one line per transaction: exactly one outcome each, retransmissions
+// and later responses aside, and a timeout reported as 408.
+TEST_F(EndpointTest, OutcomeObserverReportsEachTransactionOnce) {
+  std::vector<std::string> lines;
+  endpoint.set_outcome_observer([&](const TxnOutcome& o) {
+    lines.push_back((o.server ? "server " : "client ") + std::string(o.method) + " " +
+                    std::string(o.request_uri) + " " + o.peer->to_string() + " " +
+                    std::to_string(o.status));
+  });
+  const auto reg = incoming("REGISTER", "z9hG4bKreg1");
+  from_phone(reg);
+  EXPECT_TRUE(endpoint.respond(user.requests[0].id,
+                               sip::OutgoingMessage::response_to(parse(reg), 401, {}, "r1")));
+  from_phone(reg);  // retransmission: the 401 again, no second outcome
+
+  endpoint.send_request(request("OPTIONS"), kPeer);
+  const auto options_index = transport.sent.size() - 1;
+  peer_responds(options_index, 200);
+  peer_responds(options_index, 200);  // a retransmitted 200: absorbed
+  endpoint.send_request(request("INVITE", 2), kPeer);
+  time.run_until(rt::Instant{40s});  // timer B
+
+  EXPECT_THAT(lines, ElementsAre("server REGISTER sip:registrar.example 192.0.2.7:40000 401",
+                                 "client OPTIONS sip:bob@10.0.0.2 10.0.0.2:5060 200",
+                                 "client INVITE sip:bob@10.0.0.2 10.0.0.2:5060 408"));
+}
+
 TEST_F(EndpointTest, ResponseGoesToSourceWithReceivedAndRport) {
   from_phone(incoming("REGISTER", "z9hG4bKnat1"));
   ASSERT_EQ(user.requests.size(), 1u);
