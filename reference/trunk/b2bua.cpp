@@ -154,6 +154,10 @@ void Trunk::on_invite(txn::ServerTxnId txn, const sip::Message& invite, const rt
   for (const auto& via : invite.vias()) {
     if (via.sent_by() == self) return reject(txn, invite, 482);
   }
+  // A call to a trunk domain is outbound whoever sends it; otherwise a call from a provider's
+  // address is inbound (on loopback every party shares 127.0.0.1, so the domain decides first).
+  auto request_uri = sip::Uri::parse(invite.request_uri());
+  if (request_uri && trunk_of_domain(request_uri->host)) return handle_outbound(txn, invite, source);
   if (const auto* provider = provider_at(source)) {
     return handle_inbound(txn, invite, source, *provider);
   }

@@ -343,3 +343,22 @@ TEST_F(Outbound, EndedCallsAreForgottenAfterRetransmissionsCanNoLongerArrive) {
   EXPECT_EQ(outcomes[0].answered_by, "telnyx");
   EXPECT_FALSE(outcomes[0].active);
 }
+
+// On loopback every party shares 127.0.0.1: a phone at a provider's IP calling the trunk
+// domain is still an outbound caller (challenged, routed), not an inbound call from that provider.
+TEST(Trunk, CallToTheTrunkDomainFromAProvidersIpIsOutbound) {
+  auto c = base_config();
+  Lab lab(c);
+  lab.add_provider_address("telnyx", "10.0.0.20");
+  lab.add_provider_address("twilio", "10.0.0.10");  // the same host as alice
+  lab.start();
+  auto& alice = lab.add_agent("alice", "10.0.0.10", lab.phone("office-1"));
+  lab.add_agent("telnyx", "10.0.0.20", lab.provider({reply(200, 100ms)}));
+  lab.at_s(0, [&] { alice.call("+15551234567"); });
+  lab.run_for_s(10);
+  auto ladder = lab.ladder();
+  ASSERT_GE(ladder.size(), 2u) << testlab::join(lab.ladder(true));
+  EXPECT_EQ(ladder.at(1), "trunk -> alice 407");
+  EXPECT_EQ(alice.calls().at(0).final_status, 200);
+  EXPECT_EQ(lab.reference().trunk().outcomes().at(0).direction, "outbound");
+}
