@@ -15,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <variant>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -33,7 +34,36 @@ struct RunArgs {
   bool update = false;
   std::string filter;
   bool quiet = false;
+  // Against a system under test (real UDP, real time).
+  std::string target;
+  std::vector<std::string> binds;
+  std::uint16_t base_port = 5070;
+  double time_scale = 1.0;
+  bool print_target_config = false;
 };
+
+// --target udp:IP:PORT and --bind NAME=IP:PORT into LiveOptions; an error message otherwise.
+std::variant<std::optional<scenario::LiveOptions>, std::string> live_options(const RunArgs& args) {
+  if (args.target.empty()) {
+    if (!args.binds.empty() || args.print_target_config) return std::string("--bind and --print-target-config need --target");
+    return std::optional<scenario::LiveOptions>{};
+  }
+  scenario::LiveOptions live;
+  std::string_view target = args.target;
+  if (target.starts_with("udp:")) target.remove_prefix(4);
+  auto address = rt::Address::parse(target);
+  if (!address) return fmt::format("--target {}: expected udp:IP:PORT", args.target);
+  live.target = *address;
+  live.base_port = args.base_port;
+  live.time_scale = args.time_scale;
+  for (const auto& bind : args.binds) {
+    auto eq = bind.find('=');
+    auto bound = eq == std::string::npos ? std::nullopt : rt::Address::parse(std::string_view(bind).substr(eq + 1));
+    if (!bound) return fmt::format("--bind {}: expected NAME=IP:PORT", bind);
+    live.binds[bind.substr(0, eq)] = *bound;
+  }
+  return std::optional<scenario::LiveOptions>{live};
+}
 
 // Scenario files named by the arguments, folders expanded to their *.json (schema.json is the
 // format's schema, not a scenario), sorted within a folder so runs are reproducible.
@@ -144,6 +174,12 @@ private:
 int run(const RunArgs& args) {
   using Clock = std::chrono::steady_clock;  // the app is the edge: wall time for the report only
   const auto started = Clock::now();
+  auto parsed_live = live_options(args);
+  if (auto* error = std::get_if<std::string>(&parsed_live)) {
+    fmt::print(stderr, "trunklab run: {}\n", *error);
+    return 2;
+  }
+  const auto live = std::get<std::optional<scenario::LiveOptions>>(parsed_live);
   std::vector<std::string> files;
   bool usable = collect_files(args.paths.empty() ? std::vector<std::string>{"scenarios"} : args.paths, files);
   std::size_t passed = 0;
@@ -165,12 +201,18 @@ int run(const RunArgs& args) {
     progress.show(i, scenario->name);
     const auto one_started = Clock::now();
     scenario::RunOptions options;
+    options.live = live;
+    if (live && args.print_target_config) {
+      fmt::print("{}\n", config::to_json(scenario::target_config(*scenario, *live)).dump(2));
+      continue;
+    }
     options.seed = args.seed;
     options.keep_pcap = !args.out.empty();
     options.report_ladder = !args.out.empty();
     auto verdict = scenario::run_scenario(*scenario, options);
-    // Golden ladders belong to the scenario's own seed: another seed is another run.
-    const bool own_seed = !args.seed || *args.seed == scenario->seed;
+    // Golden ladders belong to the scenario's own seed and the reference: another seed, or a
+    // target, is another run.
+    const bool own_seed = (!args.seed || *args.seed == scenario->seed) && !live;
     if (own_seed) {
       if (auto e = scenario::check_golden(*scenario, verdict, args.update)) verdict.failures.push_back(*e);
     }
@@ -195,16 +237,25 @@ int run(const RunArgs& args) {
     if (verdict.passed) {
       ++passed;
       if (!args.quiet) {
-        fmt::print("PASS {:<28} {:>4} messages  {:>8} virtual  {:>6.1f} ms wall{}\n", verdict.name, verdict.lines.size(),
-                   config::format_duration(verdict.virtual_duration), static_cast<double>(wall.count()) / 1000.0,
-                   args.update ? "  (golden updated)" : "");
+        if (live) {
+          fmt::print("PASS {:<28} {:>4} messages  {:>6.1f} ms real time\n", verdict.name, verdict.lines.size(),
+                     static_cast<double>(wall.count()) / 1000.0);
+        } else {
+          fmt::print("PASS {:<28} {:>4} messages  {:>8} virtual  {:>6.1f} ms wall{}\n", verdict.name,
+                     verdict.lines.size(), config::format_duration(verdict.virtual_duration),
+                     static_cast<double>(wall.count()) / 1000.0, args.update ? "  (golden updated)" : "");
+        }
       }
     } else {
       ++failed;
       fmt::print("FAIL {:<28} seed {}\n{}", verdict.name, verdict.seed, indent(verdict.failure_text()));
     }
+    for (const auto& note : verdict.notes) {
+      if (!args.quiet) fmt::print("     note: {}\n", note);
+    }
     reports.push_back(std::move(report));
   }
+  if (live && args.print_target_config) return unusable > 0 ? 2 : 0;
   if (!args.out.empty()) {
     if (auto e = reports::write_junit_xml(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
     if (auto e = reports::write_index_html(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
@@ -225,8 +276,8 @@ int run(const RunArgs& args) {
 
 void add_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
-  auto* cmd = app.add_subcommand("run", "Run scenario files in virtual time against the reference "
-                                        "(exit 0 all pass, 1 a failure, 2 unusable input)");
+  auto* cmd = app.add_subcommand("run", "Run scenario files in virtual time against the reference, or in "
+                                        "real time against a target (exit 0 all pass, 1 a failure, 2 unusable input)");
   cmd->add_option("paths", args->paths, "Scenario files or folders (default: scenarios/)");
   cmd->add_option("--seed", args->seed, "Override every scenario's seed");
   cmd->add_option("--out", args->out,
@@ -234,6 +285,17 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--update", args->update, "Rewrite the golden ladders (<folder>/golden/<name>.ladder.txt)");
   cmd->add_option("--filter", args->filter, "Only scenarios whose name contains this (or matches a * glob)");
   cmd->add_flag("-q,--quiet", args->quiet, "Print only failures and the summary");
+  cmd->add_option("--target", args->target,
+                  "Run against this system under test instead of the reference (udp:IP:PORT), in real time");
+  cmd->add_option("--bind", args->binds, "With --target: a party's socket, NAME=IP:PORT (repeatable)");
+  cmd->add_option("--bind-base-port", args->base_port,
+                  "With --target: parties without --bind get 127.0.0.1:(PORT + their index); default 5070");
+  cmd->add_option("--time-scale", args->time_scale,
+                  "With --target: multiply step times, reply delays and run_until (e.g. 0.1)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--print-target-config", args->print_target_config,
+                "With --target: print the reference configuration the target needs (providers at the "
+                "emulated providers' sockets) for `trunklab serve --config`, and exit");
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

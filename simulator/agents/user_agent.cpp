@@ -84,6 +84,14 @@ std::vector<AgentCall> UserAgent::calls() const {
   return out;
 }
 
+bool UserAgent::waiting() const {
+  if (!txns_.empty()) return true;
+  return std::any_of(calls_.begin(), calls_.end(), [](const auto& entry) {
+    const auto& info = entry.second->info;
+    return !info.answered && !info.ended;
+  });
+}
+
 std::optional<std::string> UserAgent::credentials_for(const sip::Message& response,
                                                       const std::string& method,
                                                       const std::string& uri) {

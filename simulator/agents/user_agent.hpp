@@ -114,6 +114,9 @@ public:
   int last_register_status() const { return last_register_status_; }
   const std::vector<AgentEvent>& events() const { return events_; }
   std::vector<AgentCall> calls() const;  // in the order they started
+  // A request of ours has no final answer yet, or a call is still being set up: a real-time run
+  // does not end early while any party waits.
+  bool waiting() const;
   const std::vector<std::string>& raw_responses() const { return raw_responses_; }
   rt::Address local_address() const { return transport_->local_address(); }
 

@@ -128,8 +128,50 @@ std::optional<std::size_t> find_line(const std::vector<WireLine>& lines, const L
   return std::nullopt;
 }
 
+namespace {
+
+using Pair = std::pair<std::string, std::string>;
+Pair pair_of(std::string a, std::string b) {
+  if (b < a) std::swap(a, b);
+  return {std::move(a), std::move(b)};
+}
+
+LadderMatch match_each_pair(const std::vector<std::string>& expected, const std::vector<WireLine>& actual) {
+  std::vector<Pair> pairs;  // in order of first appearance, expected first
+  auto note = [&pairs](Pair p) {
+    if (std::find(pairs.begin(), pairs.end(), p) == pairs.end()) pairs.push_back(std::move(p));
+  };
+  std::vector<Pair> expected_pairs;
+  for (const auto& text : expected) {
+    auto p = LinePattern::parse(text);
+    if (!p) return match_ladder(expected, actual, MatchMode::exact);  // reports the bad line
+    expected_pairs.push_back(pair_of(p->from, p->to));
+    note(expected_pairs.back());
+  }
+  for (const auto& line : actual) note(pair_of(line.from, line.to));
+  for (const auto& pair : pairs) {
+    std::vector<std::string> expected_here;
+    for (std::size_t k = 0; k < expected.size(); ++k) {
+      if (expected_pairs[k] == pair) expected_here.push_back(expected[k]);
+    }
+    std::vector<WireLine> actual_here;
+    for (const auto& line : actual) {
+      if (pair_of(line.from, line.to) == pair) actual_here.push_back(line);
+    }
+    auto match = match_ladder(expected_here, actual_here, MatchMode::exact);
+    if (!match.passed) {
+      return {false, fmt::format("between {} and {} (messages counted per pair): {}", pair.first, pair.second,
+                                 match.diff)};
+    }
+  }
+  return {true, {}};
+}
+
+}  // namespace
+
 LadderMatch match_ladder(const std::vector<std::string>& expected, const std::vector<WireLine>& actual,
                          MatchMode mode) {
+  if (mode == MatchMode::exact_per_pair) return match_each_pair(expected, actual);
   std::vector<LinePattern> patterns;
   for (std::size_t k = 0; k < expected.size(); ++k) {
     auto p = LinePattern::parse(expected[k]);

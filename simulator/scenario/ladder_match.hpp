@@ -55,7 +55,7 @@ struct LinePattern {
   bool matches(const WireLine& line) const;
 };
 
-enum class MatchMode { exact, subset };
+enum class MatchMode { exact, subset, exact_per_pair };
 
 struct LadderMatch {
   bool passed = false;
@@ -65,6 +65,9 @@ struct LadderMatch {
 // Exact: every actual message matches the next expected line in order; a retransmission or a
 // network duplicate may be left out of the expected ladder (shown only where listed).
 // Subset: the expected lines appear in order, anything in between.
+// Exact per pair: exact between each two parties, free in how the pairs interleave. Used on a
+// real network, where which of two datagrams sent to different parties is read first is up to
+// the sockets, not the system under test.
 LadderMatch match_ladder(const std::vector<std::string>& expected, const std::vector<WireLine>& actual,
                          MatchMode mode);
 

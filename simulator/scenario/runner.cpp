@@ -3,8 +3,12 @@
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
 #include "simulator/agents/user_agent.hpp"
+#include "reference/transport/clock.hpp"
+#include "reference/transport/event_loop.hpp"
+#include "reference/transport/udp_transport.hpp"
 #include "simulator/kernel/world.hpp"
 
+#include <functional>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -94,7 +98,184 @@ std::string quoted_list(const std::vector<std::string>& values) {
   return out;
 }
 
-class Simulation {
+// What the judge reads besides the wire: the reference (null against a target) and the parties.
+class RunState {
+public:
+  virtual ~RunState() = default;
+  virtual const element::ReferenceServer* server() const = 0;
+  virtual const sim::UserAgent* agent(const std::string& name) const = 0;
+  virtual bool real_time() const { return false; }
+  // An expected header value or body part, with the scenario's addresses as the run has them.
+  virtual std::string expected_text(const std::string& text) const { return text; }
+};
+
+// The emulated party of a scenario party, pointed at `reference` (the built-in reference or a
+// target). Reply delays are multiplied by `time_scale` (real-time runs may shorten them).
+sim::UserAgentConfig party_config(const Scenario& scenario, const PartySpec& party,
+                                  const rt::Address& reference, double time_scale) {
+  const auto& ref = scenario.reference;
+  sim::UserAgentConfig c;
+  c.name = party.name;
+  if (const auto* phone = std::get_if<PhoneSpec>(&party.role)) {
+    c.username = phone->username;
+    c.password = phone->password;
+    const config::Extension* ext = nullptr;
+    for (const auto& e : ref.extensions) {
+      if (e.name == phone->extension) ext = &e;
+    }
+    c.registrar_domain = ref.registrar_domain(ext ? ext->customer : config::kDefaultCustomer);
+    c.registrar = reference;
+    c.expires_s = phone->expires_s;
+    c.refresh = phone->refresh;
+    c.keepalive_interval = phone->keepalive;
+    c.call_domain = ref.trunk_domain(phone->trunk);
+    c.outbound_proxy = reference;
+    c.answer = phone->answer;
+  } else if (const auto* provider = std::get_if<ProviderSpec>(&party.role)) {
+    c.answer = provider->invite;
+    c.answer_by_prefix = provider->destinations;  // PSTN numbers included by the loader
+    c.challenge = provider->challenge;
+    c.answer_options = provider->options;
+  }
+  if (time_scale != 1.0) {
+    auto scale = [time_scale](sim::AnswerScript& script) {
+      for (auto& step : script.steps) {
+        step.after = rt::Duration{static_cast<std::int64_t>(static_cast<double>(step.after.count()) * time_scale)};
+      }
+    };
+    scale(c.answer);
+    for (auto& [prefix, script] : c.answer_by_prefix) scale(script);
+  }
+  return c;
+}
+
+// A step that acts on an emulated party (not on the network). Returns whether it placed a call.
+bool apply_party_step(sim::UserAgent& agent, const Step& step, const PartySpec& party,
+                      const rt::Address& reference) {
+  switch (step.action) {
+    case Action::register_: agent.register_now(); break;
+    case Action::unregister: agent.unregister(); break;
+    case Action::unregister_all: agent.unregister_all(); break;
+    case Action::hangup: agent.hangup(); break;
+    case Action::cancel: agent.cancel(); break;
+    case Action::reinvite: agent.reinvite(); break;
+    case Action::set_answer: agent.set_answer(step.answer); break;
+    case Action::set_options: agent.set_answer_options(step.flag); break;
+    case Action::call:
+      if (std::holds_alternative<PhoneSpec>(party.role)) {
+        agent.call(step.argument);
+      } else {
+        agent.call_to(step.argument, reference, "");
+      }
+      return true;
+    default: break;
+  }
+  return false;
+}
+
+// Where each party is, by name, with the reference (or the target) as "trunk": the scenario's
+// addresses in virtual time, the real sockets against a target.
+using AddressBook = std::map<std::string, rt::Address>;
+
+AddressBook scenario_addresses(const Scenario& scenario) {
+  AddressBook book{{kReferenceName, scenario.reference_address}};
+  for (const auto& p : scenario.parties) {
+    if (p.address) book.emplace(p.name, *p.address);
+  }
+  return book;
+}
+
+// The placeholders of raw messages: {{trunk}}, {{self}}, {{<party>}} (address with port),
+// the same with _ip (address only), {{trunk_domain}}, {{registrar_domain}}, {{branch}} and
+// {{call_id}} (fresh per message: `counter`), and {{content_length}} (of the body, computed last).
+std::map<std::string, std::string> placeholder_values(const Scenario& scenario, const Step& step,
+                                                      const AddressBook& book, std::uint64_t counter) {
+  const auto& ref = scenario.reference;
+  std::map<std::string, std::string> values = {
+      {"trunk_domain", ref.trunk_domain(ref.trunks.empty() ? "default" : ref.trunks.front().name)},
+      {"registrar_domain", ref.registrar_domain(config::kDefaultCustomer)},
+      {"branch", fmt::format("z9hG4bK-raw-{}-{}", step.party, counter)},
+      {"call_id", fmt::format("raw-{}-{}@{}", counter, step.party, scenario.name)}};
+  for (const auto& [name, address] : book) {
+    for (const auto& key : {name, name == step.party ? std::string("self") : std::string()}) {
+      if (key.empty()) continue;
+      values[key] = address.to_string();
+      values[key + "_ip"] = address.ip_string();
+    }
+  }
+  return values;
+}
+
+// Lone LF line ends become CRLF (JSON strings are easier to write with \n); unknown
+// placeholders stay as written, so the ladder shows them.
+std::string expand_raw(const Scenario& scenario, const Step& step, const AddressBook& book, std::uint64_t counter) {
+  const std::string& text = step.argument;
+  std::string crlf = text;
+  if (text.find("\r\n") == std::string::npos) {
+    crlf.clear();
+    for (char ch : text) crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
+  }
+  const auto values = placeholder_values(scenario, step, book, counter);
+  std::string out;
+  std::size_t pos = 0;
+  for (auto open = crlf.find("{{"); open != std::string::npos; open = crlf.find("{{", pos)) {
+    auto close = crlf.find("}}", open);
+    if (close == std::string::npos) break;
+    out += crlf.substr(pos, open - pos);
+    auto it = values.find(crlf.substr(open + 2, close - open - 2));
+    out += it != values.end() ? it->second : crlf.substr(open, close + 2 - open);
+    pos = close + 2;
+  }
+  out += crlf.substr(pos);
+  constexpr std::string_view kContentLength = "{{content_length}}";
+  if (auto at = out.find(kContentLength); at != std::string::npos) {
+    auto body_at = out.find("\r\n\r\n");
+    std::size_t body = body_at == std::string::npos ? 0 : out.size() - body_at - 4;
+    out.replace(at, kContentLength.size(), std::to_string(body));
+  }
+  return out;
+}
+
+// Replaces `from` (an IP literal) by `to` where it stands alone: 10.0.0.2 but not 10.0.0.20.
+void replace_ip(std::string& text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
+    const auto end = at + from.size();
+    const bool whole = (at == 0 || !std::isdigit(static_cast<unsigned char>(text[at - 1]))) &&
+                       (end == text.size() || !std::isdigit(static_cast<unsigned char>(text[end])));
+    if (!whole) {
+      at = end;
+      continue;
+    }
+    text.replace(at, from.size(), to);
+    at += to.size();
+  }
+}
+
+// An expected value written with the scenario's addresses, rewritten for where the parties
+// really are: "10.0.0.2:5060" becomes the party's socket, "received=10.0.0.2;rport=5060" its
+// IP and port, and a lone "10.0.0.2" its IP.
+std::string translate_addresses(std::string text, const AddressBook& from, const AddressBook& to) {
+  for (const auto& [name, scenario_address] : from) {
+    auto live = to.find(name);
+    if (live == to.end()) continue;
+    const auto& real = live->second;
+    for (auto at = text.find(scenario_address.to_string()); at != std::string::npos;
+         at = text.find(scenario_address.to_string(), at + real.to_string().size())) {
+      text.replace(at, scenario_address.to_string().size(), real.to_string());
+    }
+    const auto rport = fmt::format("received={};rport={}", scenario_address.ip_string(), scenario_address.port());
+    for (auto at = text.find(rport); at != std::string::npos; at = text.find(rport, at + 1)) {
+      text.replace(at, rport.size(), fmt::format("received={};rport={}", real.ip_string(), real.port()));
+    }
+  }
+  for (const auto& [name, scenario_address] : from) {
+    auto live = to.find(name);
+    if (live != to.end()) replace_ip(text, scenario_address.ip_string(), live->second.ip_string());
+  }
+  return text;
+}
+
+class Simulation final : public RunState {
 public:
   Simulation(const Scenario& scenario, std::uint64_t seed)
       : scenario_(scenario), world_(seed) {
@@ -117,8 +298,8 @@ public:
   }
 
   sim::World& world() { return world_; }
-  const element::ReferenceServer& server() const { return *server_; }
-  const sim::UserAgent* agent(const std::string& name) const {
+  const element::ReferenceServer* server() const override { return server_.get(); }
+  const sim::UserAgent* agent(const std::string& name) const override {
     auto it = agents_.find(name);
     return it == agents_.end() ? nullptr : it->second.get();
   }
@@ -152,46 +333,8 @@ private:
     server_->start();
   }
 
-  sim::UserAgentConfig phone_config(const PartySpec& party, const PhoneSpec& phone) const {
-    const auto& ref = scenario_.reference;
-    sim::UserAgentConfig c;
-    c.name = party.name;
-    c.username = phone.username;
-    c.password = phone.password;
-    const config::Extension* ext = nullptr;
-    for (const auto& e : ref.extensions) {
-      if (e.name == phone.extension) ext = &e;
-    }
-    c.registrar_domain = ref.registrar_domain(ext ? ext->customer : config::kDefaultCustomer);
-    c.registrar = scenario_.reference_address;
-    c.expires_s = phone.expires_s;
-    c.refresh = phone.refresh;
-    c.keepalive_interval = phone.keepalive;
-    c.call_domain = ref.trunk_domain(phone.trunk);
-    c.outbound_proxy = scenario_.reference_address;
-    c.answer = phone.answer;
-    return c;
-  }
-
-  sim::UserAgentConfig provider_config(const PartySpec& party, const ProviderSpec& provider) const {
-    sim::UserAgentConfig c;
-    c.name = party.name;
-    c.answer = provider.invite;
-    c.answer_by_prefix = provider.destinations;  // PSTN numbers included by the loader
-    c.challenge = provider.challenge;
-    c.answer_options = provider.options;
-    return c;
-  }
-
   void build_party(const PartySpec& party) {
-    sim::UserAgentConfig c;
-    if (const auto* phone = std::get_if<PhoneSpec>(&party.role)) {
-      c = phone_config(party, *phone);
-    } else if (const auto* provider = std::get_if<ProviderSpec>(&party.role)) {
-      c = provider_config(party, *provider);
-    } else {
-      c.name = party.name;
-    }
+    sim::UserAgentConfig c = party_config(scenario_, party, scenario_.reference_address, 1.0);
     sim::Host& host = *world_.network().find_host(party.name);
     const std::uint16_t port = party.address->port();
     auto binder = [&host, port](rt::DatagramHandler& handler) -> rt::Transport& { return host.bind(port, handler); };
@@ -211,65 +354,6 @@ private:
     }
   }
 
-  std::string address_of(const std::string& name) const {
-    if (name == kReferenceName) return scenario_.reference_address.to_string();
-    const PartySpec* p = scenario_.find_party(name);
-    return p && p->address ? p->address->to_string() : std::string{};
-  }
-
-  // The placeholders of raw messages: {{trunk}}, {{self}}, {{<party>}} (address with port),
-  // the same with _ip (address only), {{trunk_domain}}, {{registrar_domain}}, {{branch}} and
-  // {{call_id}} (fresh per message), and {{content_length}} (of the body, computed last).
-  std::map<std::string, std::string> placeholder_values(const Step& step) {
-    ++raw_counter_;
-    const auto& ref = scenario_.reference;
-    std::map<std::string, std::string> values = {
-        {"trunk_domain", ref.trunk_domain(ref.trunks.empty() ? "default" : ref.trunks.front().name)},
-        {"registrar_domain", ref.registrar_domain(config::kDefaultCustomer)},
-        {"branch", fmt::format("z9hG4bK-raw-{}-{}", step.party, raw_counter_)},
-        {"call_id", fmt::format("raw-{}-{}@{}", raw_counter_, step.party, scenario_.name)}};
-    auto add_address = [&values](const std::string& key, const rt::Address& address) {
-      values[key] = address.to_string();
-      values[key + "_ip"] = address.ip_string();
-    };
-    add_address(kReferenceName, scenario_.reference_address);
-    for (const auto& p : scenario_.parties) {
-      if (!p.address) continue;
-      add_address(p.name, *p.address);
-      if (p.name == step.party) add_address("self", *p.address);
-    }
-    return values;
-  }
-
-  // Lone LF line ends become CRLF (JSON strings are easier to write with \n); unknown
-  // placeholders stay as written, so the ladder shows them.
-  std::string expand(const Step& step, const std::string& text) {
-    std::string crlf = text;
-    if (text.find("\r\n") == std::string::npos) {
-      crlf.clear();
-      for (char ch : text) crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
-    }
-    const auto values = placeholder_values(step);
-    std::string out;
-    std::size_t pos = 0;
-    for (auto open = crlf.find("{{"); open != std::string::npos; open = crlf.find("{{", pos)) {
-      auto close = crlf.find("}}", open);
-      if (close == std::string::npos) break;
-      out += crlf.substr(pos, open - pos);
-      auto it = values.find(crlf.substr(open + 2, close - open - 2));
-      out += it != values.end() ? it->second : crlf.substr(open, close + 2 - open);
-      pos = close + 2;
-    }
-    out += crlf.substr(pos);
-    constexpr std::string_view kContentLength = "{{content_length}}";
-    if (auto at = out.find(kContentLength); at != std::string::npos) {
-      auto body_at = out.find("\r\n\r\n");
-      std::size_t body = body_at == std::string::npos ? 0 : out.size() - body_at - 4;
-      out.replace(at, kContentLength.size(), std::to_string(body));
-    }
-    return out;
-  }
-
   void execute(const Step& step) {
     auto& net = world_.network();
     switch (step.action) {
@@ -280,30 +364,12 @@ private:
     }
     auto& agent = *agents_.at(step.party);
     const PartySpec& party = *scenario_.find_party(step.party);
-    switch (step.action) {
-      case Action::register_: agent.register_now(); break;
-      case Action::unregister: agent.unregister(); break;
-      case Action::unregister_all: agent.unregister_all(); break;
-      case Action::hangup: agent.hangup(); break;
-      case Action::cancel: agent.cancel(); break;
-      case Action::reinvite: agent.reinvite(); break;
-      case Action::set_answer: agent.set_answer(step.answer); break;
-      case Action::set_options: agent.set_answer_options(step.flag); break;
-      case Action::send: {
-        auto to = rt::Address::parse(address_of(step.target));
-        agent.send_raw(expand(step, step.argument), *to);
-        break;
-      }
-      case Action::call:
-        ++calls_started_;
-        if (std::holds_alternative<PhoneSpec>(party.role)) {
-          agent.call(step.argument);
-        } else {
-          agent.call_to(step.argument, scenario_.reference_address, "");
-        }
-        break;
-      default: break;
+    if (step.action == Action::send) {
+      const auto book = scenario_addresses(scenario_);
+      agent.send_raw(expand_raw(scenario_, step, book, ++raw_counter_), book.at(step.target));
+      return;
     }
+    if (apply_party_step(agent, step, party, scenario_.reference_address)) ++calls_started_;
   }
 
   const Scenario& scenario_;
@@ -321,13 +387,14 @@ private:
 
 class Judge {
 public:
-  Judge(const Scenario& scenario, const Simulation& sim, Verdict& verdict)
+  Judge(const Scenario& scenario, const RunState& sim, Verdict& verdict)
       : scenario_(scenario), sim_(sim), verdict_(verdict) {}
 
   void judge() {
     const auto& e = scenario_.expect;
     if (!e.ladder.empty()) {
-      auto mode = e.ladder_mode == LadderMode::exact ? MatchMode::exact : MatchMode::subset;
+      auto exact = sim_.real_time() ? MatchMode::exact_per_pair : MatchMode::exact;
+      auto mode = e.ladder_mode == LadderMode::exact ? exact : MatchMode::subset;
       auto match = match_ladder(e.ladder, verdict_.lines, mode);
       if (!match.passed) fail(match.diff);
     }
@@ -359,16 +426,19 @@ private:
       fail(fmt::format("{}: first line: expected \"{}\", got \"{}\"", where, *c.status_line, text.first_line));
     }
     const auto& dst = verdict_.lines[*at].dst;
-    if (c.sent_to && dst != *c.sent_to) {
-      fail(fmt::format("{}: sent to {}, expected {}", where, dst.to_string(), c.sent_to->to_string()));
+    if (c.sent_to && dst.to_string() != sim_.expected_text(c.sent_to->to_string())) {
+      fail(fmt::format("{}: sent to {}, expected {}", where, dst.to_string(),
+                       sim_.expected_text(c.sent_to->to_string())));
     }
-    for (const auto& [name, value] : c.headers) {
+    for (const auto& [name, written] : c.headers) {
+      const auto value = sim_.expected_text(written);
       auto values = text.values(name);
       if (values.empty() || values.front() != value) {
         fail(fmt::format("{}: header {}: expected \"{}\", got {}", where, name, value, quoted_list(values)));
       }
     }
-    for (const auto& [name, part] : c.header_contains) {
+    for (const auto& [name, written] : c.header_contains) {
+      const auto part = sim_.expected_text(written);
       auto values = text.values(name);
       bool found = std::any_of(values.begin(), values.end(), [&](const std::string& v) { return v.find(part) != std::string::npos; });
       if (!found) fail(fmt::format("{}: header {}: expected a value containing \"{}\", got {}", where, name, part, quoted_list(values)));
@@ -376,7 +446,8 @@ private:
     for (const auto& name : c.absent_headers) {
       if (!text.values(name).empty()) fail(fmt::format("{}: header {}: expected absent, got {}", where, name, quoted_list(text.values(name))));
     }
-    for (const auto& part : c.body_contains) {
+    for (const auto& written : c.body_contains) {
+      const auto part = sim_.expected_text(written);
       if (text.body.find(part) == std::string::npos) {
         fail(fmt::format("{}: body: expected it to contain \"{}\"; body is {} bytes", where, part, text.body.size()));
       }
@@ -437,19 +508,46 @@ private:
     return party.address && caller.find(party.address->ip_string()) != std::string::npos;
   }
 
+  void note(std::string text) { verdict_.notes.push_back(std::move(text)); }
+
+  // Who answered `party`'s calls, from the reference's own call records.
+  std::vector<std::string> answerers_from_outcomes(const element::ReferenceServer& server, const std::string& party) const {
+    std::vector<std::string> answerers;
+    const PartySpec& spec = *scenario_.find_party(party);
+    for (const auto& o : server.trunk().outcomes()) {
+      if (is_caller(spec, o.caller) && !o.answered_by.empty()) answerers.push_back(party_of_answerer(o.answered_by));
+    }
+    return answerers;
+  }
+
+  // Against a target the reference's records do not exist: if `party` had an answered call,
+  // every emulated party that answered an incoming call answered it.
+  std::vector<std::string> answerers_from_parties(const std::string& party) const {
+    std::vector<std::string> answerers;
+    const auto* caller = sim_.agent(party);
+    if (!caller) return answerers;
+    auto calls = caller->calls();
+    if (std::none_of(calls.begin(), calls.end(), [](const sim::AgentCall& c) { return c.answered; })) return answerers;
+    for (const auto& p : scenario_.parties) {
+      const auto* agent = sim_.agent(p.name);
+      if (!agent || p.name == party) continue;
+      for (const auto& c : agent->calls()) {
+        if (!c.outgoing && c.answered) answerers.push_back(p.name);
+      }
+    }
+    return answerers;
+  }
+
   void check_finally(const FinalChecks& f) {
-    const auto& server = sim_.server();
-    if (f.channels_in_use) {
-      auto in_use = static_cast<std::int64_t>(server.trunk().channels_in_use());
+    const auto* server = sim_.server();
+    if (f.channels_in_use && !server) {
+      note("finally.channels_in_use: the target's channels are not observable; not checked");
+    } else if (f.channels_in_use) {
+      auto in_use = static_cast<std::int64_t>(server->trunk().channels_in_use());
       if (in_use != *f.channels_in_use) fail(fmt::format("finally.channels_in_use: expected {}, got {}", *f.channels_in_use, in_use));
     }
-    auto outcomes = server.trunk().outcomes();
     for (const auto& [party, who] : f.answered) {
-      std::vector<std::string> answerers;
-      const PartySpec& spec = *scenario_.find_party(party);
-      for (const auto& o : outcomes) {
-        if (is_caller(spec, o.caller) && !o.answered_by.empty()) answerers.push_back(party_of_answerer(o.answered_by));
-      }
+      auto answerers = server ? answerers_from_outcomes(*server, party) : answerers_from_parties(party);
       bool ok = who.empty() ? answerers.empty() : std::find(answerers.begin(), answerers.end(), who) != answerers.end();
       if (!ok) {
         fail(fmt::format("finally.answered.{}: expected {}, got {}", party, who.empty() ? "no answered call" : who,
@@ -482,7 +580,8 @@ private:
 
   void check_bindings(const FinalChecks& f) {
     if (f.bindings.empty()) return;
-    auto bindings = sim_.server().registrar().live_bindings();
+    if (!sim_.server()) return note("finally.bindings: the target's registrations are not observable; not checked");
+    auto bindings = sim_.server()->registrar().live_bindings();
     for (const auto& [extension, count] : f.bindings) {
       const config::Extension* ext = nullptr;
       for (const auto& e : scenario_.reference.extensions) {
@@ -519,7 +618,9 @@ private:
   }
 
   void check_counters(const FinalChecks& f) {
-    const auto& c = sim_.server().trunk().counters();
+    if (f.trunk_counters.empty()) return;
+    if (!sim_.server()) return note("finally.trunk_counters: the target's counters are not observable; not checked");
+    const auto& c = sim_.server()->trunk().counters();
     const std::map<std::string, std::uint64_t, std::less<>> values = {
         {"calls", c.calls},           {"answered", c.answered},        {"failed", c.failed},
         {"challenged", c.challenged}, {"forbidden", c.forbidden},      {"channel_rejects", c.channel_rejects},
@@ -536,17 +637,280 @@ private:
   }
 
   const Scenario& scenario_;
-  const Simulation& sim_;
+  const RunState& sim_;
   Verdict& verdict_;
 };
 
+
+// ---- against a target, in real time -----------------------------------------------------------
+
+std::optional<std::string> live_unsupported(const Scenario& scenario) {
+  if (!scenario.nats.empty()) return "NAT boxes are simulated only";
+  if (!scenario.faults.empty() || !scenario.links.empty()) return "network faults and links are simulated only";
+  for (const auto& step : scenario.steps) {
+    if (step.action == Action::nat_rebind || step.action == Action::host_down || step.action == Action::host_up) {
+      return fmt::format("{}: network steps are simulated only", step.json_path);
+    }
+  }
+  return std::nullopt;
+}
+
+rt::Duration scaled(rt::Duration d, double time_scale) {
+  return rt::Duration{static_cast<std::int64_t>(static_cast<double>(d.count()) * time_scale)};
+}
+
+// The target as "trunk" and every party at its real socket.
+AddressBook live_addresses(const Scenario& scenario, const LiveOptions& live) {
+  AddressBook book{{kReferenceName, live.target}};
+  for (const auto& party : scenario.parties) {
+    if (party.on_wire()) book[party.name] = live_address(scenario, live, party.name);
+  }
+  return book;
+}
+
+// The emulated parties on real UDP sockets around a target. Every datagram a party sends, and
+// every one the target sends to a party, is recorded once, with the time since the start, into
+// a sim::Capture: the ladder, the pcap and the reports then work as in virtual time.
+class LiveRun final : public RunState {
+public:
+  LiveRun(const Scenario& scenario, const LiveOptions& live, std::uint64_t seed)
+      : scenario_(scenario), live_(live), random_(seed), scenario_book_(scenario_addresses(scenario)),
+        live_book_(live_addresses(scenario, live)) {
+    names_[live.target] = kReferenceName;
+  }
+
+  // Binds every party's socket; an error names the party and the address.
+  std::optional<std::string> start() {
+    start_ = clock_.now();
+    last_datagram_ = start_;
+    for (const auto& party : scenario_.parties) {
+      if (!party.on_wire()) continue;
+      auto address = live_address(scenario_, live_, party.name);
+      auto opened = realtime::UdpTransport::open(loop_, address);
+      if (auto* error = std::get_if<std::string>(&opened)) return fmt::format("party {}: {}", party.name, *error);
+      auto tap = std::make_unique<Tap>(*this, party.name, std::move(std::get<0>(opened)));
+      names_[tap->local_address()] = party.name;
+      auto* raw_tap = tap.get();
+      auto binder = [raw_tap](rt::DatagramHandler& handler) -> rt::Transport& {
+        raw_tap->inner = &handler;
+        return *raw_tap;
+      };
+      agents_.emplace(party.name, std::make_unique<sim::UserAgent>(
+                                      party_config(scenario_, party, live_.target, live_.time_scale), binder,
+                                      clock_, loop_, random_.stream(party.name)));
+      taps_.push_back(std::move(tap));
+      const auto* phone = std::get_if<PhoneSpec>(&party.role);
+      if (phone && phone->register_at_start) {
+        auto* agent = agents_.at(party.name).get();
+        loop_.start_timer(rt::Duration{0}, [agent] { agent->register_now(); });
+      }
+    }
+    for (const auto& step : scenario_.steps) {
+      loop_.start_timer(scaled(step.at.time_since_epoch(), live_.time_scale), [this, &step] {
+        ++steps_done_;
+        execute(step);
+      });
+    }
+    return std::nullopt;
+  }
+
+  // Real time, bounded: run_until (scaled), else the last step plus 40 s for the flows to end.
+  // The run ends sooner once it has settled: every step done, no party waiting for an answer
+  // or a call set-up, nothing on the wire for kSettledQuiet, and `expectations_met` says the
+  // verdict would be a pass (a scenario that waits for the target's own timers, such as its
+  // OPTIONS probes, runs on until they show or run_until comes).
+  void run(std::function<bool()> expectations_met) {
+    expectations_met_ = std::move(expectations_met);
+    rt::Duration last{0};
+    for (const auto& step : scenario_.steps) last = std::max(last, step.at.time_since_epoch());
+    auto until = scenario_.run_until.value_or(last + std::chrono::seconds(40));
+    watch_settled();
+    loop_.run_for(scaled(until, live_.time_scale));
+    elapsed_ = clock_.now() - start_;
+  }
+
+  const element::ReferenceServer* server() const override { return nullptr; }
+  bool real_time() const override { return true; }
+  std::string expected_text(const std::string& text) const override {
+    return translate_addresses(text, scenario_book_, live_book_);
+  }
+  const sim::UserAgent* agent(const std::string& name) const override {
+    auto it = agents_.find(name);
+    return it == agents_.end() ? nullptr : it->second.get();
+  }
+  const sim::Capture& capture() const { return capture_; }
+  rt::Duration elapsed() const { return elapsed_; }
+  std::uint64_t calls_started() const { return calls_started_; }
+
+private:
+  struct Tap final : rt::Transport, rt::DatagramHandler {
+    Tap(LiveRun& owner, std::string party, std::unique_ptr<realtime::UdpTransport> socket)
+        : run(owner), name(std::move(party)), udp(std::move(socket)) {
+      udp->set_handler(this);
+    }
+    rt::Address local_address() const override { return udp->local_address(); }
+    void send(const rt::Address& to, std::string_view bytes) override {
+      run.record(local_address(), to, bytes);
+      udp->send(to, bytes);
+    }
+    void on_datagram(const rt::Address& local, const rt::Address& remote, std::string_view bytes) override {
+      if (!run.is_party(remote)) run.record(remote, local, bytes);  // parties' own sends are recorded already
+      if (inner) inner->on_datagram(local, remote, bytes);
+    }
+    LiveRun& run;
+    std::string name;
+    std::unique_ptr<realtime::UdpTransport> udp;
+    rt::DatagramHandler* inner = nullptr;
+  };
+
+  void execute(const Step& step) {
+    auto& agent = *agents_.at(step.party);
+    if (step.action == Action::send) {
+      agent.send_raw(expand_raw(scenario_, step, live_book_, ++raw_counter_), live_book_.at(step.target));
+      return;
+    }
+    if (apply_party_step(agent, step, *scenario_.find_party(step.party), live_.target)) ++calls_started_;
+  }
+
+  // Long enough for a target's retransmission of a final response (T1 = 500 ms) or an ACK to
+  // come in, short beside any scenario.
+  static constexpr rt::Duration kSettledQuiet = std::chrono::milliseconds(1500);
+  static constexpr rt::Duration kSettledPoll = std::chrono::milliseconds(100);
+
+  void watch_settled() {
+    loop_.start_timer(kSettledPoll, [this] {
+      if (settled()) {
+        loop_.stop();
+        return;
+      }
+      watch_settled();
+    });
+  }
+  bool settled() const {
+    if (steps_done_ < scenario_.steps.size()) return false;
+    if (clock_.now() - last_datagram_ < kSettledQuiet) return false;
+    if (std::any_of(agents_.begin(), agents_.end(), [](const auto& entry) { return entry.second->waiting(); })) {
+      return false;
+    }
+    return expectations_met_ && expectations_met_();
+  }
+
+  bool is_party(const rt::Address& address) const {
+    auto it = names_.find(address);
+    return it != names_.end() && it->second != kReferenceName;
+  }
+  std::string name_of(const rt::Address& address) const {
+    auto it = names_.find(address);
+    return it == names_.end() ? std::string{} : it->second;
+  }
+  void record(const rt::Address& src, const rt::Address& dst, std::string_view bytes) {
+    sim::CaptureRecord r;
+    r.time = rt::Instant{clock_.now() - start_};
+    r.src = src;
+    r.dst = dst;
+    r.src_host = name_of(src);
+    r.dst_host = name_of(dst);
+    r.bytes = std::string(bytes);
+    capture_.record(std::move(r));
+    last_datagram_ = clock_.now();
+  }
+
+  const Scenario& scenario_;
+  const LiveOptions& live_;
+  realtime::EventLoop loop_;
+  realtime::SystemClock clock_;
+  sim::RandomStreams random_;
+  sim::Capture capture_;
+  rt::Instant start_{};
+  rt::Instant last_datagram_{};
+  rt::Duration elapsed_{0};
+  std::size_t steps_done_ = 0;
+  std::uint64_t raw_counter_ = 0;
+  std::function<bool()> expectations_met_;
+  AddressBook scenario_book_;
+  AddressBook live_book_;
+  std::map<rt::Address, std::string> names_;
+  std::vector<std::unique_ptr<Tap>> taps_;
+  std::map<std::string, std::unique_ptr<sim::UserAgent>> agents_;
+  std::uint64_t calls_started_ = 0;
+};
+
+Verdict judge_run(const Scenario& scenario, const RunOptions& options, const RunState& state,
+                  const sim::Capture& capture, Verdict verdict) {
+  const auto& records = capture.records();
+  verdict.lines = wire_lines(records);
+  if (options.report_ladder) verdict.ladder = reports::build_ladder(reports::datagrams_from_capture(records));
+  Judge(scenario, state, verdict).judge();
+  if (options.keep_pcap) {
+    auto pcap = capture.pcap_bytes();
+    if (!pcap.error.empty()) verdict.failures.push_back("pcap: " + pcap.error);
+    verdict.pcap = std::move(pcap.bytes);
+  }
+  verdict.passed = verdict.failures.empty();
+  return verdict;
+}
+
+Verdict run_live(const Scenario& scenario, const RunOptions& options, Verdict verdict) {
+  if (auto why = live_unsupported(scenario)) {
+    verdict.failures.push_back(fmt::format("cannot run against a target: {}", *why));
+    return verdict;
+  }
+  LiveRun run(scenario, *options.live, verdict.seed);
+  if (auto error = run.start()) {
+    verdict.failures.push_back(*error);
+    return verdict;
+  }
+  RunOptions quick = options;  // judging on the way: no ladder, no pcap
+  quick.report_ladder = false;
+  quick.keep_pcap = false;
+  run.run([&] { return judge_run(scenario, quick, run, run.capture(), verdict).passed; });
+  verdict.virtual_duration = run.elapsed();
+  verdict.calls_started = run.calls_started();
+  if (run.capture().records().empty()) {
+    verdict.failures.push_back("nothing was sent or received: the scenario has no steps for the parties");
+  } else if (std::none_of(run.capture().records().begin(), run.capture().records().end(),
+                          [](const sim::CaptureRecord& r) { return r.src_host == kReferenceName; })) {
+    verdict.failures.push_back(fmt::format("no answer from the target udp:{} within the run",
+                                           options.live->target.to_string()));
+  }
+  return judge_run(scenario, options, run, run.capture(), std::move(verdict));
+}
+
 }  // namespace
+
+rt::Address live_address(const Scenario& scenario, const LiveOptions& live, const std::string& party) {
+  if (auto it = live.binds.find(party); it != live.binds.end()) return it->second;
+  std::uint16_t index = 0;
+  for (const auto& p : scenario.parties) {
+    if (p.name == party) break;
+    ++index;
+  }
+  return rt::Address::ipv4(0x7f000001, static_cast<std::uint16_t>(live.base_port + index));
+}
+
+config::Config target_config(const Scenario& scenario, const LiveOptions& live) {
+  config::Config c = scenario.reference;
+  const AddressBook real = live_addresses(scenario, live);
+  for (auto& provider : c.providers) {
+    if (scenario.find_party(provider.name)) provider.address = real.at(provider.name);
+  }
+  // An IP-authenticated PBX is trusted where it really sends from.
+  for (auto& trunk : c.trunks) {
+    for (auto& trusted : trunk.trusted_addresses) trusted = translate_addresses(trusted, scenario_addresses(scenario), real);
+  }
+  return c;
+}
 
 Verdict run_scenario(const Scenario& scenario, const RunOptions& options) {
   Verdict verdict;
   verdict.name = scenario.name;
   verdict.file = scenario.file;
   verdict.seed = options.seed.value_or(scenario.seed);
+  if (options.live) {
+    verdict.real_time = true;
+    verdict.target = "udp:" + options.live->target.to_string();
+  }
+  if (options.live) return run_live(scenario, options, std::move(verdict));
   std::unique_ptr<Simulation> sim;
   try {
     sim = std::make_unique<Simulation>(scenario, verdict.seed);
@@ -557,17 +921,7 @@ Verdict run_scenario(const Scenario& scenario, const RunOptions& options) {
   sim->run();
   verdict.virtual_duration = sim->world().now().time_since_epoch();
   verdict.calls_started = sim->calls_started();
-  const auto& records = sim->world().capture().records();
-  verdict.lines = wire_lines(records);
-  if (options.report_ladder) verdict.ladder = reports::build_ladder(reports::datagrams_from_capture(records));
-  Judge(scenario, *sim, verdict).judge();
-  if (options.keep_pcap) {
-    auto pcap = sim->world().capture().pcap_bytes();
-    if (!pcap.error.empty()) verdict.failures.push_back("pcap: " + pcap.error);
-    verdict.pcap = std::move(pcap.bytes);
-  }
-  verdict.passed = verdict.failures.empty();
-  return verdict;
+  return judge_run(scenario, options, *sim, sim->world().capture(), std::move(verdict));
 }
 
 std::string Verdict::ladder_text() const {
@@ -579,7 +933,11 @@ std::string Verdict::ladder_text() const {
 std::string Verdict::failure_text() const {
   std::string out;
   for (const auto& f : failures) out += f + (f.ends_with('\n') ? "" : "\n");
-  out += fmt::format("seed {}: reproduce with `trunklab run {} --seed {}`\n", seed, file, seed);
+  if (real_time) {
+    out += fmt::format("real time against {}: timing and interleaving may differ from run to run\n", target);
+  } else {
+    out += fmt::format("seed {}: reproduce with `trunklab run {} --seed {}`\n", seed, file, seed);
+  }
   return out;
 }
 

@@ -12,16 +12,27 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace trunklab::scenario {
 
+// Running against a real system under test instead of the built-in reference: every emulated
+// party on a real UDP socket, real time, the target in the place of the party "trunk".
+struct LiveOptions {
+  rt::Address target;
+  std::map<std::string, rt::Address> binds;  // party -> its socket (--bind NAME=IP:PORT)
+  std::uint16_t base_port = 5070;            // others: 127.0.0.1:(base_port + party index)
+  double time_scale = 1.0;                   // scales step times, reply delays and run_until
+};
+
 struct RunOptions {
   std::optional<std::uint64_t> seed;  // overrides the scenario's seed
   bool keep_pcap = true;              // fill Verdict::pcap
   bool report_ladder = true;          // fill Verdict::ladder (for the ladder.* files)
+  std::optional<LiveOptions> live;    // against a target, in real time
 };
 
 struct Verdict {
@@ -30,11 +41,14 @@ struct Verdict {
   std::uint64_t seed = 0;
   bool passed = false;
   std::vector<std::string> failures;  // one per failed expectation, readable on their own
+  std::vector<std::string> notes;     // checks that could not be made (against a target)
   std::vector<WireLine> lines;        // the actual ladder
   reports::Ladder ladder;             // for the report renderers (RunOptions::report_ladder)
   rt::Duration virtual_duration{};
   std::string pcap;                   // pcap file bytes (empty unless keep_pcap)
   std::uint64_t calls_started = 0;    // calls the parties placed (benchmarks)
+  bool real_time = false;             // run against a target (`--target`)
+  std::string target;                 // "udp:IP:PORT" when real_time
 
   // The actual ladder, one annotated line per message: the golden file's content.
   std::string ladder_text() const;
@@ -46,6 +60,11 @@ struct Verdict {
 // Runs one scenario. Never throws for scenario-level problems: a topology the network refuses
 // (duplicate addresses...) becomes a failed verdict with the message.
 Verdict run_scenario(const Scenario& scenario, const RunOptions& options = {});
+
+// The socket each party gets against a target, and the reference configuration the target must
+// have for the scenario (providers at the emulated providers' sockets): `--print-target-config`.
+rt::Address live_address(const Scenario& scenario, const LiveOptions& live, const std::string& party);
+config::Config target_config(const Scenario& scenario, const LiveOptions& live);
 
 // Golden ladders: <scenario dir>/golden/<name>.ladder.txt.
 std::filesystem::path golden_path(const Scenario& scenario);

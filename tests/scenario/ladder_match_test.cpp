@@ -99,6 +99,30 @@ TEST(MatchLadder, DiffShowsBothLaddersSideBySideFromTheDivergence) {
   EXPECT_THAT(m.diff, HasSubstr("(end)"));
 }
 
+// On real sockets the 404 to alice may be read before telnyx's: per pair the order holds.
+TEST(MatchLadder, ExactPerPairAcceptsAnotherInterleavingOfThePairs) {
+  std::vector<std::string> expected = {"alice -> trunk INVITE", "trunk -> telnyx INVITE", "trunk -> alice 100",
+                                       "trunk -> alice 404", "telnyx -> trunk 404"};
+  EXPECT_FALSE(match_ladder(expected, invite_404(), MatchMode::exact).passed);
+  EXPECT_TRUE(match_ladder(expected, invite_404(), MatchMode::exact_per_pair).passed);
+}
+
+TEST(MatchLadder, ExactPerPairKeepsTheOrderWithinAPair) {
+  std::vector<std::string> expected = {"alice -> trunk INVITE", "trunk -> alice 404", "trunk -> alice 100",
+                                       "trunk -> telnyx INVITE", "telnyx -> trunk 404"};
+  auto m = match_ladder(expected, invite_404(), MatchMode::exact_per_pair);
+  EXPECT_FALSE(m.passed);
+  EXPECT_THAT(m.diff, HasSubstr("between alice and trunk"));
+  EXPECT_THAT(m.diff, HasSubstr("expected line 2 \"trunk -> alice 404\", got \"trunk -> alice 100 Trying\""));
+}
+
+TEST(MatchLadder, ExactPerPairFailsOnAPairNobodyExpected) {
+  std::vector<std::string> expected = {"alice -> trunk INVITE", "trunk -> alice 100", "trunk -> alice 404"};
+  auto m = match_ladder(expected, invite_404(), MatchMode::exact_per_pair);
+  EXPECT_FALSE(m.passed);
+  EXPECT_THAT(m.diff, HasSubstr("between telnyx and trunk"));
+}
+
 TEST(MatchLadder, MalformedExpectedLineIsReported) {
   auto m = match_ladder({"alice INVITE"}, invite_404(), MatchMode::exact);
   EXPECT_FALSE(m.passed);
