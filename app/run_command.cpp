@@ -40,12 +40,15 @@ struct RunArgs {
   std::uint16_t base_port = 5070;
   double time_scale = 1.0;
   bool print_target_config = false;
+  std::string capture_iface;
 };
 
 // --target udp:IP:PORT and --bind NAME=IP:PORT into LiveOptions; an error message otherwise.
 std::variant<std::optional<scenario::LiveOptions>, std::string> live_options(const RunArgs& args) {
   if (args.target.empty()) {
-    if (!args.binds.empty() || args.print_target_config) return std::string("--bind and --print-target-config need --target");
+    if (!args.binds.empty() || args.print_target_config || !args.capture_iface.empty()) {
+      return std::string("--bind, --capture-iface and --print-target-config need --target");
+    }
     return std::optional<scenario::LiveOptions>{};
   }
   scenario::LiveOptions live;
@@ -56,6 +59,7 @@ std::variant<std::optional<scenario::LiveOptions>, std::string> live_options(con
   live.target = *address;
   live.base_port = args.base_port;
   live.time_scale = args.time_scale;
+  live.capture_iface = args.capture_iface;
   for (const auto& bind : args.binds) {
     auto eq = bind.find('=');
     auto bound = eq == std::string::npos ? std::nullopt : rt::Address::parse(std::string_view(bind).substr(eq + 1));
@@ -293,6 +297,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--time-scale", args->time_scale,
                   "With --target: multiply step times, reply delays and run_until (e.g. 0.1)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--capture-iface", args->capture_iface,
+                  "With --target: capture with libpcap on this interface (e.g. lo; needs root) instead of "
+                  "recording what the parties' sockets send and receive");
   cmd->add_flag("--print-target-config", args->print_target_config,
                 "With --target: print the reference configuration the target needs (providers at the "
                 "emulated providers' sockets) for `trunklab serve --config`, and exit");

@@ -122,7 +122,9 @@ std::optional<UdpInIp> udp_in_ipv6(Bytes ip) {
   return UdpInIp{rt::Address::ipv6(src, 0), rt::Address::ipv6(dst, 0), ip.subspan(at, end - at)};
 }
 
-std::optional<Datagram> datagram_of(int link_type, Bytes frame) {
+}  // namespace
+
+std::optional<Datagram> datagram_of(int link_type, std::span<const std::uint8_t> frame) {
   auto ip = ip_packet(link_type, frame);
   if (!ip || ip->empty()) {
     return std::nullopt;
@@ -142,8 +144,6 @@ std::optional<Datagram> datagram_of(int link_type, Bytes frame) {
   d.bytes.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
   return d;
 }
-
-}  // namespace
 
 PcapRead read_pcap(const std::string& path) {
   PcapRead result;

@@ -6,6 +6,9 @@
 #include "reports/ladder/ladder.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,5 +23,9 @@ struct PcapRead {
 };
 
 PcapRead read_pcap(const std::string& path);
+
+// The UDP datagram in one captured frame of the given link type (DLT_*), or nullopt when the
+// frame carries something else (another protocol, an IP fragment). `time` is left unset.
+std::optional<Datagram> datagram_of(int link_type, std::span<const std::uint8_t> frame);
 
 }  // namespace trunklab::reports

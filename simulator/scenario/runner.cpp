@@ -2,18 +2,20 @@
 
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
-#include "simulator/agents/user_agent.hpp"
 #include "reference/transport/clock.hpp"
 #include "reference/transport/event_loop.hpp"
+#include "reference/transport/real_random.hpp"
 #include "reference/transport/udp_transport.hpp"
+#include "reports/pcap/live_capture.hpp"
+#include "simulator/agents/user_agent.hpp"
 #include "simulator/kernel/world.hpp"
 
-#include <functional>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -705,6 +707,9 @@ public:
         loop_.start_timer(rt::Duration{0}, [agent] { agent->register_now(); });
       }
     }
+    if (!live_.capture_iface.empty()) {
+      if (auto error = start_live_capture()) return error;
+    }
     for (const auto& step : scenario_.steps) {
       loop_.start_timer(scaled(step.at.time_since_epoch(), live_.time_scale), [this, &step] {
         ++steps_done_;
@@ -726,8 +731,15 @@ public:
     auto until = scenario_.run_until.value_or(last + std::chrono::seconds(40));
     watch_settled();
     loop_.run_for(scaled(until, live_.time_scale));
+    if (pcap_) {
+      // Frames the kernel captured before the loop stopped are still buffered.
+      drain_live_capture();
+      loop_.unwatch(pcap_->selectable_fd());
+    }
     elapsed_ = clock_.now() - start_;
   }
+  // What went wrong with live capture during the run ("" = nothing).
+  const std::string& capture_error() const { return capture_error_; }
 
   const element::ReferenceServer* server() const override { return nullptr; }
   bool real_time() const override { return true; }
@@ -762,6 +774,24 @@ private:
     std::unique_ptr<realtime::UdpTransport> udp;
     rt::DatagramHandler* inner = nullptr;
   };
+
+  // libpcap on live_.capture_iface replaces the sockets' own record: the capture then shows
+  // what the kernel carried, on the target's port and the parties'.
+  std::optional<std::string> start_live_capture() {
+    std::vector<std::uint16_t> ports;
+    for (const auto& [name, address] : live_book_) ports.push_back(address.port());
+    auto opened = reports::LiveCapture::open(live_.capture_iface, ports);
+    if (auto* error = std::get_if<std::string>(&opened)) return *error;
+    pcap_ = std::move(std::get<0>(opened));
+    loop_.watch_readable(pcap_->selectable_fd(), [this] { drain_live_capture(); });
+    return std::nullopt;
+  }
+  void drain_live_capture() {
+    auto error = pcap_->drain([this](reports::Datagram d) {
+      record_at(rt::Instant{d.time - start_}, d.src, d.dst, d.bytes);
+    });
+    if (!error.empty() && capture_error_.empty()) capture_error_ = "capture on " + live_.capture_iface + ": " + error;
+  }
 
   void execute(const Step& step) {
     auto& agent = *agents_.at(step.party);
@@ -803,9 +833,17 @@ private:
     auto it = names_.find(address);
     return it == names_.end() ? std::string{} : it->second;
   }
+  // What a party's socket sent or received; with live capture, libpcap records instead.
   void record(const rt::Address& src, const rt::Address& dst, std::string_view bytes) {
+    if (pcap_) {
+      last_datagram_ = clock_.now();
+      return;
+    }
+    record_at(rt::Instant{clock_.now() - start_}, src, dst, bytes);
+  }
+  void record_at(rt::Instant since_start, const rt::Address& src, const rt::Address& dst, std::string_view bytes) {
     sim::CaptureRecord r;
-    r.time = rt::Instant{clock_.now() - start_};
+    r.time = since_start;
     r.src = src;
     r.dst = dst;
     r.src_host = name_of(src);
@@ -826,6 +864,8 @@ private:
   rt::Duration elapsed_{0};
   std::size_t steps_done_ = 0;
   std::uint64_t raw_counter_ = 0;
+  std::unique_ptr<reports::LiveCapture> pcap_;
+  std::string capture_error_;
   std::function<bool()> expectations_met_;
   AddressBook scenario_book_;
   AddressBook live_book_;
@@ -866,6 +906,11 @@ Verdict run_live(const Scenario& scenario, const RunOptions& options, Verdict ve
   run.run([&] { return judge_run(scenario, quick, run, run.capture(), verdict).passed; });
   verdict.virtual_duration = run.elapsed();
   verdict.calls_started = run.calls_started();
+  if (!run.capture_error().empty()) verdict.failures.push_back(run.capture_error());
+  if (!options.live->capture_iface.empty()) {
+    verdict.notes.push_back(fmt::format("captured live with libpcap on {}: {} SIP datagrams on the run's ports",
+                                        options.live->capture_iface, run.capture().records().size()));
+  }
   if (run.capture().records().empty()) {
     verdict.failures.push_back("nothing was sent or received: the scenario has no steps for the parties");
   } else if (std::none_of(run.capture().records().begin(), run.capture().records().end(),
@@ -909,6 +954,10 @@ Verdict run_scenario(const Scenario& scenario, const RunOptions& options) {
   if (options.live) {
     verdict.real_time = true;
     verdict.target = "udp:" + options.live->target.to_string();
+    // A target keeps state between runs: the same scenario run twice within 32 s must not
+    // repeat its Call-IDs, tags and branches (they would match the first run's transactions).
+    // Real time is not reproducible anyway; --seed still fixes the identifiers when asked.
+    if (!options.seed) verdict.seed = realtime::OsRandom().next_u64() >> 1;
   }
   if (options.live) return run_live(scenario, options, std::move(verdict));
   std::unique_ptr<Simulation> sim;

@@ -26,6 +26,8 @@ struct LiveOptions {
   std::map<std::string, rt::Address> binds;  // party -> its socket (--bind NAME=IP:PORT)
   std::uint16_t base_port = 5070;            // others: 127.0.0.1:(base_port + party index)
   double time_scale = 1.0;                   // scales step times, reply delays and run_until
+  std::string capture_iface;                 // "" = record what the parties' sockets send and
+                                             // receive; else libpcap on this interface (root)
 };
 
 struct RunOptions {

@@ -1,3 +1,4 @@
+#include "reports/pcap/live_capture.hpp"
 #include "reports/pcap/pcap_reader.hpp"
 #include "reports/render/render.hpp"
 #include "tests/reports/fixtures.hpp"
@@ -131,3 +132,16 @@ TEST(ReadPcap, NotACaptureIsAnError) {
 
 }  // namespace
 }  // namespace trunklab::reports
+
+// The filter live capture installs: UDP on the run's ports only, each port once.
+TEST(LiveCapture, FilterKeepsUdpOnTheRunsPorts) {
+  EXPECT_EQ(trunklab::reports::udp_ports_filter({5070, 5060, 5070}), "udp and (port 5060 or port 5070)");
+  EXPECT_EQ(trunklab::reports::udp_ports_filter({}), "udp");
+}
+
+// An interface that does not exist is refused with its name in the message, not a crash.
+TEST(LiveCapture, UnknownInterfaceIsAClearError) {
+  auto opened = trunklab::reports::LiveCapture::open("no-such-if0", {5060});
+  ASSERT_TRUE(std::holds_alternative<std::string>(opened));
+  EXPECT_TRUE(std::get<std::string>(opened).starts_with("capture on no-such-if0: ")) << std::get<std::string>(opened);
+}
