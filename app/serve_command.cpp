@@ -1,4 +1,4 @@
-// `trunklab serve`: the reference trunk and registrar as a daemon on real UDP sockets.
+// `trunklab serve`: the reference trunk and registrar as a daemon on a real UDP or TCP socket.
 // Everything protocol-related is the same element::ReferenceServer the simulator runs; this
 // file only wires it to the real clock, the epoll loop, a socket, OS randomness and a store.
 #include "app/commands.hpp"
@@ -11,6 +11,7 @@
 #include "reference/transport/example_config.hpp"
 #include "reference/transport/listen_spec.hpp"
 #include "reference/transport/real_random.hpp"
+#include "reference/transport/tcp_transport.hpp"
 #include "reference/transport/udp_transport.hpp"
 
 #include <fmt/core.h>
@@ -70,14 +71,23 @@ std::unique_ptr<registrar::BindingStore> open_store(const std::string& db, std::
   }
 }
 
-void print_summary(const element::ReferenceServer& server, const realtime::UdpTransport& udp,
-                   double cpu_s) {
+// The counters of whichever transport serves: datagrams over UDP, messages and connections
+// over TCP.
+std::string transport_summary(const realtime::UdpTransport* udp, const realtime::TcpTransport* tcp) {
+  if (udp) {
+    const auto& u = udp->stats();
+    return fmt::format("datagrams in {} out {} (send errors {})", u.received, u.sent, u.send_errors);
+  }
+  const auto& t = tcp->stats();
+  return fmt::format("messages in {} out {} (send errors {}, framing errors {}), connections accepted {} "
+                     "opened {} closed {}",
+                     t.received, t.sent, t.send_errors, t.framing_errors, t.accepted, t.connected, t.closed);
+}
+
+void print_summary(const element::ReferenceServer& server, const std::string& transport, double cpu_s) {
   const auto& r = server.registrar().counters();
-  const auto& u = udp.stats();
-  fmt::print("trunklab serve: stopped; REGISTER {} (401 {}, 200 {}, 403 {}), OPTIONS {}, "
-             "datagrams in {} out {} (send errors {}), cpu {:.3f} s\n",
-             r.registers, r.challenged, r.accepted, r.forbidden, server.counters().options,
-             u.received, u.sent, u.send_errors, cpu_s);
+  fmt::print("trunklab serve: stopped; REGISTER {} (401 {}, 200 {}, 403 {}), OPTIONS {}, {}, cpu {:.3f} s\n",
+             r.registers, r.challenged, r.accepted, r.forbidden, server.counters().options, transport, cpu_s);
 }
 
 int serve(const ServeOptions& options) {
@@ -94,16 +104,27 @@ int serve(const ServeOptions& options) {
   if (!store) return refuse(error);
 
   realtime::EventLoop loop;
-  auto opened = realtime::UdpTransport::open(loop, std::get<realtime::SocketSpec>(spec).address);
-  if (auto* message = std::get_if<std::string>(&opened)) return refuse(*message);
-  auto& udp = *std::get<std::unique_ptr<realtime::UdpTransport>>(opened);
+  const auto& socket = std::get<realtime::SocketSpec>(spec);
+  std::unique_ptr<realtime::UdpTransport> udp;
+  std::unique_ptr<realtime::TcpTransport> tcp;
+  if (socket.kind == rt::TransportKind::tcp) {
+    auto opened = realtime::TcpTransport::open(loop, socket.address);
+    if (auto* message = std::get_if<std::string>(&opened)) return refuse(*message);
+    tcp = std::move(std::get<std::unique_ptr<realtime::TcpTransport>>(opened));
+  } else {
+    auto opened = realtime::UdpTransport::open(loop, socket.address);
+    if (auto* message = std::get_if<std::string>(&opened)) return refuse(*message);
+    udp = std::move(std::get<std::unique_ptr<realtime::UdpTransport>>(opened));
+  }
+  rt::Transport& transport = udp ? static_cast<rt::Transport&>(*udp) : *tcp;
 
   realtime::SystemClock clock;
   realtime::OsRandom random;
   // Bindings that expired while the server was down go before the first lookup.
   store->purge_expired(clock.now());
-  element::ReferenceServer server(*config, clock, loop, udp, random, *store);
-  udp.set_handler(&server.datagram_handler());
+  element::ReferenceServer server(*config, clock, loop, transport, random, *store);
+  if (udp) udp->set_handler(&server.datagram_handler());
+  if (tcp) tcp->set_handler(&server.datagram_handler());
   if (!options.quiet) {
     server.set_log([](const std::string& line) { fmt::print("{}\n", line); });
   }
@@ -111,12 +132,12 @@ int serve(const ServeOptions& options) {
 
   // Line-buffered even into a pipe: one log line per transaction should be seen as it happens.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  fmt::print("trunklab serve: listening on udp:{} ({} extensions, bindings in {})\n",
-             udp.local_address().to_string(), config->extensions.size(), options.db);
+  fmt::print("trunklab serve: listening on {}:{} ({} extensions, bindings in {})\n", udp ? "udp" : "tcp",
+             transport.local_address().to_string(), config->extensions.size(), options.db);
   const double cpu_at_start = cpu_seconds();
   server.start();
   loop.run();
-  print_summary(server, udp, cpu_seconds() - cpu_at_start);
+  print_summary(server, transport_summary(udp.get(), tcp.get()), cpu_seconds() - cpu_at_start);
   return 0;
 }
 
@@ -128,7 +149,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       "serve", "Run the reference trunk and registrar on real UDP until SIGTERM/SIGINT");
   cmd->add_option("--config", options->config_path,
                   "Configuration JSON (default: the built-in example; see --print-config)");
-  cmd->add_option("--listen", options->listen, "Socket to serve on: udp:IP:PORT, udp:[IPv6]:PORT")
+  cmd->add_option("--listen", options->listen, "Socket to serve on: udp:IP:PORT, udp:[IPv6]:PORT, tcp:IP:PORT")
       ->capture_default_str();
   cmd->add_option("--db", options->db,
                   "SQLite file for the bindings (survives restarts), or :memory:")

@@ -59,7 +59,21 @@ void EventLoop::watch_readable(int fd, std::function<void()> on_readable) {
   readers_[fd] = std::move(on_readable);
 }
 
+void EventLoop::set_writable_callback(int fd, std::function<void()> on_writable) {
+  assert(readers_.contains(fd));
+  epoll_event event{};
+  event.events = on_writable ? EPOLLIN | EPOLLOUT : EPOLLIN;
+  event.data.fd = fd;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event) != 0) throw_errno("epoll_ctl(MOD)");
+  if (on_writable) {
+    writers_[fd] = std::move(on_writable);
+  } else {
+    writers_.erase(fd);
+  }
+}
+
 void EventLoop::unwatch(int fd) {
+  writers_.erase(fd);
   if (readers_.erase(fd) > 0) epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
 }
 
@@ -138,6 +152,7 @@ void EventLoop::wait_and_dispatch(rt::Duration max_wait) {
   }
   for (int i = 0; i < n && !stopped_; ++i) {
     const int fd = events[static_cast<std::size_t>(i)].data.fd;
+    const std::uint32_t ready = events[static_cast<std::size_t>(i)].events;
     if (fd == timerfd_.get()) {
       std::uint64_t expirations = 0;
       [[maybe_unused]] auto got = ::read(fd, &expirations, sizeof expirations);
@@ -147,9 +162,21 @@ void EventLoop::wait_and_dispatch(rt::Duration max_wait) {
       while (::read(fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
         if (on_signal_) on_signal_(static_cast<int>(info.ssi_signo));
       }
-    } else if (auto it = readers_.find(fd); it != readers_.end()) {
-      auto callback = it->second;  // a copy: the callback may unwatch its own fd
-      callback();
+    } else {
+      // Copies: a callback may unwatch its own fd. Errors and hang-ups go to the reader, whose
+      // read() then reports them.
+      if ((ready & EPOLLOUT) != 0) {
+        if (auto it = writers_.find(fd); it != writers_.end()) {
+          auto callback = it->second;
+          callback();
+        }
+      }
+      if ((ready & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) {
+        if (auto it = readers_.find(fd); it != readers_.end()) {
+          auto callback = it->second;
+          callback();
+        }
+      }
     }
   }
   fire_due_timers();

@@ -46,6 +46,9 @@ public:
   // Calls `on_readable` whenever `fd` is readable (level-triggered), until unwatch(fd).
   // The loop does not own `fd`.
   void watch_readable(int fd, std::function<void()> on_readable);
+  // While set, also calls `on_writable` whenever the watched `fd` can take more bytes (a TCP
+  // connection with queued output, or one still connecting); nullptr clears it.
+  void set_writable_callback(int fd, std::function<void()> on_writable);
   void unwatch(int fd);
 
   // Blocks `signals` for the process and delivers them through a signalfd, in the loop,
@@ -77,6 +80,7 @@ private:
   Fd signalfd_;
   std::function<void(int)> on_signal_;
   std::unordered_map<int, std::function<void()>> readers_;
+  std::unordered_map<int, std::function<void()>> writers_;
   std::map<Key, std::function<void()>> timers_;  // ordered: earliest, then first started
   std::unordered_map<rt::TimerId, std::int64_t> deadline_of_;
   rt::TimerId next_id_ = 1;

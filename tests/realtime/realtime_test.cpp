@@ -129,8 +129,12 @@ TEST(SocketSpec, ParsesUdpIpv4Ipv6AndPortZero) {
   ASSERT_TRUE(std::holds_alternative<SocketSpec>(bare));
   EXPECT_EQ(std::get<SocketSpec>(bare).address.port(), 5060);
   auto tcp = parse_socket_spec("tcp:127.0.0.1:5060");
-  ASSERT_TRUE(std::holds_alternative<std::string>(tcp));
-  EXPECT_THAT(std::get<std::string>(tcp), HasSubstr("only udp"));
+  ASSERT_TRUE(std::holds_alternative<SocketSpec>(tcp));
+  EXPECT_EQ(std::get<SocketSpec>(tcp).kind, rt::TransportKind::tcp);
+  EXPECT_EQ(std::get<SocketSpec>(tcp).to_string(), "tcp:127.0.0.1:5060");
+  auto tls = parse_socket_spec("tls:127.0.0.1:5061");
+  ASSERT_TRUE(std::holds_alternative<std::string>(tls));
+  EXPECT_THAT(std::get<std::string>(tls), HasSubstr("TLS is not supported"));
   EXPECT_TRUE(std::holds_alternative<std::string>(parse_socket_spec("udp:localhost:x")));
 }
 

@@ -1,0 +1,81 @@
+// rt::Transport over TCP (RFC 3261 §18): a listening socket, the connections peers open to it,
+// and the ones it opens itself. Every message is cut out of the byte stream by
+// sip::frame_length (Content-Length is mandatory on streams, §18.3) and handed on like a
+// datagram, with the connection's remote address as its source; a response or request to that
+// address goes back on the same connection (§18.2.2), else a new connection is opened.
+// A stream that cannot be framed (no or a bad Content-Length, oversized headers) is closed:
+// nothing after the damage can be trusted. Non-blocking: output the kernel will not take yet is
+// queued until the socket is writable.
+#pragma once
+
+#include "reference/runtime/transport.hpp"
+#include "reference/transport/event_loop.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+
+namespace trunklab::realtime {
+
+struct TcpStats {
+  std::uint64_t accepted = 0;
+  std::uint64_t connected = 0;       // connections opened to send
+  std::uint64_t closed = 0;
+  std::uint64_t received = 0;        // messages framed and handed on
+  std::uint64_t sent = 0;            // messages queued for sending
+  std::uint64_t framing_errors = 0;  // streams closed because they could not be framed
+  std::uint64_t send_errors = 0;     // connect or write failures (the message is lost)
+};
+
+class TcpTransport final : public rt::Transport {
+public:
+  // Listens on `address` (port 0: the kernel picks). The error names the address and the
+  // system's reason, e.g. "tcp:127.0.0.1:5060: bind: Address already in use".
+  static std::variant<std::unique_ptr<TcpTransport>, std::string> open(EventLoop& loop,
+                                                                      const rt::Address& address);
+  ~TcpTransport() override;
+  TcpTransport(const TcpTransport&) = delete;
+  TcpTransport& operator=(const TcpTransport&) = delete;
+
+  void set_handler(rt::DatagramHandler* handler) { handler_ = handler; }
+
+  rt::TransportKind kind() const override { return rt::TransportKind::tcp; }
+  rt::Address local_address() const override { return local_; }
+  void send(const rt::Address& to, std::string_view bytes) override;
+
+  const TcpStats& stats() const { return stats_; }
+  std::size_t connection_count() const { return connections_.size(); }
+
+  // A peer that opens connections and never completes a message cannot hold memory forever:
+  // a connection's unframed input is bounded by sip::frame_length's header and body limits.
+
+private:
+  struct Connection {
+    Fd socket;
+    rt::Address remote;
+    std::string input;   // bytes read, not yet a whole message
+    std::string output;  // bytes queued, not yet taken by the kernel
+    bool connecting = false;
+  };
+
+  TcpTransport(EventLoop& loop, Fd listener, rt::Address local);
+  void on_acceptable();
+  Connection* connect_to(const rt::Address& to);
+  void adopt(Fd socket, const rt::Address& remote, bool connecting);
+  void on_readable(int fd);
+  void on_writable(int fd);
+  void flush(Connection& connection);
+  void close(int fd);
+
+  EventLoop& loop_;
+  Fd listener_;
+  rt::Address local_;
+  rt::DatagramHandler* handler_ = nullptr;
+  std::map<int, std::unique_ptr<Connection>> connections_;  // by socket
+  std::map<rt::Address, int> by_remote_;
+  TcpStats stats_;
+};
+
+}  // namespace trunklab::realtime
