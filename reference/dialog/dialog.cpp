@@ -14,8 +14,20 @@ sip::OutgoingMessage Dialog::request(const std::string& method, std::uint32_t cs
   r.add("To", remote_tag.empty() ? remote_uri : with_tag(remote_uri, remote_tag));
   r.add("Call-ID", call_id);
   r.add("CSeq", fmt::format("{} {}", cseq, method));
+  for (const auto& route : route_set) r.add("Route", route);
   if (method != "ACK" && method != "CANCEL" && !contact.empty()) r.add("Contact", contact);
   return r;
+}
+
+void Dialog::take_response(const sip::Message& response) {
+  remote_tag = response.to().tag();
+  if (auto target = first_contact_uri(response); !target.empty()) remote_target = target;
+  auto routes = response.header_values("Record-Route");
+  route_set.assign(routes.rbegin(), routes.rend());
+}
+
+std::vector<std::string> uas_route_set(const sip::Message& request) {
+  return request.header_values("Record-Route");
 }
 
 std::optional<sip::Message> copy_message(const sip::Message& message) {

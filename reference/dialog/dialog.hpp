@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace trunklab::dialog {
 
@@ -22,11 +23,21 @@ struct Dialog {
   std::uint32_t local_cseq = 1;
   std::uint32_t invite_cseq = 0;  // CSeq number of the INVITE an ACK acknowledges
   std::string contact;        // our Contact header value
+  // RFC 3261 §12.1: the proxies that asked to stay on the path (Record-Route), as Route
+  // values in the order in-dialog requests visit them. Loose routing (;lr) only: RFC 2543
+  // strict routers are not supported.
+  std::vector<std::string> route_set;
 
   // A request within the dialog; the caller adds the Via (Endpoint::add_via).
   // `cseq` = 0 takes the next local CSeq.
   sip::OutgoingMessage request(const std::string& method, std::uint32_t cseq = 0);
+  // As the UAC, a 2xx (or the 1xx of an early dialog) fixes the far end's tag, its target
+  // (Contact) and the route set: Record-Route in reverse order (§12.1.2).
+  void take_response(const sip::Message& response);
 };
+
+// As the UAS: the route set is the request's Record-Route in order (§12.1.1).
+std::vector<std::string> uas_route_set(const sip::Message& request);
 
 // A copy of a received message (sip::Message is move-only: it owns libosip2's parse).
 std::optional<sip::Message> copy_message(const sip::Message& message);

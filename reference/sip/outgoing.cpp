@@ -113,6 +113,13 @@ OutgoingMessage OutgoingMessage::response_to(const Message& request, int status,
     }
     m.headers_.push_back(Header{std::string(name), std::move(value)});
   }
+  // RFC 3261 §12.1.1: a response that may create a dialog carries the request's Record-Route,
+  // so the proxies that asked stay on the path for the caller too.
+  if (status > 100 && status < 300 && request.method() == "INVITE") {
+    for (const Header& h : request.headers()) {
+      if (text::same_header(h.name, "Record-Route")) m.headers_.push_back(Header{"Record-Route", h.value});
+    }
+  }
   // RFC 3261 §8.2.6.1: a 100 echoes the request's Timestamp.
   if (status == 100) {
     if (const auto timestamp = request.header("Timestamp")) m.add("Timestamp", std::string(*timestamp));

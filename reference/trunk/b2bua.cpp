@@ -224,6 +224,7 @@ Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, c
   a.local_uri = dialog::strip_tag(invite.header("To").value_or(""));
   a.local_tag = sip::new_tag(random_);
   a.remote_target = dialog::first_contact_uri(invite);
+  a.route_set = dialog::uas_route_set(invite);
   if (a.remote_target.empty()) a.remote_target = invite.from().uri.to_string();
   a.remote_address = source;
   a.local_cseq = 0;
@@ -453,8 +454,7 @@ void Trunk::on_leg_response(Call& call, std::size_t index, const sip::Message& r
     // A late answer on a leg we gave up on (timeout, lost fork, cancel race): end it.
     if (is_2xx(status) && !leg.answered) {
       leg.answered = true;
-      leg.dialog.remote_tag = response.to().tag();
-      if (auto target = dialog::first_contact_uri(response); !target.empty()) leg.dialog.remote_target = target;
+      leg.dialog.take_response(response);
       ack_leg(leg);
       bye_leg(leg);
     }
@@ -478,8 +478,7 @@ void Trunk::on_leg_answered(Call& call, std::size_t index, const sip::Message& r
   leg.answered = true;
   timers_.cancel_timer(leg.timeout_timer);
   leg.timeout_timer = rt::kNoTimer;
-  leg.dialog.remote_tag = response.to().tag();
-  if (auto target = dialog::first_contact_uri(response); !target.empty()) leg.dialog.remote_target = target;
+  leg.dialog.take_response(response);
   if (call.winner || call.cancelled || call.a_final_sent) {
     ack_leg(leg);
     bye_leg(leg);
@@ -682,8 +681,7 @@ bool Trunk::on_stray_response(const sip::Message& response, const rt::Address& s
     } else if (leg.final && !leg.answered) {
       // A late answer on a leg given up on (abandoned after its timeout): end it.
       leg.answered = true;
-      leg.dialog.remote_tag = response.to().tag();
-      if (auto target = dialog::first_contact_uri(response); !target.empty()) leg.dialog.remote_target = target;
+      leg.dialog.take_response(response);
       ack_leg(leg);
       bye_leg(leg);
     }

@@ -274,8 +274,7 @@ void UserAgent::on_invite_response(Call& call, const sip::Message& response) {
     return;
   }
   if (status < 300) {
-    d.remote_tag = response.to().tag();
-    if (auto target = dialog::first_contact_uri(response); !target.empty()) d.remote_target = target;
+    d.take_response(response);
     call.info.answered = true;
     call.info.final_status = status;
     call.info.final_reason = response.reason();
@@ -460,6 +459,7 @@ void UserAgent::on_incoming_invite(txn::ServerTxnId id, const sip::Message& invi
   d.remote_uri = dialog::strip_tag(invite.header("From").value_or(""));
   d.remote_tag = invite.from().tag();
   d.remote_target = dialog::first_contact_uri(invite);
+  d.route_set = dialog::uas_route_set(invite);
   if (d.remote_target.empty()) d.remote_target = invite.from().uri.to_string();
   d.remote_address = source;
   d.local_cseq = 0;

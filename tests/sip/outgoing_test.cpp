@@ -124,6 +124,25 @@ TEST(ResponseTo, TryingEchoesTimestamp) {
   EXPECT_EQ(r.header("To"), "<sip:+15551234567@trunk.example.com>");  // no tag on 100
 }
 
+// RFC 3261 §12.1.1: a 1xx/2xx to an INVITE carries the Record-Route of the request, in order,
+// so a proxy that record-routed stays on the caller's path; a 100 or a final error does not.
+TEST(ResponseTo, DialogCreatingResponsesCopyRecordRoute) {
+  std::string routed = kInvite;
+  routed.replace(routed.find("Max-Forwards"), 0,
+                 "Record-Route: <sip:p2.example.com;lr>\r\nRecord-Route: <sip:p1.example.com;lr;ftag=8fj3>\r\n");
+  const Message request = parse_ok(routed);
+  for (int status : {180, 200}) {
+    const auto r = OutgoingMessage::response_to(request, status, {}, "t1").to_string();
+    EXPECT_NE(r.find("Record-Route: <sip:p2.example.com;lr>\r\nRecord-Route: <sip:p1.example.com;lr;ftag=8fj3>\r\n"),
+              std::string::npos)
+        << r;
+  }
+  for (int status : {100, 486}) {
+    EXPECT_EQ(OutgoingMessage::response_to(request, status, {}, "t1").to_string().find("Record-Route"),
+              std::string::npos);
+  }
+}
+
 TEST(Identifiers, DeterministicPerSeedAndWellFormed) {
   rt::SplitMix64 a(7);
   rt::SplitMix64 b(7);
