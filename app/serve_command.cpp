@@ -80,8 +80,9 @@ std::string transport_summary(const realtime::UdpTransport* udp, const realtime:
   }
   const auto& t = tcp->stats();
   return fmt::format("messages in {} out {} (send errors {}, framing errors {}), connections accepted {} "
-                     "opened {} closed {}",
-                     t.received, t.sent, t.send_errors, t.framing_errors, t.accepted, t.connected, t.closed);
+                     "opened {} closed {} (idle {}, over the limit {})",
+                     t.received, t.sent, t.send_errors, t.framing_errors, t.accepted, t.connected, t.closed,
+                     t.idle_closed, t.over_limit);
 }
 
 void print_summary(const element::ReferenceServer& server, const std::string& transport, double cpu_s) {

@@ -1,6 +1,7 @@
 #include "reference/transport/tcp_transport.hpp"
 
 #include "reference/sip/message.hpp"
+#include "reference/transport/clock.hpp"
 #include "reference/transport/sockaddr.hpp"
 
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace trunklab::realtime {
 namespace {
@@ -25,7 +27,8 @@ std::string system_error(const rt::Address& address, const char* call) {
 }  // namespace
 
 std::variant<std::unique_ptr<TcpTransport>, std::string> TcpTransport::open(EventLoop& loop,
-                                                                            const rt::Address& address) {
+                                                                            const rt::Address& address,
+                                                                            TcpOptions options) {
   Fd socket(::socket(address.is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!socket.valid()) return system_error(address, "socket");
   int on = 1;
@@ -42,15 +45,33 @@ std::variant<std::unique_ptr<TcpTransport>, std::string> TcpTransport::open(Even
   if (::getsockname(socket.get(), reinterpret_cast<sockaddr*>(&storage), &bound_length) != 0) {
     return system_error(address, "getsockname");
   }
-  return std::unique_ptr<TcpTransport>(new TcpTransport(loop, std::move(socket), from_sockaddr(storage)));
+  return std::unique_ptr<TcpTransport>(
+      new TcpTransport(loop, std::move(socket), from_sockaddr(storage), options));
 }
 
-TcpTransport::TcpTransport(EventLoop& loop, Fd listener, rt::Address local)
-    : loop_(loop), listener_(std::move(listener)), local_(local) {
+TcpTransport::TcpTransport(EventLoop& loop, Fd listener, rt::Address local, TcpOptions options)
+    : loop_(loop), options_(options), listener_(std::move(listener)), local_(local) {
   loop_.watch_readable(listener_.get(), [this] { on_acceptable(); });
+  sweep_idle();
+}
+
+// Every idle_timeout/4: a connection is closed between 1 and 1.25 idle_timeouts after its last
+// activity, at the cost of one timer for all connections rather than one each.
+void TcpTransport::sweep_idle() {
+  const auto now = monotonic_now();
+  std::vector<int> idle;
+  for (const auto& [fd, connection] : connections_) {
+    if (now - connection->last_activity >= options_.idle_timeout) idle.push_back(fd);
+  }
+  for (int fd : idle) {
+    ++stats_.idle_closed;
+    close(fd);
+  }
+  sweep_timer_ = loop_.start_timer(options_.idle_timeout / 4, [this] { sweep_idle(); });
 }
 
 TcpTransport::~TcpTransport() {
+  loop_.cancel_timer(sweep_timer_);
   for (const auto& [fd, connection] : connections_) loop_.unwatch(fd);
   loop_.unwatch(listener_.get());
 }
@@ -62,6 +83,10 @@ void TcpTransport::on_acceptable() {
     Fd socket(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer), &length,
                         SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!socket.valid()) return;  // EAGAIN: none left (or a transient error: next readiness)
+    if (connections_.size() >= options_.max_connections) {
+      ++stats_.over_limit;
+      continue;  // the Fd closes it
+    }
     ++stats_.accepted;
     adopt(std::move(socket), from_sockaddr(peer), false);
   }
@@ -75,6 +100,7 @@ void TcpTransport::adopt(Fd socket, const rt::Address& remote, bool connecting) 
   connection->socket = std::move(socket);
   connection->remote = remote;
   connection->connecting = connecting;
+  connection->last_activity = monotonic_now();
   // A newer connection from the same address replaces the older one for sending.
   by_remote_[remote] = fd;
   connections_.emplace(fd, std::move(connection));
@@ -106,6 +132,7 @@ void TcpTransport::send(const rt::Address& to, std::string_view bytes) {
     return;
   }
   ++stats_.sent;
+  connection->last_activity = monotonic_now();
   connection->output.append(bytes);
   if (!connection->connecting) flush(*connection);
 }
@@ -159,6 +186,7 @@ void TcpTransport::on_readable(int fd) {
     return;
   }
   if (n < 0) return;
+  connection->last_activity = monotonic_now();
   connection->input.append(chunk.data(), static_cast<std::size_t>(n));
   const rt::Address remote = connection->remote;
   for (;;) {

@@ -11,6 +11,7 @@
 #include "reference/runtime/transport.hpp"
 #include "reference/transport/event_loop.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -18,6 +19,15 @@
 #include <variant>
 
 namespace trunklab::realtime {
+
+struct TcpOptions {
+  // A connection with nothing read or written for this long is closed (a peer that went away
+  // without a FIN, or one that holds connections open for nothing). Like Kamailio's
+  // tcp_connection_lifetime, but longer: phones re-register well within it.
+  rt::Duration idle_timeout = std::chrono::minutes(5);
+  // Connections beyond this are closed as soon as accepted: descriptors and buffers are finite.
+  std::size_t max_connections = 4096;
+};
 
 struct TcpStats {
   std::uint64_t accepted = 0;
@@ -27,6 +37,8 @@ struct TcpStats {
   std::uint64_t sent = 0;            // messages queued for sending
   std::uint64_t framing_errors = 0;  // streams closed because they could not be framed
   std::uint64_t send_errors = 0;     // connect or write failures (the message is lost)
+  std::uint64_t idle_closed = 0;     // closed after idle_timeout
+  std::uint64_t over_limit = 0;      // accepted and closed at once: max_connections reached
 };
 
 class TcpTransport final : public rt::Transport {
@@ -34,7 +46,8 @@ public:
   // Listens on `address` (port 0: the kernel picks). The error names the address and the
   // system's reason, e.g. "tcp:127.0.0.1:5060: bind: Address already in use".
   static std::variant<std::unique_ptr<TcpTransport>, std::string> open(EventLoop& loop,
-                                                                      const rt::Address& address);
+                                                                      const rt::Address& address,
+                                                                      TcpOptions options = {});
   ~TcpTransport() override;
   TcpTransport(const TcpTransport&) = delete;
   TcpTransport& operator=(const TcpTransport&) = delete;
@@ -49,7 +62,8 @@ public:
   std::size_t connection_count() const { return connections_.size(); }
 
   // A peer that opens connections and never completes a message cannot hold memory forever:
-  // a connection's unframed input is bounded by sip::frame_length's header and body limits.
+  // a connection's unframed input is bounded by sip::frame_length's header and body limits,
+  // its life by idle_timeout, and the number of connections by max_connections.
 
 private:
   struct Connection {
@@ -58,9 +72,11 @@ private:
     std::string input;   // bytes read, not yet a whole message
     std::string output;  // bytes queued, not yet taken by the kernel
     bool connecting = false;
+    rt::Duration last_activity{};  // monotonic
   };
 
-  TcpTransport(EventLoop& loop, Fd listener, rt::Address local);
+  TcpTransport(EventLoop& loop, Fd listener, rt::Address local, TcpOptions options);
+  void sweep_idle();
   void on_acceptable();
   Connection* connect_to(const rt::Address& to);
   void adopt(Fd socket, const rt::Address& remote, bool connecting);
@@ -70,6 +86,8 @@ private:
   void close(int fd);
 
   EventLoop& loop_;
+  TcpOptions options_;
+  rt::TimerId sweep_timer_ = rt::kNoTimer;
   Fd listener_;
   rt::Address local_;
   rt::DatagramHandler* handler_ = nullptr;

@@ -1,5 +1,5 @@
 // Interop with a real SIP peer from Debian: sipsak registers with digest at `trunklab serve`
-// and pings it with OPTIONS, over loopback UDP. Skipped when sipsak is not installed.
+// and pings it with OPTIONS, over loopback UDP and TCP. Skipped when sipsak is not installed.
 //
 // sipsak 0.9.8 answers only the FIRST WWW-Authenticate and only MD5 ("unsupported
 // authentication algorithm" for SHA-256), so the served configuration offers MD5 here. It
@@ -36,12 +36,12 @@ protected:
     config["auth"]["algorithms"] = {"MD5"};
     std::ofstream(config_path_) << config.dump(2);
     serve_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-        TRUNKLAB_BINARY, "serve", "--config", config_path_, "--listen", "udp:127.0.0.1:0",
+        TRUNKLAB_BINARY, "serve", "--config", config_path_, "--listen", transport_ + ":127.0.0.1:0",
         "--db", ":memory:"});
     ASSERT_TRUE(serve_->wait_for_output(")\n", kBound)) << serve_->output();
     std::smatch match;
     const auto& out = serve_->output();
-    ASSERT_TRUE(std::regex_search(out, match, std::regex("listening on udp:127\\.0\\.0\\.1:(\\d+)")))
+    ASSERT_TRUE(std::regex_search(out, match, std::regex("listening on " + transport_ + ":127\\.0\\.0\\.1:(\\d+)")))
         << out;
     port_ = match[1];
   }
@@ -53,6 +53,7 @@ protected:
     if (!config_path_.empty()) std::remove(config_path_.c_str());
   }
 
+  std::string transport_ = "udp";
   std::optional<std::string> sipsak_;
   std::string config_path_;
   std::unique_ptr<ChildProcess> serve_;
@@ -88,6 +89,32 @@ TEST_F(SipsakInterop, OptionsIsAnswered200) {
   // (sipsak 0.9.8 writes a five-digit port in its Request-URI as four digits: not checked.)
   EXPECT_TRUE(serve_->wait_for_output("OPTIONS sip:ping@127.0.0.1:", kBound))
       << serve_->output();
+}
+
+// The same over TCP (sipsak -E tcp): serve frames the stream by Content-Length and answers on
+// the connection each request came in on.
+class SipsakInteropTcp : public SipsakInterop {
+protected:
+  void SetUp() override {
+    transport_ = "tcp";
+    SipsakInterop::SetUp();
+  }
+};
+
+TEST_F(SipsakInteropTcp, RegistersWithDigestOverTcp) {
+  ChildProcess sipsak({*sipsak_, "-E", "tcp", "-p", "127.0.0.1:" + port_, "-U", "-i", "-C",
+                       "sip:alice@127.0.0.1:5099;transport=tcp", "-u", "alice", "-a", "alice-secret", "-x",
+                       "120", "-s", "sip:alice@default.registrar.example.test", "-H", "127.0.0.1", "-vv"});
+  EXPECT_EQ(sipsak.wait(kBound), 0) << sipsak.output() << serve_->output();
+  EXPECT_THAT(sipsak.output(), HasSubstr("usrloc tests completed successful"));
+  ASSERT_TRUE(serve_->wait_for_output("-> 200", kBound)) << serve_->output();
+  EXPECT_THAT(serve_->output(), HasSubstr("-> 401"));
+}
+
+TEST_F(SipsakInteropTcp, OptionsIsAnswered200OverTcp) {
+  ChildProcess sipsak({*sipsak_, "-E", "tcp", "-s", "sip:ping@127.0.0.1:" + port_, "-H", "127.0.0.1", "-vv"});
+  EXPECT_EQ(sipsak.wait(kBound), 0) << sipsak.output() << serve_->output();
+  EXPECT_THAT(sipsak.output(), HasSubstr("SIP/2.0 200"));
 }
 
 }  // namespace

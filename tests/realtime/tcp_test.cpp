@@ -43,8 +43,8 @@ const std::string kOptions =
     "Content-Length: 5\r\n\r\n"
     "hello";
 
-std::unique_ptr<TcpTransport> open_tcp(EventLoop& loop) {
-  auto opened = TcpTransport::open(loop, rt::Address::ipv4(0x7f000001, 0));  // port 0: the kernel picks
+std::unique_ptr<TcpTransport> open_tcp(EventLoop& loop, TcpOptions options = {}) {
+  auto opened = TcpTransport::open(loop, rt::Address::ipv4(0x7f000001, 0), options);  // port 0: the kernel picks
   if (auto* error = std::get_if<std::string>(&opened)) {
     ADD_FAILURE() << *error;
     return nullptr;
@@ -168,6 +168,38 @@ TEST(TcpTransport, ARefusedConnectionIsCountedAndForgotten) {
   run_until(loop, [&] { return a->stats().send_errors == 1; });
   EXPECT_EQ(a->stats().send_errors, 1u);
   EXPECT_EQ(a->connection_count(), 0u);
+}
+
+TEST(TcpTransport, AnIdleConnectionIsClosed) {
+  EventLoop loop;
+  TcpOptions options;
+  options.idle_timeout = 40ms;
+  auto server = open_tcp(loop, options);
+  ASSERT_TRUE(server);
+  RawClient client(server->local_address());
+  run_until(loop, [&] { return server->connection_count() == 1; });
+  bool open = true;
+  run_until(loop, [&] { return !(open = client.read_available()); });
+  EXPECT_FALSE(open) << "the server closed the idle connection";
+  EXPECT_EQ(server->stats().idle_closed, 1u);
+  EXPECT_EQ(server->connection_count(), 0u);
+}
+
+TEST(TcpTransport, ConnectionsBeyondTheLimitAreClosedAtOnce) {
+  EventLoop loop;
+  TcpOptions options;
+  options.max_connections = 1;
+  auto server = open_tcp(loop, options);
+  ASSERT_TRUE(server);
+  RawClient first(server->local_address());
+  run_until(loop, [&] { return server->connection_count() == 1; });
+  RawClient second(server->local_address());
+  bool open = true;
+  run_until(loop, [&] { return !(open = second.read_available()); });
+  EXPECT_FALSE(open);
+  EXPECT_TRUE(first.read_available()) << "the first connection stays";
+  EXPECT_EQ(server->stats().over_limit, 1u);
+  EXPECT_EQ(server->connection_count(), 1u);
 }
 
 TEST(TcpTransport, ReferenceServerChallengesARegisterOverTcp) {
