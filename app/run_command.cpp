@@ -180,7 +180,7 @@ int run(const RunArgs& args) {
   const auto started = Clock::now();
   auto parsed_live = live_options(args);
   if (auto* error = std::get_if<std::string>(&parsed_live)) {
-    fmt::print(stderr, "trunklab run: {}\n", *error);
+    fmt::print(stderr, "trunklab run: {} (see trunklab run --help)\n", *error);
     return 2;
   }
   const auto live = std::get<std::optional<scenario::LiveOptions>>(parsed_live);

@@ -44,6 +44,19 @@ TEST(ServeCommand, RefusesAnUnusableListenAddress) {
   EXPECT_THAT(serve.output(), HasSubstr("udp:not-an-ip"));
 }
 
+// The real-time options of `trunklab run` are checked before anything starts: exit 2 and why.
+TEST(RunCommand, RealTimeOptionsWithoutATargetOrWithABadOneAreRefused) {
+  ChildProcess no_target({TRUNKLAB_BINARY, "run", "--capture-iface", "lo"});
+  EXPECT_EQ(no_target.wait(kBound), 2);
+  EXPECT_THAT(no_target.output(), HasSubstr("--capture-iface and --print-target-config need --target"));
+  ChildProcess bad_target({TRUNKLAB_BINARY, "run", "--target", "udp:nowhere"});
+  EXPECT_EQ(bad_target.wait(kBound), 2);
+  EXPECT_THAT(bad_target.output(), HasSubstr("--target udp:nowhere: expected udp:IP:PORT"));
+  ChildProcess tls({TRUNKLAB_BINARY, "serve", "--listen", "tls:127.0.0.1:5061"});
+  EXPECT_EQ(tls.wait(kBound), 2);
+  EXPECT_THAT(tls.output(), HasSubstr("TLS is not supported"));
+}
+
 TEST(ServeCommand, PrintedExampleLoadsBackAndServesUntilSigterm) {
   ChildProcess print({TRUNKLAB_BINARY, "serve", "--print-config"});
   ASSERT_EQ(print.wait(kBound), 0);
