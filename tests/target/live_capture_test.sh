@@ -9,10 +9,11 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "live capture needs root; skipped"
   exit 77
 fi
+# shellcheck source-path=SCRIPTDIR source=../lib/serve.sh
+. "$(dirname "$0")/../lib/serve.sh"
 work=$(mktemp -d)
-serve_pid=
 cleanup() {
-  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+  stop_serve || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -20,9 +21,7 @@ chmod 755 "$work"
 run=("$trunklab" run "$scenarios/relay-404.json" --target "udp:127.0.0.1:$port" --bind-base-port $((port + 1))
   --time-scale 0.2)
 "${run[@]}" --print-target-config > "$work/config.json"
-"$trunklab" serve --config "$work/config.json" --listen "udp:127.0.0.1:$port" --db :memory: > "$work/serve.log" 2>&1 &
-serve_pid=$!
-for _ in $(seq 50); do grep -q "listening on" "$work/serve.log" && break; sleep 0.1; done
+start_serve "$trunklab" "$work/config.json" "udp:127.0.0.1:$port" "$work/serve.log"
 
 timeout 60 "${run[@]}" --capture-iface lo --out "$work/pcap" | tee "$work/pcap.log"
 grep -q "captured live with libpcap on lo: 11 SIP datagrams" "$work/pcap.log"

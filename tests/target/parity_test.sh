@@ -9,10 +9,11 @@
 set -euo pipefail
 trunklab=$1 scenarios=$2 port=$3
 shift 3
+# shellcheck source-path=SCRIPTDIR source=../lib/serve.sh
+. "$(dirname "$0")/../lib/serve.sh"
 work=$(mktemp -d)
-serve_pid=
 cleanup() {
-  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+  stop_serve || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,17 +33,11 @@ for name in "$@"; do
   base=$((port + 1))
   run=("$trunklab" run "$scenarios/$name.json" --target "$target" --bind-base-port "$base" --time-scale 0.2)
   "${run[@]}" --print-target-config > "$work/$name.config.json"
-  "$trunklab" serve --config "$work/$name.config.json" --listen "$target" --db :memory: \
-    > "$work/$name.serve.log" 2>&1 &
-  serve_pid=$!
-  for _ in $(seq 50); do  # up to 5 s for the socket
-    grep -q "listening on" "$work/$name.serve.log" && break
-    sleep 0.1
-  done
+  start_serve "$trunklab" "$work/$name.config.json" "$target" "$work/$name.serve.log" ||
+    { cat "$work/$name.serve.log"; echo "FAIL $name: serve did not start"; exit 1; }
   status=0
   timeout 120 "${run[@]}" --out "$work/out" > "$work/$name.run.log" 2>&1 || status=$?
-  kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
-  serve_pid=
+  stop_serve || true
   if [ "$status" -ne 0 ]; then
     echo "FAIL $name: trunklab run --target exited $status"
     cat "$work/$name.run.log" "$work/$name.serve.log"

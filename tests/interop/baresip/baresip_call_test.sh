@@ -15,6 +15,8 @@ export LC_ALL=C  # netstring lengths are bytes
 trunklab=$1 port=$2
 command -v baresip >/dev/null || { echo "SKIP: baresip not installed (tools/setup.sh --tests)"; exit 77; }
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../lib/serve.sh
+. "$here/../../lib/serve.sh"
 [ -d /usr/lib/baresip/modules ] || { echo "SKIP: no /usr/lib/baresip/modules"; exit 77; }
 
 serve_port=$port provider_port=$((port + 1)) sip_port=$((port + 2)) ctrl_port=$((port + 5))
@@ -26,6 +28,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   local pid
+  stop_serve || true
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
     for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -45,24 +48,13 @@ show_logs() {
 }
 fail() { echo "FAIL: $*"; show_logs; exit 1; }
 
-# wait_for SECONDS FILE REGEX: true once a line of FILE matches.
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  while [ "$SECONDS" -le "$deadline" ]; do
-    grep -Eq "$3" "$2" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # 1. serve, configured from the provider scenario's "reference" section.
 run=("$trunklab" run "$here/provider.json" --target "udp:127.0.0.1:$serve_port"
      --bind "telnyx=127.0.0.1:$provider_port")
 timeout 10 "${run[@]}" --print-target-config > "$work/serve.json"
-"$trunklab" serve --config "$work/serve.json" --listen "udp:127.0.0.1:$serve_port" --db :memory: \
-  > "$work/serve.log" 2>&1 &
-pids+=($!)
-wait_for 5 "$work/serve.log" "listening on" || fail "serve did not start"
+start_serve "$trunklab" "$work/serve.json" "udp:127.0.0.1:$serve_port" "$work/serve.log" ||
+  fail "serve did not start"
 
 # 2. the emulated provider; it exits once it has seen the call answered and ended.
 timeout 90 "${run[@]}" --out "$work/provider-out" > "$work/provider.log" 2>&1 &

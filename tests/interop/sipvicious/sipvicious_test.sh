@@ -24,6 +24,8 @@
 # sip:127.0.0.1, which serve answers 404 (not a registrar domain).
 set -euo pipefail
 trunklab=$1 port=$2
+# shellcheck source-path=SCRIPTDIR source=../../lib/serve.sh
+. "$(dirname "$0")/../../lib/serve.sh"
 for tool in svmap svwar svcrack; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (apt-get install sipvicious)"; exit 77; }
 done
@@ -34,14 +36,8 @@ map_port=$((port + 1)) war_port=$((port + 2)) force_port=$((port + 3))
 crack_port=$((port + 4)) crack_unknown_port=$((port + 5)) final_map_port=$((port + 6))
 
 work=$(mktemp -d)
-serve_pid=
 cleanup() {
-  if [ -n "$serve_pid" ]; then
-    kill -TERM "$serve_pid" 2>/dev/null || true
-    for _ in $(seq 30); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$serve_pid" 2>/dev/null || true
-    wait "$serve_pid" 2>/dev/null || true
-  fi
+  stop_serve || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -56,15 +52,6 @@ show_logs() {
 }
 fail() { echo "FAIL: $*"; show_logs; exit 1; }
 
-# wait_for SECONDS FILE REGEX: true once a line of FILE matches.
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  while [ "$SECONDS" -le "$deadline" ]; do
-    grep -Eq "$3" "$2" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 # count FILE REGEX: how many lines of FILE match (0 when none).
 count() { grep -Ec "$2" "$1" || true; }
 # wait_count SECONDS FILE REGEX N: true once N lines of FILE match.
@@ -99,10 +86,7 @@ config["extensions"].append({"customer": "default", "name": "desk-" + sys.argv[3
                              "username": sys.argv[3], "password": sys.argv[4]})
 json.dump(config, open(sys.argv[2], "w"), indent=2)
 EOF
-"$trunklab" serve --config "$work/serve.json" --listen "udp:127.0.0.1:$port" --db :memory: \
-  > "$work/serve.log" 2>&1 &
-serve_pid=$!
-wait_for 5 "$work/serve.log" "listening on udp:127\.0\.0\.1:$port" || fail "serve did not start"
+start_serve "$trunklab" "$work/serve.json" "udp:127.0.0.1:$port" "$work/serve.log" || fail "serve did not start"
 
 # 1. svmap: one OPTIONS to exactly 127.0.0.1:port. It lists the device with the Server or
 #    User-Agent of the answer ("unknown" when there is neither).
@@ -177,17 +161,13 @@ f="$work/serve-$crack_port.log"
 echo "ok 3: svcrack found $user's password; ${#wrong[@]} wrong words -> 403, the right one -> 200"
 
 # 4. serve is alive and answering, then stops cleanly with a summary matching its log.
-kill -0 "$serve_pid" 2>/dev/null || fail "serve died"
+kill -0 "$SERVE_PID" 2>/dev/null || fail "serve died"
 sv svmap-final 20 svmap -b 127.0.0.1 -P "$final_map_port" -p "$port" 127.0.0.1
 grep -Eq "$device_row" "$work/svmap-final.out" || fail "the final svmap did not find serve"
 wait_for 2 "$work/serve.log" "^OPTIONS [^ ]+ from 127\.0\.0\.1:$final_map_port -> 200$" || fail "the final OPTIONS"
-kill -TERM "$serve_pid"
-for _ in $(seq 50); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$serve_pid" 2>/dev/null && fail "serve did not exit within 5 s of SIGTERM"
 serve_status=0
-wait "$serve_pid" || serve_status=$?
-serve_pid=
-[ "$serve_status" -eq 0 ] || fail "serve exited $serve_status on SIGTERM"
+stop_serve || serve_status=$?
+[ "$serve_status" -eq 0 ] || fail "serve exited $serve_status on SIGTERM (137: killed after 3 s)"
 summary=$(grep -E "^trunklab serve: stopped; " "$work/serve.log") || fail "no summary line"
 log=$work/serve.log
 expected="REGISTER $(count "$log" "^REGISTER ") (401 $(count "$log" "^REGISTER .* -> 401$"), 200 $(count "$log" "^REGISTER .* -> 200$"), 403 $(count "$log" "^REGISTER .* -> 403$")), OPTIONS $(count "$log" "^OPTIONS ")"

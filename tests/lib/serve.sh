@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+# Sourced by the shell tests that drive `trunklab serve` on 127.0.0.1: bounded waits, and serve
+# started and stopped in the background. Every wait has a limit, so no test hangs.
+
+# wait_for SECONDS FILE REGEX: true once a line of FILE matches (extended regex).
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  while [ "$SECONDS" -le "$deadline" ]; do
+    grep -Eq "$3" "$2" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# start_serve TRUNKLAB CONFIG SOCKET LOG: serve with CONFIG on SOCKET (udp:IP:PORT), bindings
+# in memory, output in LOG; SERVE_PID is its pid. False if it is not listening within 5 s.
+start_serve() {
+  "$1" serve --config "$2" --listen "$3" --db :memory: > "$4" 2>&1 &
+  SERVE_PID=$!
+  wait_for 5 "$4" "listening on $3"
+}
+
+# stop_serve: SIGTERM, then SIGKILL after 3 s; its exit status (0: a clean shutdown).
+stop_serve() {
+  [ -n "${SERVE_PID:-}" ] || return 0
+  local pid=$SERVE_PID status=0
+  SERVE_PID=
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || status=$?
+  return "$status"
+}
