@@ -59,7 +59,7 @@ start_serve "$trunklab" "$work/serve.json" "udp:127.0.0.1:$serve_port" "$work/se
 # 2. the emulated provider; it exits once it has seen the call answered and ended.
 timeout 90 "${run[@]}" --out "$work/provider-out" > "$work/provider.log" 2>&1 &
 provider_pid=$!
-pids+=($provider_pid)
+pids+=("$provider_pid")
 
 # 3. baresip, headless.
 mkdir "$work/baresip"
@@ -89,16 +89,16 @@ EOF
 : > "$work/baresip/contacts"
 baresip -f "$work/baresip" -t 60 < /dev/null > "$work/baresip.log" 2>&1 &
 baresip_pid=$!
-pids+=($baresip_pid)
+pids+=("$baresip_pid")
 
 # A ctrl_tcp command, as a netstring holding {"command":..,"params":..,"token":..}; true when
 # baresip's response (the netstring with "response":true, events aside) says "ok":true.
 ctrl() {
-  local json="{\"command\":\"$1\",\"params\":\"$2\",\"token\":\"$1\"}" len body comma
+  local json="{\"command\":\"$1\",\"params\":\"$2\",\"token\":\"$1\"}" len body
   exec 3<>"/dev/tcp/127.0.0.1/$ctrl_port" || return 1
   printf '%d:%s,' "${#json}" "$json" >&3
   while IFS= read -r -t 5 -d ':' len <&3 && [[ "$len" =~ ^[0-9]+$ ]] &&
-        IFS= read -r -t 5 -N "$len" body <&3 && IFS= read -r -t 5 -N 1 comma <&3; do
+        IFS= read -r -t 5 -N "$len" body <&3 && IFS= read -r -t 5 -N 1 _ <&3; do
     echo "$body" >> "$work/ctrl.log"
     if [[ "$body" == *'"response":true'* ]]; then
       exec 3>&-
