@@ -1,12 +1,9 @@
 #include "simulator/scenario/runner.hpp"
 
+#include "simulator/scenario/run_state.hpp"
+
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
-#include "reference/transport/clock.hpp"
-#include "reference/transport/event_loop.hpp"
-#include "reference/transport/real_random.hpp"
-#include "reference/transport/udp_transport.hpp"
-#include "reports/pcap/live_capture.hpp"
 #include "simulator/agents/user_agent.hpp"
 #include "simulator/kernel/world.hpp"
 
@@ -23,6 +20,8 @@
 namespace trunklab::scenario {
 
 namespace {
+
+using detail::RunState;
 
 // Forwards the reference host's datagrams to the server, which needs its transport before it
 // exists (the server is built on the socket this handler is bound to).
@@ -100,183 +99,6 @@ std::string quoted_list(const std::vector<std::string>& values) {
   return out;
 }
 
-// What the judge reads besides the wire: the reference (null against a target) and the parties.
-class RunState {
-public:
-  virtual ~RunState() = default;
-  virtual const element::ReferenceServer* server() const = 0;
-  virtual const sim::UserAgent* agent(const std::string& name) const = 0;
-  virtual bool real_time() const { return false; }
-  // An expected header value or body part, with the scenario's addresses as the run has them.
-  virtual std::string expected_text(const std::string& text) const { return text; }
-};
-
-// The emulated party of a scenario party, pointed at `reference` (the built-in reference or a
-// target). Reply delays are multiplied by `time_scale` (real-time runs may shorten them).
-sim::UserAgentConfig party_config(const Scenario& scenario, const PartySpec& party,
-                                  const rt::Address& reference, double time_scale) {
-  const auto& ref = scenario.reference;
-  sim::UserAgentConfig c;
-  c.name = party.name;
-  if (const auto* phone = std::get_if<PhoneSpec>(&party.role)) {
-    c.username = phone->username;
-    c.password = phone->password;
-    const config::Extension* ext = nullptr;
-    for (const auto& e : ref.extensions) {
-      if (e.name == phone->extension) ext = &e;
-    }
-    c.registrar_domain = ref.registrar_domain(ext ? ext->customer : config::kDefaultCustomer);
-    c.registrar = reference;
-    c.expires_s = phone->expires_s;
-    c.refresh = phone->refresh;
-    c.keepalive_interval = phone->keepalive;
-    c.call_domain = ref.trunk_domain(phone->trunk);
-    c.outbound_proxy = reference;
-    c.answer = phone->answer;
-  } else if (const auto* provider = std::get_if<ProviderSpec>(&party.role)) {
-    c.answer = provider->invite;
-    c.answer_by_prefix = provider->destinations;  // PSTN numbers included by the loader
-    c.challenge = provider->challenge;
-    c.answer_options = provider->options;
-  }
-  if (time_scale != 1.0) {
-    auto scale = [time_scale](sim::AnswerScript& script) {
-      for (auto& step : script.steps) {
-        step.after = rt::Duration{static_cast<std::int64_t>(static_cast<double>(step.after.count()) * time_scale)};
-      }
-    };
-    scale(c.answer);
-    for (auto& [prefix, script] : c.answer_by_prefix) scale(script);
-  }
-  return c;
-}
-
-// A step that acts on an emulated party (not on the network). Returns whether it placed a call.
-bool apply_party_step(sim::UserAgent& agent, const Step& step, const PartySpec& party,
-                      const rt::Address& reference) {
-  switch (step.action) {
-    case Action::register_: agent.register_now(); break;
-    case Action::unregister: agent.unregister(); break;
-    case Action::unregister_all: agent.unregister_all(); break;
-    case Action::hangup: agent.hangup(); break;
-    case Action::cancel: agent.cancel(); break;
-    case Action::reinvite: agent.reinvite(); break;
-    case Action::set_answer: agent.set_answer(step.answer); break;
-    case Action::set_options: agent.set_answer_options(step.flag); break;
-    case Action::call:
-      if (std::holds_alternative<PhoneSpec>(party.role)) {
-        agent.call(step.argument);
-      } else {
-        agent.call_to(step.argument, reference, "");
-      }
-      return true;
-    default: break;
-  }
-  return false;
-}
-
-// Where each party is, by name, with the reference (or the target) as "trunk": the scenario's
-// addresses in virtual time, the real sockets against a target.
-using AddressBook = std::map<std::string, rt::Address>;
-
-AddressBook scenario_addresses(const Scenario& scenario) {
-  AddressBook book{{kReferenceName, scenario.reference_address}};
-  for (const auto& p : scenario.parties) {
-    if (p.address) book.emplace(p.name, *p.address);
-  }
-  return book;
-}
-
-// The placeholders of raw messages: {{trunk}}, {{self}}, {{<party>}} (address with port),
-// the same with _ip (address only), {{trunk_domain}}, {{registrar_domain}}, {{branch}} and
-// {{call_id}} (fresh per message: `counter`), and {{content_length}} (of the body, computed last).
-std::map<std::string, std::string> placeholder_values(const Scenario& scenario, const Step& step,
-                                                      const AddressBook& book, std::uint64_t counter) {
-  const auto& ref = scenario.reference;
-  std::map<std::string, std::string> values = {
-      {"trunk_domain", ref.trunk_domain(ref.trunks.empty() ? "default" : ref.trunks.front().name)},
-      {"registrar_domain", ref.registrar_domain(config::kDefaultCustomer)},
-      {"branch", fmt::format("z9hG4bK-raw-{}-{}", step.party, counter)},
-      {"call_id", fmt::format("raw-{}-{}@{}", counter, step.party, scenario.name)}};
-  for (const auto& [name, address] : book) {
-    for (const auto& key : {name, name == step.party ? std::string("self") : std::string()}) {
-      if (key.empty()) continue;
-      values[key] = address.to_string();
-      values[key + "_ip"] = address.ip_string();
-    }
-  }
-  return values;
-}
-
-// Lone LF line ends become CRLF (JSON strings are easier to write with \n); unknown
-// placeholders stay as written, so the ladder shows them.
-std::string expand_raw(const Scenario& scenario, const Step& step, const AddressBook& book, std::uint64_t counter) {
-  const std::string& text = step.argument;
-  std::string crlf = text;
-  if (text.find("\r\n") == std::string::npos) {
-    crlf.clear();
-    for (char ch : text) crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
-  }
-  const auto values = placeholder_values(scenario, step, book, counter);
-  std::string out;
-  std::size_t pos = 0;
-  for (auto open = crlf.find("{{"); open != std::string::npos; open = crlf.find("{{", pos)) {
-    auto close = crlf.find("}}", open);
-    if (close == std::string::npos) break;
-    out += crlf.substr(pos, open - pos);
-    auto it = values.find(crlf.substr(open + 2, close - open - 2));
-    out += it != values.end() ? it->second : crlf.substr(open, close + 2 - open);
-    pos = close + 2;
-  }
-  out += crlf.substr(pos);
-  constexpr std::string_view kContentLength = "{{content_length}}";
-  if (auto at = out.find(kContentLength); at != std::string::npos) {
-    auto body_at = out.find("\r\n\r\n");
-    std::size_t body = body_at == std::string::npos ? 0 : out.size() - body_at - 4;
-    out.replace(at, kContentLength.size(), std::to_string(body));
-  }
-  return out;
-}
-
-// Replaces `from` (an IP literal) by `to` where it stands alone: 10.0.0.2 but not 10.0.0.20.
-void replace_ip(std::string& text, const std::string& from, const std::string& to) {
-  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
-    const auto end = at + from.size();
-    const bool whole = (at == 0 || !std::isdigit(static_cast<unsigned char>(text[at - 1]))) &&
-                       (end == text.size() || !std::isdigit(static_cast<unsigned char>(text[end])));
-    if (!whole) {
-      at = end;
-      continue;
-    }
-    text.replace(at, from.size(), to);
-    at += to.size();
-  }
-}
-
-// An expected value written with the scenario's addresses, rewritten for where the parties
-// really are: "10.0.0.2:5060" becomes the party's socket, "received=10.0.0.2;rport=5060" its
-// IP and port, and a lone "10.0.0.2" its IP.
-std::string translate_addresses(std::string text, const AddressBook& from, const AddressBook& to) {
-  for (const auto& [name, scenario_address] : from) {
-    auto live = to.find(name);
-    if (live == to.end()) continue;
-    const auto& real = live->second;
-    for (auto at = text.find(scenario_address.to_string()); at != std::string::npos;
-         at = text.find(scenario_address.to_string(), at + real.to_string().size())) {
-      text.replace(at, scenario_address.to_string().size(), real.to_string());
-    }
-    const auto rport = fmt::format("received={};rport={}", scenario_address.ip_string(), scenario_address.port());
-    for (auto at = text.find(rport); at != std::string::npos; at = text.find(rport, at + 1)) {
-      text.replace(at, rport.size(), fmt::format("received={};rport={}", real.ip_string(), real.port()));
-    }
-  }
-  for (const auto& [name, scenario_address] : from) {
-    auto live = to.find(name);
-    if (live != to.end()) replace_ip(text, scenario_address.ip_string(), live->second.ip_string());
-  }
-  return text;
-}
-
 class Simulation final : public RunState {
 public:
   Simulation(const Scenario& scenario, std::uint64_t seed)
@@ -336,7 +158,7 @@ private:
   }
 
   void build_party(const PartySpec& party) {
-    sim::UserAgentConfig c = party_config(scenario_, party, scenario_.reference_address, 1.0);
+    sim::UserAgentConfig c = detail::party_config(scenario_, party, scenario_.reference_address, 1.0);
     sim::Host& host = *world_.network().find_host(party.name);
     const std::uint16_t port = party.address->port();
     auto binder = [&host, port](rt::DatagramHandler& handler) -> rt::Transport& { return host.bind(port, handler); };
@@ -367,11 +189,11 @@ private:
     auto& agent = *agents_.at(step.party);
     const PartySpec& party = *scenario_.find_party(step.party);
     if (step.action == Action::send) {
-      const auto book = scenario_addresses(scenario_);
-      agent.send_raw(expand_raw(scenario_, step, book, ++raw_counter_), book.at(step.target));
+      const auto book = detail::scenario_addresses(scenario_);
+      agent.send_raw(detail::expand_raw(scenario_, step, book, ++raw_counter_), book.at(step.target));
       return;
     }
-    if (apply_party_step(agent, step, party, scenario_.reference_address)) ++calls_started_;
+    if (detail::apply_party_step(agent, step, party, scenario_.reference_address)) ++calls_started_;
   }
 
   const Scenario& scenario_;
@@ -643,237 +465,9 @@ private:
   Verdict& verdict_;
 };
 
+}  // namespace
 
-// ---- against a target, in real time -----------------------------------------------------------
-
-std::optional<std::string> live_unsupported(const Scenario& scenario) {
-  if (!scenario.nats.empty()) return "NAT boxes are simulated only";
-  if (!scenario.faults.empty() || !scenario.links.empty()) return "network faults and links are simulated only";
-  for (const auto& step : scenario.steps) {
-    if (step.action == Action::nat_rebind || step.action == Action::host_down || step.action == Action::host_up) {
-      return fmt::format("{}: network steps are simulated only", step.json_path);
-    }
-  }
-  return std::nullopt;
-}
-
-rt::Duration scaled(rt::Duration d, double time_scale) {
-  return rt::Duration{static_cast<std::int64_t>(static_cast<double>(d.count()) * time_scale)};
-}
-
-// The target as "trunk" and every party at its real socket.
-AddressBook live_addresses(const Scenario& scenario, const LiveOptions& live) {
-  AddressBook book{{kReferenceName, live.target}};
-  for (const auto& party : scenario.parties) {
-    if (party.on_wire()) book[party.name] = live_address(scenario, live, party.name);
-  }
-  return book;
-}
-
-// The emulated parties on real UDP sockets around a target. Every datagram a party sends, and
-// every one the target sends to a party, is recorded once, with the time since the start, into
-// a sim::Capture: the ladder, the pcap and the reports then work as in virtual time.
-class LiveRun final : public RunState {
-public:
-  LiveRun(const Scenario& scenario, const LiveOptions& live, std::uint64_t seed)
-      : scenario_(scenario), live_(live), random_(seed), scenario_book_(scenario_addresses(scenario)),
-        live_book_(live_addresses(scenario, live)) {
-    names_[live.target] = kReferenceName;
-  }
-
-  // Binds every party's socket; an error names the party and the address.
-  std::optional<std::string> start() {
-    start_ = clock_.now();
-    last_datagram_ = start_;
-    for (const auto& party : scenario_.parties) {
-      if (!party.on_wire()) continue;
-      auto address = live_address(scenario_, live_, party.name);
-      auto opened = realtime::UdpTransport::open(loop_, address);
-      if (auto* error = std::get_if<std::string>(&opened)) return fmt::format("party {}: {}", party.name, *error);
-      auto tap = std::make_unique<Tap>(*this, party.name, std::move(std::get<0>(opened)));
-      names_[tap->local_address()] = party.name;
-      auto* raw_tap = tap.get();
-      auto binder = [raw_tap](rt::DatagramHandler& handler) -> rt::Transport& {
-        raw_tap->inner = &handler;
-        return *raw_tap;
-      };
-      agents_.emplace(party.name, std::make_unique<sim::UserAgent>(
-                                      party_config(scenario_, party, live_.target, live_.time_scale), binder,
-                                      clock_, loop_, random_.stream(party.name)));
-      taps_.push_back(std::move(tap));
-      const auto* phone = std::get_if<PhoneSpec>(&party.role);
-      if (phone && phone->register_at_start) {
-        auto* agent = agents_.at(party.name).get();
-        loop_.start_timer(rt::Duration{0}, [agent] { agent->register_now(); });
-      }
-    }
-    if (!live_.capture_iface.empty()) {
-      if (auto error = start_live_capture()) return error;
-    }
-    for (const auto& step : scenario_.steps) {
-      loop_.start_timer(scaled(step.at.time_since_epoch(), live_.time_scale), [this, &step] {
-        ++steps_done_;
-        execute(step);
-      });
-    }
-    return std::nullopt;
-  }
-
-  // Real time, bounded: run_until (scaled), else the last step plus 40 s for the flows to end.
-  // The run ends sooner once it has settled: every step done, no party waiting for an answer
-  // or a call set-up, nothing on the wire for kSettledQuiet, and `expectations_met` says the
-  // verdict would be a pass (a scenario that waits for the target's own timers, such as its
-  // OPTIONS probes, runs on until they show or run_until comes).
-  void run(std::function<bool()> expectations_met) {
-    expectations_met_ = std::move(expectations_met);
-    rt::Duration last{0};
-    for (const auto& step : scenario_.steps) last = std::max(last, step.at.time_since_epoch());
-    auto until = scenario_.run_until.value_or(last + std::chrono::seconds(40));
-    watch_settled();
-    loop_.run_for(scaled(until, live_.time_scale));
-    if (pcap_) {
-      // Frames the kernel captured before the loop stopped are still buffered.
-      drain_live_capture();
-      loop_.unwatch(pcap_->selectable_fd());
-    }
-    elapsed_ = clock_.now() - start_;
-  }
-  // What went wrong with live capture during the run ("" = nothing).
-  const std::string& capture_error() const { return capture_error_; }
-
-  const element::ReferenceServer* server() const override { return nullptr; }
-  bool real_time() const override { return true; }
-  std::string expected_text(const std::string& text) const override {
-    return translate_addresses(text, scenario_book_, live_book_);
-  }
-  const sim::UserAgent* agent(const std::string& name) const override {
-    auto it = agents_.find(name);
-    return it == agents_.end() ? nullptr : it->second.get();
-  }
-  const sim::Capture& capture() const { return capture_; }
-  rt::Duration elapsed() const { return elapsed_; }
-  std::uint64_t calls_started() const { return calls_started_; }
-
-private:
-  struct Tap final : rt::Transport, rt::DatagramHandler {
-    Tap(LiveRun& owner, std::string party, std::unique_ptr<realtime::UdpTransport> socket)
-        : run(owner), name(std::move(party)), udp(std::move(socket)) {
-      udp->set_handler(this);
-    }
-    rt::Address local_address() const override { return udp->local_address(); }
-    void send(const rt::Address& to, std::string_view bytes) override {
-      run.record(local_address(), to, bytes);
-      udp->send(to, bytes);
-    }
-    void on_datagram(const rt::Address& local, const rt::Address& remote, std::string_view bytes) override {
-      if (!run.is_party(remote)) run.record(remote, local, bytes);  // parties' own sends are recorded already
-      if (inner) inner->on_datagram(local, remote, bytes);
-    }
-    LiveRun& run;
-    std::string name;
-    std::unique_ptr<realtime::UdpTransport> udp;
-    rt::DatagramHandler* inner = nullptr;
-  };
-
-  // libpcap on live_.capture_iface replaces the sockets' own record: the capture then shows
-  // what the kernel carried, on the target's port and the parties'.
-  std::optional<std::string> start_live_capture() {
-    std::vector<std::uint16_t> ports;
-    for (const auto& [name, address] : live_book_) ports.push_back(address.port());
-    auto opened = reports::LiveCapture::open(live_.capture_iface, ports);
-    if (auto* error = std::get_if<std::string>(&opened)) return *error;
-    pcap_ = std::move(std::get<0>(opened));
-    loop_.watch_readable(pcap_->selectable_fd(), [this] { drain_live_capture(); });
-    return std::nullopt;
-  }
-  void drain_live_capture() {
-    auto error = pcap_->drain([this](reports::Datagram d) {
-      record_at(rt::Instant{d.time - start_}, d.src, d.dst, d.bytes);
-    });
-    if (!error.empty() && capture_error_.empty()) capture_error_ = "capture on " + live_.capture_iface + ": " + error;
-  }
-
-  void execute(const Step& step) {
-    auto& agent = *agents_.at(step.party);
-    if (step.action == Action::send) {
-      agent.send_raw(expand_raw(scenario_, step, live_book_, ++raw_counter_), live_book_.at(step.target));
-      return;
-    }
-    if (apply_party_step(agent, step, *scenario_.find_party(step.party), live_.target)) ++calls_started_;
-  }
-
-  // Long enough for a target's retransmission of a final response (T1 = 500 ms) or an ACK to
-  // come in, short beside any scenario.
-  static constexpr rt::Duration kSettledQuiet = std::chrono::milliseconds(1500);
-  static constexpr rt::Duration kSettledPoll = std::chrono::milliseconds(100);
-
-  void watch_settled() {
-    loop_.start_timer(kSettledPoll, [this] {
-      if (settled()) {
-        loop_.stop();
-        return;
-      }
-      watch_settled();
-    });
-  }
-  bool settled() const {
-    if (steps_done_ < scenario_.steps.size()) return false;
-    if (clock_.now() - last_datagram_ < kSettledQuiet) return false;
-    if (std::any_of(agents_.begin(), agents_.end(), [](const auto& entry) { return entry.second->waiting(); })) {
-      return false;
-    }
-    return expectations_met_ && expectations_met_();
-  }
-
-  bool is_party(const rt::Address& address) const {
-    auto it = names_.find(address);
-    return it != names_.end() && it->second != kReferenceName;
-  }
-  std::string name_of(const rt::Address& address) const {
-    auto it = names_.find(address);
-    return it == names_.end() ? std::string{} : it->second;
-  }
-  // What a party's socket sent or received; with live capture, libpcap records instead.
-  void record(const rt::Address& src, const rt::Address& dst, std::string_view bytes) {
-    if (pcap_) {
-      last_datagram_ = clock_.now();
-      return;
-    }
-    record_at(rt::Instant{clock_.now() - start_}, src, dst, bytes);
-  }
-  void record_at(rt::Instant since_start, const rt::Address& src, const rt::Address& dst, std::string_view bytes) {
-    sim::CaptureRecord r;
-    r.time = since_start;
-    r.src = src;
-    r.dst = dst;
-    r.src_host = name_of(src);
-    r.dst_host = name_of(dst);
-    r.bytes = std::string(bytes);
-    capture_.record(std::move(r));
-    last_datagram_ = clock_.now();
-  }
-
-  const Scenario& scenario_;
-  const LiveOptions& live_;
-  realtime::EventLoop loop_;
-  realtime::SystemClock clock_;
-  sim::RandomStreams random_;
-  sim::Capture capture_;
-  rt::Instant start_{};
-  rt::Instant last_datagram_{};
-  rt::Duration elapsed_{0};
-  std::size_t steps_done_ = 0;
-  std::uint64_t raw_counter_ = 0;
-  std::unique_ptr<reports::LiveCapture> pcap_;
-  std::string capture_error_;
-  std::function<bool()> expectations_met_;
-  AddressBook scenario_book_;
-  AddressBook live_book_;
-  std::map<rt::Address, std::string> names_;
-  std::vector<std::unique_ptr<Tap>> taps_;
-  std::map<std::string, std::unique_ptr<sim::UserAgent>> agents_;
-  std::uint64_t calls_started_ = 0;
-};
+namespace detail {
 
 Verdict judge_run(const Scenario& scenario, const RunOptions& options, const RunState& state,
                   const sim::Capture& capture, Verdict verdict) {
@@ -890,76 +484,14 @@ Verdict judge_run(const Scenario& scenario, const RunOptions& options, const Run
   return verdict;
 }
 
-Verdict run_live(const Scenario& scenario, const RunOptions& options, Verdict verdict) {
-  if (auto why = live_unsupported(scenario)) {
-    verdict.failures.push_back(fmt::format("cannot run against a target: {}", *why));
-    return verdict;
-  }
-  LiveRun run(scenario, *options.live, verdict.seed);
-  if (auto error = run.start()) {
-    verdict.failures.push_back(*error);
-    return verdict;
-  }
-  RunOptions quick = options;  // judging on the way: no ladder, no pcap
-  quick.report_ladder = false;
-  quick.keep_pcap = false;
-  run.run([&] { return judge_run(scenario, quick, run, run.capture(), verdict).passed; });
-  verdict.virtual_duration = run.elapsed();
-  verdict.calls_started = run.calls_started();
-  if (!run.capture_error().empty()) verdict.failures.push_back(run.capture_error());
-  if (!options.live->capture_iface.empty()) {
-    verdict.notes.push_back(fmt::format("captured live with libpcap on {}: {} SIP datagrams on the run's ports",
-                                        options.live->capture_iface, run.capture().records().size()));
-  }
-  if (run.capture().records().empty()) {
-    verdict.failures.push_back("nothing was sent or received: the scenario has no steps for the parties");
-  } else if (std::none_of(run.capture().records().begin(), run.capture().records().end(),
-                          [](const sim::CaptureRecord& r) { return r.src_host == kReferenceName; })) {
-    verdict.failures.push_back(fmt::format("no answer from the target udp:{} within the run",
-                                           options.live->target.to_string()));
-  }
-  return judge_run(scenario, options, run, run.capture(), std::move(verdict));
-}
-
-}  // namespace
-
-rt::Address live_address(const Scenario& scenario, const LiveOptions& live, const std::string& party) {
-  if (auto it = live.binds.find(party); it != live.binds.end()) return it->second;
-  std::uint16_t index = 0;
-  for (const auto& p : scenario.parties) {
-    if (p.name == party) break;
-    ++index;
-  }
-  return rt::Address::ipv4(0x7f000001, static_cast<std::uint16_t>(live.base_port + index));
-}
-
-config::Config target_config(const Scenario& scenario, const LiveOptions& live) {
-  config::Config c = scenario.reference;
-  const AddressBook real = live_addresses(scenario, live);
-  for (auto& provider : c.providers) {
-    if (scenario.find_party(provider.name)) provider.address = real.at(provider.name);
-  }
-  // An IP-authenticated PBX is trusted where it really sends from.
-  for (auto& trunk : c.trunks) {
-    for (auto& trusted : trunk.trusted_addresses) trusted = translate_addresses(trusted, scenario_addresses(scenario), real);
-  }
-  return c;
-}
+}  // namespace detail
 
 Verdict run_scenario(const Scenario& scenario, const RunOptions& options) {
   Verdict verdict;
   verdict.name = scenario.name;
   verdict.file = scenario.file;
   verdict.seed = options.seed.value_or(scenario.seed);
-  if (options.live) {
-    verdict.real_time = true;
-    verdict.target = "udp:" + options.live->target.to_string();
-    // A target keeps state between runs: the same scenario run twice within 32 s must not
-    // repeat its Call-IDs, tags and branches (they would match the first run's transactions).
-    // Real time is not reproducible anyway; --seed still fixes the identifiers when asked.
-    if (!options.seed) verdict.seed = realtime::OsRandom().next_u64() >> 1;
-  }
-  if (options.live) return run_live(scenario, options, std::move(verdict));
+  if (options.live) return detail::run_live(scenario, options, std::move(verdict));
   std::unique_ptr<Simulation> sim;
   try {
     sim = std::make_unique<Simulation>(scenario, verdict.seed);
@@ -970,7 +502,7 @@ Verdict run_scenario(const Scenario& scenario, const RunOptions& options) {
   sim->run();
   verdict.virtual_duration = sim->world().now().time_since_epoch();
   verdict.calls_started = sim->calls_started();
-  return judge_run(scenario, options, *sim, sim->world().capture(), std::move(verdict));
+  return detail::judge_run(scenario, options, *sim, sim->world().capture(), std::move(verdict));
 }
 
 std::string Verdict::ladder_text() const {
