@@ -206,6 +206,14 @@ int run(const RunArgs& args) {
     const auto one_started = Clock::now();
     scenario::RunOptions options;
     options.live = live;
+    if (live) {
+      if (auto why = scenario::target_unsupported(*scenario)) {
+        progress.clear();
+        fmt::print("ERROR {}: cannot run against a target: {}\n", files[i], *why);
+        ++unusable;
+        continue;
+      }
+    }
     if (live && args.print_target_config) {
       fmt::print("{}\n", config::to_json(scenario::target_config(*scenario, *live)).dump(2));
       continue;

@@ -19,17 +19,6 @@ namespace trunklab::scenario {
 namespace detail {
 namespace {
 
-std::optional<std::string> live_unsupported(const Scenario& scenario) {
-  if (!scenario.nats.empty()) return "NAT boxes are simulated only";
-  if (!scenario.faults.empty() || !scenario.links.empty()) return "network faults and links are simulated only";
-  for (const auto& step : scenario.steps) {
-    if (step.action == Action::nat_rebind || step.action == Action::host_down || step.action == Action::host_up) {
-      return fmt::format("{}: network steps are simulated only", step.json_path);
-    }
-  }
-  return std::nullopt;
-}
-
 rt::Duration scaled(rt::Duration d, double time_scale) {
   return rt::Duration{static_cast<std::int64_t>(static_cast<double>(d.count()) * time_scale)};
 }
@@ -257,7 +246,7 @@ Verdict run_live(const Scenario& scenario, const RunOptions& options, Verdict ve
   // its Call-IDs, tags and branches (they would match the first run's transactions). Real time
   // is not reproducible anyway; --seed still fixes the identifiers when asked.
   if (!options.seed) verdict.seed = realtime::OsRandom().next_u64() >> 1;
-  if (auto why = live_unsupported(scenario)) {
+  if (auto why = target_unsupported(scenario)) {
     verdict.failures.push_back(fmt::format("cannot run against a target: {}", *why));
     return verdict;
   }
@@ -290,6 +279,17 @@ Verdict run_live(const Scenario& scenario, const RunOptions& options, Verdict ve
 }  // namespace detail
 
 using detail::AddressBook;
+
+std::optional<std::string> target_unsupported(const Scenario& scenario) {
+  if (!scenario.nats.empty()) return "NAT boxes are simulated only";
+  if (!scenario.faults.empty() || !scenario.links.empty()) return "network faults and links are simulated only";
+  for (const auto& step : scenario.steps) {
+    if (step.action == Action::nat_rebind || step.action == Action::host_down || step.action == Action::host_up) {
+      return fmt::format("{}: network steps are simulated only", step.json_path);
+    }
+  }
+  return std::nullopt;
+}
 
 rt::Address live_address(const Scenario& scenario, const LiveOptions& live, const std::string& party) {
   if (auto it = live.binds.find(party); it != live.binds.end()) return it->second;

@@ -67,6 +67,9 @@ Verdict run_scenario(const Scenario& scenario, const RunOptions& options = {});
 // have for the scenario (providers at the emulated providers' sockets): `--print-target-config`.
 rt::Address live_address(const Scenario& scenario, const LiveOptions& live, const std::string& party);
 config::Config target_config(const Scenario& scenario, const LiveOptions& live);
+// Why the scenario cannot run against a target (it needs NAT boxes, faults or links, which only
+// the simulated network has), or nullopt.
+std::optional<std::string> target_unsupported(const Scenario& scenario);
 
 // Golden ladders: <scenario dir>/golden/<name>.ladder.txt.
 std::filesystem::path golden_path(const Scenario& scenario);
