@@ -9,7 +9,7 @@ build_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
 )
 # Test-only: real third-party peers and viewers the interop and report tests drive.
-test_packages=(tshark sngrep chromium libxml2-utils sipsak baresip kamailio sipvicious jq iproute2)
+test_packages=(tshark sngrep chromium libxml2-utils sipsak baresip kamailio sipvicious sip-tester jq iproute2)
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--tests" ]]; then want+=("${test_packages[@]}"); fi
