@@ -1,0 +1,128 @@
+// Reads the expectations of a scenario file: ladder, message checks, timings, final state.
+#include "simulator/scenario/reader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace trunklab::scenario::detail {
+
+using config::Node;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> read_strings(const Node& n) {
+  std::vector<std::string> out;
+  if (n.is_string()) return {n.as_string()};
+  for (const auto& item : n.items()) out.push_back(item.as_string());
+  return out;
+}
+
+std::map<std::string, std::string> read_string_map(const Node& n) {
+  if (!n.is_object()) n.fail("expected an object of strings");
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : n.members()) out[k] = v.as_string();
+  return out;
+}
+
+MessageCheck read_message_check(const Node& n) {
+  n.expect_only({"match", "occurrence", "status_line", "sent_to", "headers", "header_contains", "absent_headers", "body_contains"});
+  MessageCheck c;
+  c.match = n.at("match").as_string();
+  c.occurrence = static_cast<int>(n.int_or("occurrence", 1, 1, 1000000));
+  if (auto s = n.get("status_line")) c.status_line = s->as_string();
+  if (auto s = n.get("sent_to")) c.sent_to = read_address(*s);
+  if (auto h = n.get("headers")) c.headers = read_string_map(*h);
+  if (auto h = n.get("header_contains")) c.header_contains = read_string_map(*h);
+  if (auto h = n.get("absent_headers")) c.absent_headers = read_strings(*h);
+  if (auto b = n.get("body_contains")) c.body_contains = read_strings(*b);
+  c.json_path = n.path();
+  return c;
+}
+
+TimingCheck read_timing(const Node& n) {
+  n.expect_only({"from", "to", "occurrence", "max", "min"});
+  TimingCheck t;
+  if (auto f = n.get("from")) t.from = f->as_string();
+  t.to = n.at("to").as_string();
+  t.to_occurrence = static_cast<int>(n.int_or("occurrence", 1, 1, 1000000));
+  if (auto m = n.get("max")) t.max = m->as_duration();
+  if (auto m = n.get("min")) t.min = m->as_duration();
+  if (!t.max && !t.min) n.fail("expected \"max\" and/or \"min\"");
+  t.json_path = n.path();
+  return t;
+}
+
+void require_party(const Node& n, const Scenario& s, const std::string& name) {
+  if (!s.find_party(name)) n.fail(fmt::format("expected a party name; \"{}\" is not one", name));
+}
+
+FinalChecks read_finally(const Node& n, const Scenario& s) {
+  n.expect_only({"channels_in_use", "answered", "registered", "register_status", "bindings", "calls",
+                 "trunk_counters", "raw_responses"});
+  FinalChecks f;
+  if (auto c = n.get("channels_in_use")) f.channels_in_use = c->as_int(0, 1000000);
+  if (auto a = n.get("answered")) {
+    for (const auto& [k, v] : a->members()) {
+      require_party(*a, s, k);
+      f.answered[k] = v.json().is_null() ? "" : v.as_string();
+    }
+  }
+  if (auto r = n.get("registered")) {
+    for (const auto& [k, v] : r->members()) { require_party(*r, s, k); f.registered[k] = v.as_bool(); }
+  }
+  if (auto r = n.get("register_status")) {
+    for (const auto& [k, v] : r->members()) { require_party(*r, s, k); f.register_status[k] = static_cast<int>(v.as_int(0, 699)); }
+  }
+  if (auto b = n.get("bindings")) {
+    for (const auto& [k, v] : b->members()) f.bindings[k] = v.as_int(0, 1000000);
+  }
+  if (auto c = n.get("calls")) {
+    for (const auto& [k, v] : c->members()) {
+      require_party(*c, s, k);
+      for (const auto& item : v.items()) {
+        item.expect_only({"status", "answered", "early_media", "reason"});
+        CallCheck cc;
+        if (auto x = item.get("status")) cc.status = static_cast<int>(x->as_int(0, 699));
+        if (auto x = item.get("answered")) cc.answered = x->as_bool();
+        if (auto x = item.get("early_media")) cc.early_media = x->as_bool();
+        if (auto x = item.get("reason")) cc.reason = x->as_string();
+        f.calls[k].push_back(cc);
+      }
+    }
+  }
+  if (auto t = n.get("trunk_counters")) {
+    for (const auto& [k, v] : t->members()) f.trunk_counters[k] = v.as_int(0, 1000000000);
+  }
+  if (auto r = n.get("raw_responses")) {
+    for (const auto& [k, v] : r->members()) { require_party(*r, s, k); f.raw_responses[k] = v.as_int(0, 1000000); }
+  }
+  return f;
+}
+
+}  // namespace
+
+Expectations read_expect(const Node& n, const Scenario& s) {
+  n.expect_only({"ladder", "ladder_mode", "messages", "within", "finally"});
+  Expectations e;
+  if (auto l = n.get("ladder")) e.ladder = read_strings(*l);
+  auto mode = n.string_or("ladder_mode", "exact");
+  if (mode == "subset") {
+    e.ladder_mode = LadderMode::subset;
+  } else if (mode != "exact") {
+    n.at("ladder_mode").fail("expected \"exact\" or \"subset\"");
+  }
+  if (auto m = n.get("messages")) {
+    for (const auto& item : m->items()) e.messages.push_back(read_message_check(item));
+  }
+  if (auto w = n.get("within")) {
+    for (const auto& item : w->items()) e.within.push_back(read_timing(item));
+  }
+  if (auto f = n.get("finally")) e.finally = read_finally(*f, s);
+  return e;
+}
+
+}  // namespace trunklab::scenario::detail
