@@ -11,5 +11,6 @@ void add_run_command(CLI::App& app, int& exit_code);     // run_command.cpp
 void add_ladder_command(CLI::App& app, int& exit_code);  // ladder_command.cpp
 void add_serve_command(CLI::App& app, int& exit_code);   // serve_command.cpp
 void add_load_command(CLI::App& app, int& exit_code);    // load_command.cpp
+void add_bindings_command(CLI::App& app, int& exit_code);  // bindings_command.cpp
 
 }  // namespace trunklab::app

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   trunklab::app::add_ladder_command(app, exit_code);
   trunklab::app::add_serve_command(app, exit_code);
   trunklab::app::add_load_command(app, exit_code);
+  trunklab::app::add_bindings_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace trunklab::app {
 namespace {
@@ -85,10 +86,23 @@ std::string transport_summary(const realtime::UdpTransport* udp, const realtime:
                      t.idle_closed, t.over_limit);
 }
 
-void print_summary(const element::ReferenceServer& server, const std::string& transport, double cpu_s) {
+// Every line serve prints while it runs starts with the real clock's time in ISO 8601 UTC: the
+// protocol code formats what happened, this edge says when.
+class Log {
+public:
+  explicit Log(const rt::Clock& clock) : clock_(clock) {}
+  void line(std::string_view text) const { fmt::print("{} {}\n", realtime::iso8601_utc(clock_.now()), text); }
+
+private:
+  const rt::Clock& clock_;
+};
+
+void print_summary(const Log& log, const element::ReferenceServer& server, const std::string& transport,
+                   double cpu_s) {
   const auto& r = server.registrar().counters();
-  fmt::print("trunklab serve: stopped; REGISTER {} (401 {}, 200 {}, 403 {}), OPTIONS {}, {}, cpu {:.3f} s\n",
-             r.registers, r.challenged, r.accepted, r.forbidden, server.counters().options, transport, cpu_s);
+  log.line(fmt::format("trunklab serve: stopped; REGISTER {} (401 {}, 200 {}, 403 {}), OPTIONS {}, {}, cpu {:.3f} s",
+                       r.registers, r.challenged, r.accepted, r.forbidden, server.counters().options, transport,
+                       cpu_s));
 }
 
 int serve(const ServeOptions& options) {
@@ -121,24 +135,28 @@ int serve(const ServeOptions& options) {
 
   realtime::SystemClock clock;
   realtime::OsRandom random;
+  const Log log(clock);
   // Bindings that expired while the server was down go before the first lookup.
-  store->purge_expired(clock.now());
+  const std::size_t purged = store->purge_expired(clock.now());
   element::ReferenceServer server(*config, clock, loop, transport, random, *store);
   if (udp) udp->set_handler(&server.datagram_handler());
   if (tcp) tcp->set_handler(&server.datagram_handler());
   if (!options.quiet) {
-    server.set_log([](const std::string& line) { fmt::print("{}\n", line); });
+    server.set_log([&log](const std::string& line) { log.line(line); });
   }
   loop.watch_signals({SIGTERM, SIGINT}, [&loop](int) { loop.stop(); });
 
   // Line-buffered even into a pipe: one log line per transaction should be seen as it happens.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  fmt::print("trunklab serve: listening on {}:{} ({} extensions, bindings in {})\n", udp ? "udp" : "tcp",
-             transport.local_address().to_string(), config->extensions.size(), options.db);
+  log.line(fmt::format("trunklab serve: listening on {}:{} ({} extensions, bindings in {})", udp ? "udp" : "tcp",
+                       transport.local_address().to_string(), config->extensions.size(), options.db));
+  const std::size_t loaded = store->size();
+  log.line(fmt::format("trunklab serve: {} binding{} loaded from {}, {} expired removed", loaded,
+                       loaded == 1 ? "" : "s", options.db, purged));
   const double cpu_at_start = cpu_seconds();
   server.start();
   loop.run();
-  print_summary(server, transport_summary(udp.get(), tcp.get()), cpu_seconds() - cpu_at_start);
+  print_summary(log, server, transport_summary(udp.get(), tcp.get()), cpu_seconds() - cpu_at_start);
   return 0;
 }
 

@@ -54,18 +54,28 @@ void ReferenceServer::respond(txn::ServerTxnId id, const sip::Message& request, 
   endpoint_.respond(id, std::move(response));
 }
 
+// "REGISTER sip:x from 127.0.0.1:5070 aor office1@x -> 401 Unauthorized" for a request
+// answered here, "INVITE sip:y to 127.0.0.1:5071 user office1@x -> 200 OK" for one sent: who
+// (the AOR for a REGISTER, the From user otherwise) and why (the reason phrase), one line
+// when the transaction has its final status. The caller stamps the time: this is protocol code.
+std::string format_outcome(const txn::TxnOutcome& outcome) {
+  std::string line = fmt::format("{} {} {} {}", outcome.method, outcome.request_uri,
+                                 outcome.server ? "from" : "to", outcome.peer->to_string());
+  const bool register_request = outcome.method == "REGISTER";
+  const std::string_view who = register_request ? outcome.to_aor : outcome.from_aor;
+  if (!who.empty()) fmt::format_to(std::back_inserter(line), " {} {}", register_request ? "aor" : "user", who);
+  fmt::format_to(std::back_inserter(line), " -> {}", outcome.status);
+  if (!outcome.reason.empty()) fmt::format_to(std::back_inserter(line), " {}", outcome.reason);
+  return line;
+}
+
 void ReferenceServer::set_log(std::function<void(const std::string&)> log) {
   log_ = std::move(log);
   if (!log_) {
     endpoint_.set_outcome_observer(nullptr);
     return;
   }
-  // "REGISTER sip:x from 127.0.0.1:5070 -> 401" for a request answered here, "INVITE sip:y to
-  // 127.0.0.1:5071 -> 200" for one sent: a line when the transaction has its final status.
-  endpoint_.set_outcome_observer([this](const txn::TxnOutcome& outcome) {
-    log_(fmt::format("{} {} {} {} -> {}", outcome.method, outcome.request_uri,
-                     outcome.server ? "from" : "to", outcome.peer->to_string(), outcome.status));
-  });
+  endpoint_.set_outcome_observer([this](const txn::TxnOutcome& outcome) { log_(format_outcome(outcome)); });
 }
 
 void ReferenceServer::on_request(txn::ServerTxnId id, const sip::Message& request,

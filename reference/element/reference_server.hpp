@@ -29,6 +29,9 @@ struct Counters {
   std::uint64_t nat_pings = 0;        // OPTIONS sent to NATed contacts
 };
 
+// One log line for a transaction outcome, without a timestamp (the caller's clock adds it).
+std::string format_outcome(const txn::TxnOutcome& outcome);
+
 class ReferenceServer final : public txn::TransactionUser {
 public:
   ReferenceServer(const config::Config& config, rt::Clock& clock, rt::Timers& timers,
@@ -48,7 +51,8 @@ public:
   const Counters& counters() const { return counters_; }
   const txn::Endpoint& endpoint() const { return endpoint_; }
 
-  // One line per transaction outcome, for `trunklab serve` logs; none by default.
+  // One line per transaction outcome (format_outcome), for `trunklab serve` logs; none by
+  // default.
   void set_log(std::function<void(const std::string&)> log);
 
   // txn::TransactionUser

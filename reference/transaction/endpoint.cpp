@@ -3,6 +3,9 @@
 #include "reference/transaction/wire.hpp"
 
 #include <cassert>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,6 +31,27 @@ std::string_view transport_name(rt::TransportKind kind) {
 }
 
 std::size_t slot(TimerName name) { return static_cast<std::size_t>(name); }
+
+// "user@host" of a From/To URI: what an operator greps a log for (the AOR, RFC 3261 §10.2).
+std::string aor_text(const sip::NameAddr& address) {
+  const sip::Uri& uri = address.uri;
+  return uri.user.empty() ? uri.host : uri.user + "@" + uri.host;
+}
+
+// The same for a header we wrote ourselves: the URI inside <...>, or up to the first ';'.
+std::string aor_text(std::optional<std::string_view> value) {
+  if (!value) return {};
+  std::string_view text = *value;
+  if (auto open = text.find('<'); open != std::string_view::npos) {
+    text.remove_prefix(open + 1);
+    text = text.substr(0, text.find('>'));
+  } else {
+    text = text.substr(0, text.find(';'));
+  }
+  auto uri = sip::Uri::parse(text);
+  if (!uri) return {};
+  return uri->user.empty() ? uri->host : uri->user + "@" + uri->host;
+}
 
 }  // namespace
 
@@ -113,7 +137,8 @@ void Endpoint::create_server(const sip::Message& request, std::string key,
       servers_.emplace(id, ServerEntry{make_machine(), key, source, TimerSlots{}, {}});
   assert(inserted);
   if (observer_) {
-    it->second.description = {request.method(), request.request_uri(), false};
+    it->second.description = {request.method(), request.request_uri(), aor_text(request.from()),
+                              aor_text(request.to()), false};
   }
   server_index_.emplace(std::move(key), id);
   if (invite) {
@@ -166,7 +191,10 @@ ClientTxnId Endpoint::send_request(sip::OutgoingMessage request,
     return NonInviteClient(config_, request.to_string(), destination);
   };
   Description description;
-  if (observer_) description = {request.method(), request.request_uri(), false};
+  if (observer_) {
+    description = {request.method(), request.request_uri(), aor_text(request.header("From")),
+                   aor_text(request.header("To")), false};
+  }
   auto [it, inserted] = clients_.emplace(
       id, ClientEntry{make_machine(), key, TimerSlots{}, destination, std::move(description)});
   assert(inserted);
@@ -184,7 +212,7 @@ bool Endpoint::respond(ServerTxnId id, sip::OutgoingMessage response) {
   if (it == servers_.end()) return false;
   stamp_received_rport(response, it->second.source);
   if (observer_ && response.status() >= 200) {
-    report(true, it->second.description, it->second.source, response.status());
+    report(true, it->second.description, it->second.source, response.status(), response.reason());
   }
   dispatch_server(id.value, ResponseFromTu{response.status(), response.to_string()});
   return true;
@@ -311,21 +339,33 @@ void Endpoint::cancel_all(TimerSlots& timers) {
   }
 }
 
-void Endpoint::report(bool server, Description& description, const rt::Address& peer, int status) {
+void Endpoint::report(bool server, Description& description, const rt::Address& peer, int status,
+                      std::string_view reason) {
   if (description.reported) return;
   description.reported = true;
-  observer_(TxnOutcome{server, description.method, description.request_uri, &peer, status});
+  observer_(TxnOutcome{server, description.method, description.request_uri, &peer, status, reason,
+                       description.from_aor, description.to_aor});
 }
 
 void Endpoint::report_client(ClientEntry& entry, Delivery delivery, const sip::Message* response) {
   int status = 0;
+  std::string_view reason;
   switch (delivery) {
     case Delivery::none: return;
-    case Delivery::response: status = response->status(); break;
-    case Delivery::timeout: status = 408; break;
-    case Delivery::transport_error: status = 503; break;
+    case Delivery::response:
+      status = response->status();
+      reason = response->reason();
+      break;
+    case Delivery::timeout:
+      status = 408;
+      reason = entry.machine.index() == 0 ? "no response (timer B)" : "no response (timer F)";
+      break;
+    case Delivery::transport_error:
+      status = 503;
+      reason = "transport error";
+      break;
   }
-  if (status >= 200) report(false, entry.description, entry.destination, status);
+  if (status >= 200) report(false, entry.description, entry.destination, status, reason);
 }
 
 void Endpoint::fire_client_timer(std::uint64_t id, TimerName name) {

@@ -62,6 +62,7 @@ public:
 };
 
 // How one transaction ended, for logs (`trunklab serve` prints one line per transaction).
+// Every view is valid only during the observer's call.
 struct TxnOutcome {
   bool server = false;           // true: a request we answered; false: a request we sent
   std::string_view method;
@@ -69,6 +70,10 @@ struct TxnOutcome {
   const rt::Address* peer = nullptr;  // who sent the request, or where ours went
   int status = 0;                // the first final response; 408 when timer B/F fired,
                                  // 503 on a transport error (RFC 3261 §8.1.3.1)
+  std::string_view reason;       // that response's reason phrase (why, for a 4xx), or why
+                                 // there was none ("no response (timer B)")
+  std::string_view from_aor;     // the request's From and To as user@host ("" when absent):
+  std::string_view to_aor;       // the caller, and for a REGISTER the address-of-record
 };
 
 class Endpoint final : public rt::DatagramHandler {
@@ -119,6 +124,8 @@ private:
   struct Description {
     std::string method;
     std::string request_uri;
+    std::string from_aor;
+    std::string to_aor;
     bool reported = false;
   };
   struct ClientEntry {
@@ -150,7 +157,8 @@ private:
   std::pair<Delivery, bool> perform(Entry& entry, std::uint64_t id, bool client,
                                     const Actions& actions, std::vector<const Send*>& sends);
   void cancel_all(TimerSlots& timers);
-  void report(bool server, Description& description, const rt::Address& peer, int status);
+  void report(bool server, Description& description, const rt::Address& peer, int status,
+              std::string_view reason);
   void report_client(ClientEntry& entry, Delivery delivery, const sip::Message* response);
   void fire_client_timer(std::uint64_t id, TimerName name);
   void fire_server_timer(std::uint64_t id, TimerName name);

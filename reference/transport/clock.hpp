@@ -6,12 +6,18 @@
 
 #include "reference/runtime/time.hpp"
 
+#include <string>
+
 namespace trunklab::realtime {
 
 class SystemClock final : public rt::Clock {
 public:
   rt::Instant now() const override;
 };
+
+// A SystemClock instant as ISO 8601 UTC with milliseconds: "2026-12-01T09:12:33.123Z" (the
+// stamp on every `trunklab serve` log line, and binding expiries in `trunklab bindings`).
+std::string iso8601_utc(rt::Instant at);
 
 // CLOCK_MONOTONIC in microseconds: the timeline of EventLoop deadlines.
 rt::Duration monotonic_now();

@@ -31,3 +31,14 @@ stop_serve() {
   wait "$pid" 2>/dev/null || status=$?
   return "$status"
 }
+
+# serve's log lines start with an ISO 8601 UTC timestamp; a transaction's line then reads
+# "METHOD URI from|to PEER [aor|user AOR] -> STATUS [REASON]" (README: serve's log).
+# shellcheck disable=SC2034  # used by the scripts that source this file
+SERVE_TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
+
+# plain_log FILE: serve's log without timestamps, and its transaction lines cut to
+# "METHOD URI from|to PEER -> STATUS", for tests that count answers by status.
+plain_log() {
+  sed -E "s/^$SERVE_TS //; s/^([A-Z]+ [^ ]+ (from|to) [^ ]+)( (aor|user) [^ ]+)? -> ([0-9]{3})( .*)?$/\1 -> \5/" "$1"
+}

@@ -245,18 +245,20 @@ TEST_F(EndpointTest, NonInviteServerAbsorbsRetransmissionsAndResendsLastResponse
 }
 
 // `trunklab serve` logs one line per transaction: exactly one outcome each, retransmissions
-// and later responses aside, and a timeout reported as 408.
+// and later responses aside, and a timeout reported as 408; with who (From and To as
+// user@host) and why (the final response's reason phrase, or the timer that fired).
 TEST_F(EndpointTest, OutcomeObserverReportsEachTransactionOnce) {
   std::vector<std::string> lines;
   endpoint.set_outcome_observer([&](const TxnOutcome& o) {
     lines.push_back((o.server ? "server " : "client ") + std::string(o.method) + " " +
                     std::string(o.request_uri) + " " + o.peer->to_string() + " " +
-                    std::to_string(o.status));
+                    std::string(o.from_aor) + " " + std::string(o.to_aor) + " " +
+                    std::to_string(o.status) + " " + std::string(o.reason));
   });
   const auto reg = incoming("REGISTER", "z9hG4bKreg1");
   from_phone(reg);
   EXPECT_TRUE(endpoint.respond(user.requests[0].id,
-                               sip::OutgoingMessage::response_to(parse(reg), 401, {}, "r1")));
+                               sip::OutgoingMessage::response_to(parse(reg), 401, "Unauthorized (stale)", "r1")));
   from_phone(reg);  // retransmission: the 401 again, no second outcome
 
   endpoint.send_request(request("OPTIONS"), kPeer);
@@ -266,9 +268,12 @@ TEST_F(EndpointTest, OutcomeObserverReportsEachTransactionOnce) {
   endpoint.send_request(request("INVITE", 2), kPeer);
   time.run_until(rt::Instant{40s});  // timer B
 
-  EXPECT_THAT(lines, ElementsAre("server REGISTER sip:registrar.example 192.0.2.7:40000 401",
-                                 "client OPTIONS sip:bob@10.0.0.2 10.0.0.2:5060 200",
-                                 "client INVITE sip:bob@10.0.0.2 10.0.0.2:5060 408"));
+  EXPECT_THAT(lines,
+              ElementsAre("server REGISTER sip:registrar.example 192.0.2.7:40000 office1@registrar.example "
+                          "office1@registrar.example 401 Unauthorized (stale)",
+                          "client OPTIONS sip:bob@10.0.0.2 10.0.0.2:5060 alice@10.0.0.1 bob@10.0.0.2 200 OK",
+                          "client INVITE sip:bob@10.0.0.2 10.0.0.2:5060 alice@10.0.0.1 bob@10.0.0.2 408 "
+                          "no response (timer B)"));
 }
 
 TEST_F(EndpointTest, ResponseGoesToSourceWithReceivedAndRport) {

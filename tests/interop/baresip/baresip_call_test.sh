@@ -110,14 +110,14 @@ ctrl() {
   return 1
 }
 
-registered="REGISTER sip:default\.registrar\.example\.test(;[^ ]*)? from 127\.0\.0\.1:$sip_port -> 200"
+registered="REGISTER sip:default\.registrar\.example\.test(;[^ ]*)? from 127\.0\.0\.1:$sip_port .*-> 200"
 wait_for 15 "$work/serve.log" "$registered" || fail "baresip did not register"
 wait_for 5 "$work/baresip.log" "baresip is ready" || true
 ctrl dial "sip:$number@default.trunk.example.test" || fail "ctrl_tcp dial"
-wait_for 15 "$work/serve.log" "^INVITE .* from 127\.0\.0\.1:$sip_port -> 200" || fail "the call was not answered"
+wait_for 15 "$work/serve.log" "^$SERVE_TS INVITE .* from 127\.0\.0\.1:$sip_port .*-> 200" || fail "the call was not answered"
 sleep 3
 ctrl hangup "" || fail "ctrl_tcp hangup"
-wait_for 10 "$work/serve.log" "^BYE [^ ]+ from 127\\.0\\.0\\.1:$sip_port -> 200" || fail "the BYE was not answered"
+wait_for 10 "$work/serve.log" "^$SERVE_TS BYE [^ ]+ from 127\\.0\\.0\\.1:$sip_port .*-> 200" || fail "the BYE was not answered"
 ctrl quit "" || true
 for _ in $(seq 50); do kill -0 "$baresip_pid" 2>/dev/null || break; sleep 0.1; done
 
@@ -126,7 +126,8 @@ wait "$provider_pid" || provider_status=$?
 
 # 4. the ladder, as serve logged it: each line present, challenges before the successes.
 errors=()
-line_of() { grep -Enm1 "$1" "$work/serve.log" | cut -d: -f1; }
+plain_log "$work/serve.log" > "$work/serve-plain.log"
+line_of() { grep -Enm1 "$1" "$work/serve-plain.log" | cut -d: -f1; }
 expect() {  # expect WHAT REGEX [AFTER_REGEX]
   local at before
   at=$(line_of "$2")
@@ -151,5 +152,5 @@ if [ "${#errors[@]}" -gt 0 ]; then
   printf 'missing: %s\n' "${errors[@]}"
   fail "baresip call through trunklab serve"
 fi
-grep -E " -> [0-9]+$" "$work/serve.log"
+grep -E " -> [0-9]{3}( |$)" "$work/serve.log"
 echo "PASS: baresip registered, called $number through the trunk, the provider answered, BYE 200"

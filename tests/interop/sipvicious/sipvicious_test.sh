@@ -74,7 +74,7 @@ sv() {
   ! grep -q "Traceback\|Unhandled exception" "$work/$name.err" || fail "$name crashed"
 }
 # Lines serve logged for requests from one of the tools' source ports.
-from() { grep -E "^[A-Z]+ [^ ]+ from 127\.0\.0\.1:$1 -> [0-9]+$" "$work/serve.log" > "$work/serve-$1.log" || true; }
+from() { plain_log "$work/serve.log" | grep -E "^[A-Z]+ [^ ]+ from 127\.0\.0\.1:$1 -> [0-9]+$" > "$work/serve-$1.log" || true; }
 
 # serve: the built-in example, MD5 only (sipvicious knows no SHA-256), plus a numeric extension.
 "$trunklab" serve --print-config > "$work/example.json"
@@ -95,7 +95,7 @@ sv svmap 20 svmap -b 127.0.0.1 -P "$map_port" -p "$port" -v 127.0.0.1
 grep -Eq "$device_row" "$work/svmap.out" || fail "svmap did not list 127.0.0.1:$port"
 ua=$(sed -nE "s/$device_row/\1/p" "$work/svmap.out")
 grep -q "127.0.0.1:$port	->	127.0.0.1:$port	->	$ua" "$work/svmap.err" || fail "svmap's result line"
-wait_for 2 "$work/serve.log" "^OPTIONS [^ ]+ from 127\.0\.0\.1:$map_port -> 200$" ||
+wait_for 2 "$work/serve.log" "^$SERVE_TS OPTIONS [^ ]+ from 127\.0\.0\.1:$map_port .*-> 200( |$)" ||
   fail "serve did not log svmap's OPTIONS -> 200"
 echo "ok 1: svmap found 127.0.0.1:$port, User Agent: $ua"
 
@@ -106,7 +106,7 @@ grep -qx "ERROR:TakeASip:SIP server replied with an authentication request for a
   "$work/svwar.err" || fail "svwar did not report the challenge of its unknown probe user"
 grep -qx "WARNING:root:found nothing" "$work/svwar.err" || fail "svwar found something"
 [ ! -s "$work/svwar.out" ] || fail "svwar printed a result table"
-wait_for 2 "$work/serve.log" "from 127\.0\.0\.1:$war_port -> " || fail "serve logged nothing from svwar"
+wait_for 2 "$work/serve.log" "from 127\.0\.0\.1:$war_port .*-> " || fail "serve logged nothing from svwar"
 from "$war_port"
 { [ "$(wc -l < "$work/serve-$war_port.log")" -eq 1 ] &&
   grep -qx "REGISTER sip:$domain from 127.0.0.1:$war_port -> 401" "$work/serve-$war_port.log"; } ||
@@ -122,7 +122,7 @@ grep -qF "From: \"$user\"<sip:$user@$domain>" "$work/svwar-force.err" ||
 ! grep -q "extension '$user'" "$work/svwar-force.err" || fail "svwar --force tells $user apart (user enumeration)"
 grep -qx "WARNING:root:found nothing" "$work/svwar-force.err" || fail "svwar --force found something"
 [ ! -s "$work/svwar-force.out" ] || fail "svwar --force printed a result table"
-wait_count 2 "$work/serve.log" "from 127\.0\.0\.1:$force_port -> " 2 || true
+wait_count 2 "$work/serve.log" "from 127\.0\.0\.1:$force_port .*-> " 2 || true
 from "$force_port"
 { [ "$(count "$work/serve-$force_port.log" "^REGISTER sip:$domain from .* -> 401$")" -eq 2 ] &&
   [ "$(wc -l < "$work/serve-$force_port.log")" -eq 2 ]; } ||
@@ -139,7 +139,7 @@ sv svcrack-unknown 40 svcrack -x 127.0.0.1 -P "$crack_unknown_port" -p "$port" -
 grep -qx "WARNING:root:found nothing" "$work/svcrack-unknown.err" || fail "svcrack cracked unknown user $unknown_user"
 [ ! -s "$work/svcrack-unknown.out" ] || fail "svcrack (unknown user) printed a result table"
 ! grep -q "User not found\|unknown response" "$work/svcrack-unknown.err" || fail "svcrack (unknown user) got a telling answer"
-wait_count 2 "$work/serve.log" "from 127\.0\.0\.1:$crack_unknown_port -> 403$" "$(wc -l < "$work/words.txt")" || true
+wait_count 2 "$work/serve.log" "from 127\.0\.0\.1:$crack_unknown_port .*-> 403( |$)" "$(wc -l < "$work/words.txt")" || true
 from "$crack_unknown_port"
 f="$work/serve-$crack_unknown_port.log"
 { [ "$(count "$f" " -> 403$")" -eq "$(wc -l < "$work/words.txt")" ] &&
@@ -152,7 +152,7 @@ sv svcrack 30 svcrack -x 127.0.0.1 -P "$crack_port" -p "$port" --domain "$domain
 grep -Eq "^\| $user +\| $password +\|$" "$work/svcrack.out" || fail "svcrack did not crack $user"
 [ "$(count "$work/svcrack.out" "^\| [^E=+]")" -eq 1 ] || fail "svcrack's table has other rows"
 grep -qx "INFO:ASipOfRedWine:The password for $user is $password" "$work/svcrack.err" || fail "svcrack's result line"
-wait_for 2 "$work/serve.log" "^REGISTER sip:$domain from 127\.0\.0\.1:$crack_port -> 200$" || fail "serve did not log the 200"
+wait_for 2 "$work/serve.log" "^$SERVE_TS REGISTER sip:$domain from 127\.0\.0\.1:$crack_port .*-> 200( |$)" || fail "serve did not log the 200"
 from "$crack_port"
 f="$work/serve-$crack_port.log"
 { [ "$(count "$f" " -> 200$")" -eq 1 ] && [ "$(count "$f" " -> 403$")" -eq "${#wrong[@]}" ] &&
@@ -164,12 +164,14 @@ echo "ok 3: svcrack found $user's password; ${#wrong[@]} wrong words -> 403, the
 kill -0 "$SERVE_PID" 2>/dev/null || fail "serve died"
 sv svmap-final 20 svmap -b 127.0.0.1 -P "$final_map_port" -p "$port" 127.0.0.1
 grep -Eq "$device_row" "$work/svmap-final.out" || fail "the final svmap did not find serve"
-wait_for 2 "$work/serve.log" "^OPTIONS [^ ]+ from 127\.0\.0\.1:$final_map_port -> 200$" || fail "the final OPTIONS"
+wait_for 2 "$work/serve.log" "^$SERVE_TS OPTIONS [^ ]+ from 127\.0\.0\.1:$final_map_port .*-> 200( |$)" || fail "the final OPTIONS"
 serve_status=0
 stop_serve || serve_status=$?
 [ "$serve_status" -eq 0 ] || fail "serve exited $serve_status on SIGTERM (137: killed after 3 s)"
-summary=$(grep -E "^trunklab serve: stopped; " "$work/serve.log") || fail "no summary line"
-log=$work/serve.log
+summary=$(grep -E "^$SERVE_TS trunklab serve: stopped; " "$work/serve.log") || fail "no summary line"
+summary=${summary#* }
+log=$work/serve-plain.log
+plain_log "$work/serve.log" > "$log"
 expected="REGISTER $(count "$log" "^REGISTER ") (401 $(count "$log" "^REGISTER .* -> 401$"), 200 $(count "$log" "^REGISTER .* -> 200$"), 403 $(count "$log" "^REGISTER .* -> 403$")), OPTIONS $(count "$log" "^OPTIONS ")"
 [[ "$summary" == "trunklab serve: stopped; $expected, "* ]] || fail "summary '$summary', log says '$expected'"
 echo "ok 4: serve answered the final svmap, exit 0 on SIGTERM: $summary"
