@@ -41,7 +41,28 @@ struct RunArgs {
   double time_scale = 1.0;
   bool print_target_config = false;
   std::string capture_iface;
+  // Caps on each run in virtual time (scenario `limits` otherwise, then the defaults).
+  std::string max_virtual_time;
+  std::optional<std::uint64_t> max_events;
+  std::optional<std::uint64_t> max_messages;
+  std::optional<std::uint64_t> max_output_bytes;
 };
+
+// --max-* into overrides of the scenarios' limits; an error message otherwise.
+std::variant<scenario::LimitOverrides, std::string> limit_overrides(const RunArgs& args) {
+  scenario::LimitOverrides limits;
+  if (!args.max_virtual_time.empty()) {
+    auto d = config::parse_duration(args.max_virtual_time);
+    if (!d || *d <= rt::Duration::zero()) {
+      return fmt::format("--max-virtual-time {}: expected a duration such as \"10m\" or \"2h\"", args.max_virtual_time);
+    }
+    limits.virtual_time = d;
+  }
+  limits.events = args.max_events;
+  limits.messages = args.max_messages;
+  limits.output_bytes = args.max_output_bytes;
+  return limits;
+}
 
 // --target udp:IP:PORT and --bind NAME=IP:PORT into LiveOptions; an error message otherwise.
 std::variant<std::optional<scenario::LiveOptions>, std::string> live_options(const RunArgs& args) {
@@ -184,6 +205,11 @@ int run(const RunArgs& args) {
     return 2;
   }
   const auto live = std::get<std::optional<scenario::LiveOptions>>(parsed_live);
+  auto parsed_limits = limit_overrides(args);
+  if (auto* error = std::get_if<std::string>(&parsed_limits)) {
+    fmt::print(stderr, "trunklab run: {} (see trunklab run --help)\n", *error);
+    return 2;
+  }
   std::vector<std::string> files;
   bool usable = collect_files(args.paths.empty() ? std::vector<std::string>{"scenarios"} : args.paths, files);
   std::size_t passed = 0;
@@ -219,6 +245,7 @@ int run(const RunArgs& args) {
       continue;
     }
     options.seed = args.seed;
+    options.limits = std::get<scenario::LimitOverrides>(parsed_limits);
     options.keep_pcap = !args.out.empty();
     options.report_ladder = !args.out.empty();
     auto verdict = scenario::run_scenario(*scenario, options);
@@ -237,6 +264,7 @@ int run(const RunArgs& args) {
     report.virtual_duration = verdict.virtual_duration;
     report.wall_duration = wall;
     report.seed = verdict.seed;
+    report.limit = verdict.limit;
     if (!args.out.empty()) {
       if (auto e = write_outputs(args.out, verdict, report)) {
         verdict.failures.push_back(*e);
@@ -311,6 +339,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--print-target-config", args->print_target_config,
                 "With --target: print the reference configuration the target needs (providers at the "
                 "emulated providers' sockets) for `trunklab serve --config`, and exit");
+  cmd->add_option("--max-virtual-time", args->max_virtual_time,
+                  "Cap on the virtual time of each run, e.g. 2h (default: the scenario's limits, else 24h)");
+  cmd->add_option("--max-events", args->max_events, "Cap on the events of each run (default 10000000)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-messages", args->max_messages, "Cap on the messages of each run (default 100000)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-output-bytes", args->max_output_bytes,
+                  "Cap on the capture (pcap) size of each run in bytes (default 67108864)")
+      ->check(CLI::PositiveNumber);
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

@@ -40,8 +40,10 @@ void append_testcase(std::string& out, std::string_view suite, const ScenarioRep
                      xml_escape(fmt::format("{}.{}", suite, r.name)), seconds(r.wall_duration));
   if (!r.passed) {
     std::string text = r.failure_text.empty() ? std::string("failed") : r.failure_text;
-    out += fmt::format("      <failure message=\"{}\" type=\"verdict\">{}</failure>\n",
-                       xml_escape(first_line(text)), xml_escape(text));
+    out += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
+                       xml_escape(first_line(text)),
+                       r.limit.empty() ? std::string("verdict") : xml_escape("limit:" + r.limit),
+                       xml_escape(text));
   }
   out += fmt::format("      <system-out>{}</system-out>\n",
                      xml_escape(fmt::format("file: {}\nseed: {}\nvirtual duration: {}s\n"
@@ -102,7 +104,8 @@ std::string index_html(const std::vector<ScenarioReport>& reports, std::string_v
         "<tr id=\"{0}\"><td>{0}<br><small>{1}</small></td><td class=\"{2}\">{3}</td><td>{4}s</td>"
         "<td>{5}s</td><td>{6}</td><td>{7} {8} {9} {10}</td><td>{11}</td></tr>\n",
         xml_escape(r.name), xml_escape(r.file), r.passed ? "pass" : "fail",
-        r.passed ? "passed" : "FAILED", seconds(r.virtual_duration), seconds(r.wall_duration),
+        r.passed ? "passed" : r.limit.empty() ? std::string("FAILED") : xml_escape("FAILED (limit: " + r.limit + ")"),
+        seconds(r.virtual_duration), seconds(r.wall_duration),
         r.seed, ladder_link(r, "ladder.html"), ladder_link(r, "ladder.txt"),
         ladder_link(r, "ladder.mmd"), ladder_link(r, "ladder.svg"), link(r.pcap, "pcap"));
     if (!r.passed && !r.failure_text.empty()) {

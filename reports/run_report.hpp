@@ -27,6 +27,7 @@ struct ScenarioReport {
   // (written by write_ladders) and the pcap.
   std::string ladder_dir;
   std::string pcap;
+  std::string limit;  // the cap of limits the run reached ("messages", ...): a failure; "" = none
 };
 
 // JUnit XML in the shape Jenkins, GitLab and GitHub (test reporter actions) read: one

@@ -92,6 +92,11 @@ bool UserAgent::waiting() const {
   });
 }
 
+bool UserAgent::busy() const {
+  if (waiting()) return true;
+  return std::any_of(calls_.begin(), calls_.end(), [](const auto& entry) { return !entry.second->info.ended; });
+}
+
 std::optional<std::string> UserAgent::credentials_for(const sip::Message& response,
                                                       const std::string& method,
                                                       const std::string& uri) {

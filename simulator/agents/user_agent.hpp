@@ -117,6 +117,8 @@ public:
   // A request of ours has no final answer yet, or a call is still being set up: a real-time run
   // does not end early while any party waits.
   bool waiting() const;
+  // Waiting, or a call is up (answered, no BYE yet): a virtual-time run is not idle.
+  bool busy() const;
   const std::vector<std::string>& raw_responses() const { return raw_responses_; }
   rt::Address local_address() const { return transport_->local_address(); }
 

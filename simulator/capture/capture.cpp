@@ -2,6 +2,7 @@
 
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
@@ -101,6 +102,7 @@ std::string build_udp_frame(const rt::Address& src, const rt::Address& dst,
 
 Capture::RecordIndex Capture::record(CaptureRecord record) {
   if (!enabled_) return kNoRecord;
+  payload_bytes_ += std::min<std::uint64_t>(record.bytes.size(), kMaxUdpPayload);  // as framed
   records_.push_back(std::move(record));
   return records_.size() - 1;
 }

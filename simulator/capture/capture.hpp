@@ -62,9 +62,17 @@ public:
   RecordIndex record(CaptureRecord record);
   void mark_dropped(RecordIndex index, std::string_view reason);
   // Forgets the records (benchmarks). Only between runs: datagrams in flight keep record indices.
-  void clear() { records_.clear(); }
+  void clear() {
+    records_.clear();
+    payload_bytes_ = 0;
+  }
 
   const std::vector<CaptureRecord>& records() const { return records_; }
+  // The size pcap_bytes() gives with the default options: the file header, then per record a
+  // pcap record header and Ethernet/IPv4/UDP headers around its bytes. The runner caps it.
+  std::uint64_t pcap_size() const { return kPcapFileHeader + payload_bytes_ + records_.size() * kPcapPerRecord; }
+  static constexpr std::uint64_t kPcapFileHeader = 24;
+  static constexpr std::uint64_t kPcapPerRecord = 16 + 14 + 20 + 8;
 
   // The pcap file as bytes (libpcap writes it into memory), or an error message.
   struct PcapBytes {
@@ -79,6 +87,7 @@ public:
 private:
   bool enabled_ = true;
   std::vector<CaptureRecord> records_;
+  std::uint64_t payload_bytes_ = 0;
 };
 
 // One Ethernet/IPv4/UDP frame for a datagram (exposed for tests): IPv4 header checksum valid,

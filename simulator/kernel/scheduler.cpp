@@ -11,6 +11,7 @@ const char* to_string(StopReason reason) {
     case StopReason::reached_time: return "reached_time";
     case StopReason::idle: return "idle";
     case StopReason::event_limit: return "event_limit";
+    case StopReason::stopped: return "stopped";
   }
   return "unknown";
 }
@@ -79,7 +80,14 @@ RunResult Scheduler::run_until(rt::Instant deadline, std::uint64_t max_events) {
       result.now = now_;
       return result;
     }
-    if (run_next()) ++result.events_run;
+    if (run_next()) {
+      ++result.events_run;
+      if (stop_check_ && stop_check_()) {
+        result.reason = StopReason::stopped;
+        result.now = now_;
+        return result;
+      }
+    }
   }
   now_ = std::max(now_, deadline);
   result.reason = StopReason::reached_time;
@@ -95,7 +103,14 @@ RunResult Scheduler::run_until_idle(std::uint64_t max_events) {
       result.now = now_;
       return result;
     }
-    if (run_next()) ++result.events_run;
+    if (run_next()) {
+      ++result.events_run;
+      if (stop_check_ && stop_check_()) {
+        result.reason = StopReason::stopped;
+        result.now = now_;
+        return result;
+      }
+    }
   }
   result.reason = StopReason::idle;
   result.now = now_;

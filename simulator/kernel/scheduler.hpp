@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
@@ -17,6 +18,7 @@ enum class StopReason {
   reached_time,  // run_until: every event up to the deadline ran; the clock is at the deadline
   idle,          // run_until_idle: the queue is empty
   event_limit,   // the run hit its max_events budget with work still due (a runaway scenario)
+  stopped,       // the stop check (set_stop_check) returned true after an event
 };
 
 const char* to_string(StopReason reason);
@@ -52,6 +54,10 @@ public:
   // Runs events until none remain.
   RunResult run_until_idle(std::uint64_t max_events);
 
+  // Asked after every event a run executes; true ends the run (StopReason::stopped) with the
+  // clock at that event. The scenario runner stops this way at its caps and when idle.
+  void set_stop_check(std::function<bool()> check) { stop_check_ = std::move(check); }
+
   std::size_t pending_events() const { return heap_.size(); }
   std::uint64_t events_run_total() const { return events_run_total_; }
 
@@ -79,6 +85,7 @@ private:
   rt::Instant now_{};
   std::uint64_t next_seq_ = 1;  // the TimerId of an event is its sequence number; 0 = kNoTimer
   std::uint64_t events_run_total_ = 0;
+  std::function<bool()> stop_check_;
   std::vector<Entry> heap_;
   // Callbacks live in a slab reused through a free list: no allocation per event in steady state.
   std::vector<Slot> slots_;

@@ -125,6 +125,8 @@ public:
   std::string name_of(const rt::Address& address) const;
 
   const NetworkStats& stats() const { return stats_; }
+  // Datagrams sent and not yet delivered or dropped (a run is not idle while any is on the wire).
+  std::size_t datagrams_in_flight() const { return flights_.size() - free_flights_.size(); }
 
 private:
   friend class Socket;

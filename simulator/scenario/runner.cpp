@@ -44,14 +44,54 @@ public:
     schedule_steps();
   }
 
-  void run() {
-    if (scenario_.run_until) {
-      world_.run_until(rt::Instant{*scenario_.run_until});
-    } else {
-      // Refresh timers and probes can keep a world busy forever: "idle" has a limit too.
-      constexpr std::uint64_t kMaxEventsUntilIdle = 5'000'000;
-      world_.run_until_idle(kMaxEventsUntilIdle);
+  // Runs to run_until, or until idle, within the caps; returns the cap reached ("" = none)
+  // and, in `why`, what it was and what the run was doing.
+  std::string run(const Limits& limits, std::string& why) {
+    const bool until_idle = !scenario_.run_until;
+    const rt::Duration wanted = scenario_.run_until.value_or(limits.virtual_time);
+    const auto deadline = rt::Instant{std::min(wanted, limits.virtual_time)};
+    std::string cap;
+    const auto& net = world_.network();
+    const auto& capture = world_.capture();
+    world_.scheduler().set_stop_check([&] {
+      if (net.stats().sent > limits.messages) {
+        cap = "messages";
+      } else if (capture.pcap_size() > limits.output_bytes) {
+        cap = "output_bytes";
+      }
+      return !cap.empty() || (until_idle && busy_with().empty());
+    });
+    auto result = world_.scheduler().run_until(deadline, limits.events);
+    world_.scheduler().set_stop_check(nullptr);
+    const auto doing = busy_with();
+    const auto at = config::format_duration(world_.now().time_since_epoch());
+    if (cap == "messages") {
+      why = fmt::format("limits.messages: the parties sent more than {} messages by {}", limits.messages, at);
+    } else if (cap == "output_bytes") {
+      why = fmt::format("limits.output_bytes: the capture grew past {} bytes by {}", limits.output_bytes, at);
+    } else if (result.reason == sim::StopReason::event_limit) {
+      cap = "events";
+      why = fmt::format("limits.events: {} events executed by {} with more due", limits.events, at);
+    } else if (result.reason == sim::StopReason::reached_time &&
+               (until_idle ? world_.scheduler().pending_events() > 0 : wanted > limits.virtual_time)) {
+      cap = "virtual_time";
+      why = fmt::format("limits.virtual_time: the run reached {} {}", config::format_duration(limits.virtual_time),
+                        until_idle ? "without becoming idle" : "before run_until " + config::format_duration(wanted));
     }
+    if (!cap.empty() && !doing.empty()) why += " (still open: " + doing + ")";
+    return cap;
+  }
+
+  // What keeps the run from being idle, "" when it is (see run_scenario in runner.hpp).
+  std::string busy_with() {
+    if (steps_left_ > 0) return fmt::format("{} step(s) to come", steps_left_);
+    if (const auto flying = world_.network().datagrams_in_flight(); flying > 0) return fmt::format("{} datagram(s) on the wire", flying);
+    if (server_->trunk().live_calls() > 0) return fmt::format("{} call(s) in the trunk", server_->trunk().live_calls());
+    std::string parties;
+    for (const auto& [name, agent] : agents_) {
+      if (agent->busy()) parties += (parties.empty() ? "" : ", ") + name;
+    }
+    return parties.empty() ? "" : "transactions or calls of " + parties;
   }
 
   sim::World& world() { return world_; }
@@ -100,14 +140,22 @@ private:
     const auto* phone = std::get_if<PhoneSpec>(&party.role);
     if (phone && phone->register_at_start) {
       auto* raw = agent.get();
-      world_.at(rt::Instant{}, [raw] { raw->register_now(); });
+      ++steps_left_;
+      world_.at(rt::Instant{}, [this, raw] {
+        --steps_left_;
+        raw->register_now();
+      });
     }
     agents_.emplace(party.name, std::move(agent));
   }
 
   void schedule_steps() {
     for (const auto& step : scenario_.steps) {
-      world_.at(step.at, [this, &step] { execute(step); });
+      ++steps_left_;
+      world_.at(step.at, [this, &step] {
+        --steps_left_;
+        execute(step);
+      });
     }
   }
 
@@ -138,9 +186,18 @@ private:
   std::map<std::string, std::unique_ptr<sim::UserAgent>> agents_;
   std::uint64_t raw_counter_ = 0;
   std::uint64_t calls_started_ = 0;
+  std::size_t steps_left_ = 0;  // scheduled steps (and registrations at start) not yet run
 };
 
 }  // namespace
+
+Limits LimitOverrides::applied_to(Limits limits) const {
+  if (virtual_time) limits.virtual_time = *virtual_time;
+  if (events) limits.events = *events;
+  if (messages) limits.messages = *messages;
+  if (output_bytes) limits.output_bytes = *output_bytes;
+  return limits;
+}
 
 Verdict run_scenario(const Scenario& scenario, const RunOptions& options) {
   Verdict verdict;
@@ -155,7 +212,9 @@ Verdict run_scenario(const Scenario& scenario, const RunOptions& options) {
     verdict.failures.push_back(fmt::format("topology refused by the network: {}", e.what()));
     return verdict;
   }
-  sim->run();
+  std::string why;
+  verdict.limit = sim->run(options.limits.applied_to(scenario.limits), why);
+  if (!verdict.limit.empty()) verdict.failures.push_back("limit reached: " + why);
   verdict.virtual_duration = sim->world().now().time_since_epoch();
   verdict.calls_started = sim->calls_started();
   return detail::judge_run(scenario, options, *sim, sim->world().capture(), std::move(verdict));

@@ -30,11 +30,21 @@ struct LiveOptions {
                                              // receive; else libpcap on this interface (root)
 };
 
+// `trunklab run --max-...`: caps that replace the scenario's `limits` (or their defaults).
+struct LimitOverrides {
+  std::optional<rt::Duration> virtual_time;
+  std::optional<std::uint64_t> events;
+  std::optional<std::uint64_t> messages;
+  std::optional<std::uint64_t> output_bytes;
+  Limits applied_to(Limits limits) const;
+};
+
 struct RunOptions {
   std::optional<std::uint64_t> seed;  // overrides the scenario's seed
   bool keep_pcap = true;              // fill Verdict::pcap
   bool report_ladder = true;          // fill Verdict::ladder (for the ladder.* files)
   std::optional<LiveOptions> live;    // against a target, in real time
+  LimitOverrides limits;              // virtual time only
 };
 
 struct Verdict {
@@ -49,6 +59,7 @@ struct Verdict {
   rt::Duration virtual_duration{};
   std::string pcap;                   // pcap file bytes (empty unless keep_pcap)
   std::uint64_t calls_started = 0;    // calls the parties placed (benchmarks)
+  std::string limit;                  // the cap the run reached ("messages", ...); "" = none
   bool real_time = false;             // run against a target (`--target`)
   std::string target;                 // "udp:IP:PORT" when real_time
 
@@ -61,6 +72,13 @@ struct Verdict {
 
 // Runs one scenario. Never throws for scenario-level problems: a topology the network refuses
 // (duplicate addresses...) becomes a failed verdict with the message.
+//
+// In virtual time the run ends at `run_until`, or, for "idle" (no run_until), as soon as the run
+// is idle: every step done, no party waiting for a final response or with a call being set up
+// or up, no call in the reference's trunk, no datagram on the wire. Registration refreshes,
+// keep-alives and OPTIONS probes are timers, not open work: they do not keep a run alive. Any cap
+// of Scenario::limits (after RunOptions::limits) that the run reaches first ends it with a
+// failure naming the cap and Verdict::limit set.
 Verdict run_scenario(const Scenario& scenario, const RunOptions& options = {});
 
 // The socket each party gets against a target, and the reference configuration the target must

@@ -106,6 +106,18 @@ void check_references(const Node& root, Scenario& s) {
   }
 }
 
+Limits read_limits(const Node& n) {
+  n.expect_only({"virtual_time", "events", "messages", "output_bytes"});
+  Limits l;
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  l.virtual_time = n.duration_or("virtual_time", l.virtual_time);
+  if (l.virtual_time <= rt::Duration::zero()) n.at("virtual_time").fail("expected a positive duration");
+  l.events = static_cast<std::uint64_t>(n.int_or("events", static_cast<std::int64_t>(l.events), 1, kMax));
+  l.messages = static_cast<std::uint64_t>(n.int_or("messages", static_cast<std::int64_t>(l.messages), 1, kMax));
+  l.output_bytes = static_cast<std::uint64_t>(n.int_or("output_bytes", static_cast<std::int64_t>(l.output_bytes), 1, kMax));
+  return l;
+}
+
 }  // namespace
 
 const PartySpec* Scenario::find_party(std::string_view party) const {
@@ -120,7 +132,7 @@ Scenario read_scenario(const nlohmann::json& document, const std::string& file,
   Node root(document, file);
   if (!root.is_object()) root.fail("expected a scenario object");
   root.expect_only({"$schema", "name", "description", "seed", "reference", "parties", "nat", "network",
-                    "steps", "run_until", "expect"});
+                    "steps", "run_until", "limits", "expect"});
   Scenario s;
   s.file = file;
   s.name = root.string_or("name", default_name);
@@ -160,6 +172,7 @@ Scenario read_scenario(const nlohmann::json& document, const std::string& file,
     rt::Instant last = s.steps.empty() ? rt::Instant{} : s.steps.back().at;
     s.run_until = last.time_since_epoch() + std::chrono::seconds(40);
   }
+  if (auto l = root.get("limits")) s.limits = read_limits(*l);
   if (auto e = root.get("expect")) s.expect = detail::read_expect(*e, s);
   return s;
 }

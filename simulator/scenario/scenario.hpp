@@ -141,6 +141,15 @@ struct Expectations {
   FinalChecks finally;
 };
 
+// Caps on one run in virtual time (a limit on everything): reaching any of them ends the run
+// with a FAIL that names the cap. `limits` in the scenario, or `trunklab run --max-...`.
+struct Limits {
+  rt::Duration virtual_time = std::chrono::hours(24);     // virtual time the run may cover
+  std::uint64_t events = 10'000'000;                     // events the scheduler may execute
+  std::uint64_t messages = 100'000;                      // datagrams the parties may send
+  std::uint64_t output_bytes = std::uint64_t{64} << 20;  // size of the capture as a pcap
+};
+
 struct Scenario {
   std::string name;  // from "name" or the file name without .json
   std::string file;
@@ -154,7 +163,9 @@ struct Scenario {
   std::vector<LinkSpec> links;
   std::vector<sim::FaultRule> faults;  // in file order
   std::vector<Step> steps;             // sorted by time, stable
-  std::optional<rt::Duration> run_until;  // absent ("idle"): until no event is left (bounded)
+  // absent ("idle"): until the run is idle (runner.hpp says what that is), within `limits`.
+  std::optional<rt::Duration> run_until;
+  Limits limits;
   Expectations expect;
 
   const PartySpec* find_party(std::string_view name) const;

@@ -32,6 +32,7 @@ nlohmann::json Verdict::to_json() const {
   j["seed"] = seed;
   j["passed"] = passed;
   j["failures"] = failures;
+  if (!limit.empty()) j["limit"] = limit;  // the cap the run reached: a FAIL, never a pass
   j["virtual_duration_ms"] = rt::to_ms(virtual_duration);
   j["messages"] = lines.size();
   nlohmann::json wire = nlohmann::json::array();

@@ -13,11 +13,11 @@ using namespace testing;
 
 std::vector<ScenarioReport> two_scenarios() {
   ScenarioReport pass{"auth-407", "scenarios/auth-407.json", true, rt::from_ms(10'000),
-                      std::chrono::microseconds{12'345}, 1, "", "auth-407", "auth-407/capture.pcap"};
+                      std::chrono::microseconds{12'345}, 1, "", "auth-407", "auth-407/capture.pcap", ""};
   ScenarioReport fail{"failover-5xx", "scenarios/failover <5xx>.json", false, rt::from_ms(2'500),
                       std::chrono::microseconds{2'000'000}, 7,
                       "ladder differs at step 4\n- trunk -> twilio INVITE\n+ trunk -> alice 503 & \x01",
-                      "failover-5xx", "failover-5xx/capture.pcap"};
+                      "failover-5xx", "failover-5xx/capture.pcap", ""};
   return {pass, fail};
 }
 
@@ -55,6 +55,18 @@ TEST(JunitXml, OneTestcasePerScenarioAndAFailureWithTheLadderDiff) {
     }
   }
   EXPECT_TRUE(open.empty());
+}
+
+TEST(RunReport, ACapReachedIsAFailureNamingTheCap) {
+  auto reports = two_scenarios();
+  reports[1].limit = "messages";
+  reports[1].failure_text = "limit reached: limits.messages: the parties sent more than 3 messages by 20ms\n";
+  std::string xml = junit_xml(reports);
+  EXPECT_NE(xml.find("<failure message=\"limit reached: limits.messages: the parties sent more than 3 messages by "
+                     "20ms\" type=\"limit:messages\">"),
+            std::string::npos) << xml;
+  std::string html = index_html(reports);
+  EXPECT_NE(html.find("<td class=\"fail\">FAILED (limit: messages)</td>"), std::string::npos) << html;
 }
 
 TEST(JunitXml, ValidatesAgainstTheJenkinsJunitSchema) {
