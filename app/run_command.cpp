@@ -32,6 +32,7 @@ struct RunArgs {
   std::optional<std::uint64_t> seed;
   std::string out;
   bool update = false;
+  bool require_golden = false;
   std::string filter;
   bool quiet = false;
   // Against a system under test (real UDP, real time).
@@ -91,9 +92,11 @@ std::variant<std::optional<scenario::LiveOptions>, std::string> live_options(con
 }
 
 // Scenario files named by the arguments, folders expanded to their *.json (schema.json is the
-// format's schema, not a scenario), sorted within a folder so runs are reproducible.
-bool collect_files(const std::vector<std::string>& paths, std::vector<std::string>& files) {
-  bool ok = true;
+// format's schema, not a scenario), sorted within a folder so runs are reproducible. A path
+// that is neither, or a folder without a scenario, is unusable input: reported in `unusable`.
+std::vector<std::string> collect_files(const std::vector<std::string>& paths,
+                                       std::vector<reports::ScenarioReport>& unusable) {
+  std::vector<std::string> files;
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
@@ -104,16 +107,16 @@ bool collect_files(const std::vector<std::string>& paths, std::vector<std::strin
           found.push_back(path.string());
         }
       }
+      if (found.empty()) unusable.push_back(reports::unusable_report(p, p + ": no scenario file (*.json) in this folder"));
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(p, ec)) {
       files.push_back(p);
     } else {
-      fmt::print(stderr, "error: {}: no such scenario file or folder\n", p);
-      ok = false;
+      unusable.push_back(reports::unusable_report(p, p + ": no such scenario file or folder"));
     }
   }
-  return ok;
+  return files;
 }
 
 bool glob_matches(std::string_view name, std::string_view glob) {
@@ -210,12 +213,18 @@ int run(const RunArgs& args) {
     fmt::print(stderr, "trunklab run: {} (see trunklab run --help)\n", *error);
     return 2;
   }
-  std::vector<std::string> files;
-  bool usable = collect_files(args.paths.empty() ? std::vector<std::string>{"scenarios"} : args.paths, files);
+  std::vector<reports::ScenarioReport> reports;
+  const auto files = collect_files(args.paths.empty() ? std::vector<std::string>{"scenarios"} : args.paths, reports);
   std::size_t passed = 0;
   std::size_t failed = 0;
-  std::size_t unusable = usable ? 0 : 1;
-  std::vector<reports::ScenarioReport> reports;
+  std::size_t unusable = reports.size();
+  for (const auto& r : reports) fmt::print("ERROR {}\n", r.failure_text);
+  // An unusable file is in junit.xml and index.html as an error, so CI sees it.
+  auto refuse = [&](const std::string& file, const std::string& reason) {
+    fmt::print("ERROR {}\n", reason);
+    reports.push_back(reports::unusable_report(file, reason));
+    ++unusable;
+  };
   Progress progress(files.size());
   for (std::size_t i = 0; i < files.size(); ++i) {
     std::optional<scenario::Scenario> scenario;
@@ -223,8 +232,7 @@ int run(const RunArgs& args) {
       scenario = scenario::load_scenario_file(files[i]);
     } catch (const config::InputError& e) {
       progress.clear();
-      fmt::print("ERROR {}\n", e.what());
-      ++unusable;
+      refuse(files[i], e.what());
       continue;
     }
     if (!name_matches(scenario->name, args.filter)) continue;
@@ -235,8 +243,7 @@ int run(const RunArgs& args) {
     if (live) {
       if (auto why = scenario::target_unsupported(*scenario)) {
         progress.clear();
-        fmt::print("ERROR {}: cannot run against a target: {}\n", files[i], *why);
-        ++unusable;
+        refuse(files[i], fmt::format("{}: cannot run against a target: {}", files[i], *why));
         continue;
       }
     }
@@ -253,7 +260,9 @@ int run(const RunArgs& args) {
     // target, is another run.
     const bool own_seed = (!args.seed || *args.seed == scenario->seed) && !live;
     if (own_seed) {
-      if (auto e = scenario::check_golden(*scenario, verdict, args.update)) verdict.failures.push_back(*e);
+      if (auto e = scenario::check_golden(*scenario, verdict, args.update, args.require_golden)) {
+        verdict.failures.push_back(*e);
+      }
     }
     verdict.passed = verdict.failures.empty();
     auto wall = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - one_started);
@@ -296,6 +305,11 @@ int run(const RunArgs& args) {
     reports.push_back(std::move(report));
   }
   if (live && args.print_target_config) return unusable > 0 ? 2 : 0;
+  if (passed + failed + unusable == 0) {
+    // Nothing ran (every scenario filtered out): a green run would mean nothing.
+    refuse(args.paths.empty() ? "scenarios" : args.paths.front(),
+           fmt::format("no scenario matches --filter \"{}\"", args.filter));
+  }
   if (!args.out.empty()) {
     if (auto e = reports::write_junit_xml(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
     if (auto e = reports::write_index_html(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
@@ -323,6 +337,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--out", args->out,
                   "Write DIR/<name>/{capture.pcap,ladder.*,verdict.json}, DIR/junit.xml and DIR/index.html");
   cmd->add_flag("--update", args->update, "Rewrite the golden ladders (<folder>/golden/<name>.ladder.txt)");
+  cmd->add_flag("--require-golden", args->require_golden,
+                "A scenario without a golden ladder fails (it does anyway in a folder that has golden/)");
   cmd->add_option("--filter", args->filter, "Only scenarios whose name contains this (or matches a * glob)");
   cmd->add_flag("-q,--quiet", args->quiet, "Print only failures and the summary");
   cmd->add_option("--target", args->target,

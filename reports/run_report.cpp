@@ -38,18 +38,21 @@ std::string first_line(const std::string& text) {
 void append_testcase(std::string& out, std::string_view suite, const ScenarioReport& r) {
   out += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{}\">\n", xml_escape(r.name),
                      xml_escape(fmt::format("{}.{}", suite, r.name)), seconds(r.wall_duration));
-  if (!r.passed) {
+  if (r.error) {
+    out += fmt::format("      <error message=\"{}\" type=\"unusable\">{}</error>\n",
+                       xml_escape(first_line(r.failure_text)), xml_escape(r.failure_text));
+  } else if (!r.passed) {
     std::string text = r.failure_text.empty() ? std::string("failed") : r.failure_text;
     out += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
                        xml_escape(first_line(text)),
                        r.limit.empty() ? std::string("verdict") : xml_escape("limit:" + r.limit),
                        xml_escape(text));
   }
-  out += fmt::format("      <system-out>{}</system-out>\n",
-                     xml_escape(fmt::format("file: {}\nseed: {}\nvirtual duration: {}s\n"
-                                            "ladder: {}\npcap: {}\n",
-                                            r.file, r.seed, seconds(r.virtual_duration),
-                                            r.ladder_dir, r.pcap)));
+  const std::string details =
+      r.error ? fmt::format("file: {}\n", r.file)
+              : fmt::format("file: {}\nseed: {}\nvirtual duration: {}s\nladder: {}\npcap: {}\n", r.file,
+                            r.seed, seconds(r.virtual_duration), r.ladder_dir, r.pcap);
+  out += fmt::format("      <system-out>{}</system-out>\n", xml_escape(details));
   out += "    </testcase>\n";
 }
 
@@ -62,21 +65,38 @@ std::string ladder_link(const ScenarioReport& r, std::string_view file) {
   return r.ladder_dir.empty() ? std::string("") : link(r.ladder_dir + "/" + std::string(file), file);
 }
 
+std::string verdict_text(const ScenarioReport& r) {
+  if (r.error) return "ERROR (unusable file)";
+  if (r.passed) return "passed";
+  return r.limit.empty() ? std::string("FAILED") : xml_escape("FAILED (limit: " + r.limit + ")");
+}
+
 }  // namespace
+
+ScenarioReport unusable_report(const std::string& file, const std::string& reason) {
+  ScenarioReport r;
+  r.name = std::filesystem::path(file).filename().string();
+  r.file = file;
+  r.error = true;
+  r.failure_text = reason;
+  return r;
+}
 
 std::string junit_xml(const std::vector<ScenarioReport>& reports, std::string_view suite_name) {
   std::size_t failures = 0;
+  std::size_t errors = 0;
   std::chrono::microseconds total{};
   for (const auto& r : reports) {
-    failures += r.passed ? 0 : 1;
+    errors += r.error ? 1 : 0;
+    failures += r.passed || r.error ? 0 : 1;
     total += r.wall_duration;
   }
   std::string suite = xml_escape(suite_name);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<testsuites name=\"{0}\" tests=\"{1}\" failures=\"{2}\" errors=\"0\" "
+  out += fmt::format("<testsuites name=\"{0}\" tests=\"{1}\" failures=\"{2}\" errors=\"{4}\" "
                      "time=\"{3}\">\n  <testsuite name=\"{0}\" tests=\"{1}\" failures=\"{2}\" "
-                     "errors=\"0\" skipped=\"0\" time=\"{3}\">\n",
-                     suite, reports.size(), failures, seconds(total));
+                     "errors=\"{4}\" skipped=\"0\" time=\"{3}\">\n",
+                     suite, reports.size(), failures, seconds(total), errors);
   for (const auto& r : reports) {
     append_testcase(out, suite_name, r);
   }
@@ -86,8 +106,10 @@ std::string junit_xml(const std::vector<ScenarioReport>& reports, std::string_vi
 
 std::string index_html(const std::vector<ScenarioReport>& reports, std::string_view title) {
   std::size_t failed = 0;
+  std::size_t errors = 0;
   for (const auto& r : reports) {
-    failed += r.passed ? 0 : 1;
+    errors += r.error ? 1 : 0;
+    failed += r.passed || r.error ? 0 : 1;
   }
   std::string out = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{0}</title>\n"
@@ -95,16 +117,17 @@ std::string index_html(const std::vector<ScenarioReport>& reports, std::string_v
       "td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}"
       ".pass{{color:#1b5e20}}.fail{{color:#c62828;font-weight:bold}}"
       "pre{{margin:0;white-space:pre-wrap}}</style>\n</head>\n<body>\n<h1>{0}</h1>\n"
-      "<p>{1} scenarios, {2} passed, {3} failed.</p>\n<table>\n<tr><th>Scenario</th><th>Verdict"
+      "<p>{1} scenarios, {2} passed, {3} failed{4}.</p>\n<table>\n<tr><th>Scenario</th><th>Verdict"
       "</th><th>Virtual time</th><th>Wall time</th><th>Seed</th><th>Ladder</th><th>Capture</th>"
       "</tr>\n",
-      xml_escape(title), reports.size(), reports.size() - failed, failed);
+      xml_escape(title), reports.size(), reports.size() - failed - errors, failed,
+      errors > 0 ? fmt::format(", {} unusable", errors) : std::string());
   for (const auto& r : reports) {
     out += fmt::format(
         "<tr id=\"{0}\"><td>{0}<br><small>{1}</small></td><td class=\"{2}\">{3}</td><td>{4}s</td>"
         "<td>{5}s</td><td>{6}</td><td>{7} {8} {9} {10}</td><td>{11}</td></tr>\n",
         xml_escape(r.name), xml_escape(r.file), r.passed ? "pass" : "fail",
-        r.passed ? "passed" : r.limit.empty() ? std::string("FAILED") : xml_escape("FAILED (limit: " + r.limit + ")"),
+        verdict_text(r),
         seconds(r.virtual_duration), seconds(r.wall_duration),
         r.seed, ladder_link(r, "ladder.html"), ladder_link(r, "ladder.txt"),
         ladder_link(r, "ladder.mmd"), ladder_link(r, "ladder.svg"), link(r.pcap, "pcap"));

@@ -28,10 +28,17 @@ struct ScenarioReport {
   std::string ladder_dir;
   std::string pcap;
   std::string limit;  // the cap of limits the run reached ("messages", ...): a failure; "" = none
+  // The file could not be used (bad JSON, unknown member, wrong type, unknown name): no run;
+  // failure_text says file, JSON path and reason. A JUnit <error>, "ERROR" in the index.
+  bool error = false;
 };
 
+// The report of a file that could not be used: named after the file, failure_text = `reason`.
+ScenarioReport unusable_report(const std::string& file, const std::string& reason);
+
 // JUnit XML in the shape Jenkins, GitLab and GitHub (test reporter actions) read: one
-// <testsuite>, one <testcase> per scenario, <failure> with failure_text.
+// <testsuite>, one <testcase> per scenario, <failure> with failure_text (<error> for a file
+// that could not be used).
 std::string junit_xml(const std::vector<ScenarioReport>& reports,
                       std::string_view suite_name = "trunklab");
 

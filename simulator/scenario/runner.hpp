@@ -92,7 +92,11 @@ std::optional<std::string> target_unsupported(const Scenario& scenario);
 // Golden ladders: <scenario dir>/golden/<name>.ladder.txt.
 std::filesystem::path golden_path(const Scenario& scenario);
 // Compares the verdict's ladder with the golden file; a difference is added to the verdict's
-// failures. With `update`, (re)writes the file instead. Returns an I/O error message, if any.
-std::optional<std::string> check_golden(const Scenario& scenario, Verdict& verdict, bool update);
+// failures. With `update`, (re)writes the file instead. A missing golden file is a failure when
+// `required` or when the scenario's folder has a golden/ folder (the bundled scenarios: a new
+// one gets its file with --update); otherwise there is nothing to compare. Returns an I/O error
+// message, if any.
+std::optional<std::string> check_golden(const Scenario& scenario, Verdict& verdict, bool update,
+                                        bool required = false);
 
 }  // namespace trunklab::scenario

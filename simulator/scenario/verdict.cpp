@@ -45,7 +45,7 @@ std::filesystem::path golden_path(const Scenario& scenario) {
   return std::filesystem::path(scenario.file).parent_path() / "golden" / (scenario.name + ".ladder.txt");
 }
 
-std::optional<std::string> check_golden(const Scenario& scenario, Verdict& verdict, bool update) {
+std::optional<std::string> check_golden(const Scenario& scenario, Verdict& verdict, bool update, bool required) {
   auto path = golden_path(scenario);
   auto text = verdict.ladder_text();
   if (update) {
@@ -57,7 +57,15 @@ std::optional<std::string> check_golden(const Scenario& scenario, Verdict& verdi
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;  // no golden file yet: nothing to compare
+  if (!in) {
+    std::error_code ec;
+    if (!required && !std::filesystem::is_directory(path.parent_path(), ec)) return std::nullopt;  // no goldens here
+    verdict.failures.push_back(fmt::format(
+        "golden ladder {} is missing: write it with `trunklab run {} --update`, review it and commit it",
+        path.string(), scenario.file));
+    verdict.passed = false;
+    return std::nullopt;
+  }
   std::ostringstream golden;
   golden << in.rdbuf();
   if (golden.str() == text) return std::nullopt;

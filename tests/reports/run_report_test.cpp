@@ -69,12 +69,29 @@ TEST(RunReport, ACapReachedIsAFailureNamingTheCap) {
   EXPECT_NE(html.find("<td class=\"fail\">FAILED (limit: messages)</td>"), std::string::npos) << html;
 }
 
+TEST(RunReport, AnUnusableFileIsAnErrorNamedByTheFile) {
+  auto reports = two_scenarios();
+  reports.push_back(unusable_report("scenarios/typo.json", "scenarios/typo.json: $.parties.alice.phon: unknown member"));
+  std::string xml = junit_xml(reports);
+  EXPECT_NE(xml.find("tests=\"3\" failures=\"1\" errors=\"1\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testcase name=\"typo.json\" classname=\"trunklab.typo.json\" time=\"0.000\">\n"
+                     "      <error message=\"scenarios/typo.json: $.parties.alice.phon: unknown member\" "
+                     "type=\"unusable\">"),
+            std::string::npos) << xml;
+  std::string html = index_html(reports);
+  EXPECT_NE(html.find("3 scenarios, 1 passed, 1 failed, 1 unusable."), std::string::npos) << html;
+  EXPECT_NE(html.find("<td class=\"fail\">ERROR (unusable file)</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("$.parties.alice.phon: unknown member"), std::string::npos) << html;
+}
+
 TEST(JunitXml, ValidatesAgainstTheJenkinsJunitSchema) {
   if (!std::filesystem::exists("/usr/bin/xmllint")) {
     GTEST_SKIP() << "xmllint (libxml2-utils) not installed";
   }
   TempDir dir;
-  for (const auto& reports : {two_scenarios(), std::vector<ScenarioReport>{}}) {
+  auto with_error = two_scenarios();
+  with_error.push_back(unusable_report("x.json", "x.json: $: expected a scenario object"));
+  for (const auto& reports : {two_scenarios(), std::vector<ScenarioReport>{}, with_error}) {
     ASSERT_EQ(write_junit_xml(dir.path(), reports), std::nullopt);
     std::string command = "/usr/bin/xmllint --noout --schema '" + std::string(TRUNKLAB_SOURCE_DIR) +
                           "/tests/reports/junit.xsd' '" + (dir.path() / "junit.xml").string() +

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Parity: a bundled scenario run in real time over UDP against `trunklab serve` gives the ladder
-# it gives in virtual time against the built-in reference (its golden file), times and
-# retransmissions aside. One `trunklab serve` per scenario, configured by
+# it gives in virtual time against the built-in reference (its golden file), message for
+# message in order between each pair of parties; times and marked retransmissions aside
+# (ladder_pairs.sh). One `trunklab serve` per scenario, configured by
 # `trunklab run --print-target-config`, on 127.0.0.1 only; every wait is bounded.
 #
 #   parity_test.sh TRUNKLAB SCENARIO_DIR FIRST_PORT NAME...
@@ -18,14 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# "src -> dst label" per message: the golden file and wire.txt share this layout after the time.
-# Grouped by pair of parties, in order within each pair: on real sockets, which of two datagrams
-# sent to different parties is read first is up to the kernel, not the system under test.
-labels() {
-  sed -E 's/^ *[0-9.]+s +//' "$1" | uniq |
-    awk '{ a = $1; b = $3; if (b < a) { t = a; a = b; b = t } print a "~" b "\t" $0 }' |
-    sort -s -t$'\t' -k1,1 | cut -f2
-}
+# shellcheck source-path=SCRIPTDIR source=ladder_pairs.sh
+. "$(dirname "$0")/ladder_pairs.sh"
 
 failed=0
 for name in "$@"; do
@@ -42,13 +37,13 @@ for name in "$@"; do
     echo "FAIL $name: trunklab run --target exited $status"
     cat "$work/$name.run.log" "$work/$name.serve.log"
     failed=1
-  elif ! diff <(labels "$scenarios/golden/$name.ladder.txt") <(labels "$work/out/$name/wire.txt") \
+  elif ! diff <(ladder_by_pair "$scenarios/golden/$name.ladder.txt") <(ladder_by_pair "$work/out/$name/wire.txt") \
       > "$work/$name.diff"; then
     echo "FAIL $name: the real-time ladder differs from the golden one (< virtual, > real)"
     cat "$work/$name.diff"
     failed=1
   else
-    echo "PASS $name: $(labels "$work/out/$name/wire.txt" | wc -l) messages, same ladder in real time"
+    echo "PASS $name: $(ladder_pair_lines "$work/out/$name/wire.txt" | wc -l) messages, same ladder in real time"
   fi
   port=$((port + 10))
 done
