@@ -1,79 +1,20 @@
 #include "reference/trunk/b2bua.hpp"
 
-#include "reference/sip/sdp.hpp"
 #include "reference/transaction/wire.hpp"
+#include "reference/trunk/call_state.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cassert>
 
 namespace trunklab::trunk {
 
-using namespace std::chrono_literals;
-
-struct Trunk::Leg {
-  std::string target_name;  // provider name, or the contact URI of a registered phone
-  rt::Address address;
-  std::string request_uri;
-  std::optional<rt::Duration> timeout;
-  dialog::Dialog dialog;
-  sip::OutgoingMessage invite = sip::OutgoingMessage::request("INVITE", "");
-  txn::ClientTxnId invite_txn;
-  rt::TimerId timeout_timer = rt::kNoTimer;
-  int auth_attempts = 0;
-  std::uint32_t auth_nc = 0;
-  bool provisional = false;   // a 1xx arrived: CANCEL may be sent (§9.1)
-  bool final = false;         // a final answer arrived, or we gave up on the leg
-  bool answered = false;
-  bool acked = false;
-  bool cancel_pending = false;  // CANCEL wanted before any provisional arrived
-  bool cancel_sent = false;
-};
-
-struct Trunk::Call {
-  std::uint64_t id = 0;
-  bool inbound = false;
-  CallOutcome outcome;
-  std::string customer;
-  std::string trunk;
-  bool holds_channel = false;
-  // A side: the party that called in; the trunk is its UAS.
-  txn::ServerTxnId a_txn;
-  std::optional<sip::Message> a_invite;
-  dialog::Dialog a;
-  bool a_final_sent = false;
-  bool a_acked = false;
-  std::optional<sip::OutgoingMessage> a_2xx;  // kept for retransmission until ACKed
-  rt::TimerId a_2xx_timer = rt::kNoTimer;
-  std::string offer_type, offer;  // the caller's SDP, passed through
-  // B side.
-  std::vector<const config::Provider*> providers;
-  std::size_t next_provider = 0;
-  std::vector<Leg> legs;
-  std::optional<std::size_t> winner;
-  std::optional<std::pair<int, std::string>> last_5xx;
-  std::optional<std::pair<int, std::string>> best_inbound;
-  std::optional<sip::Message> best_inbound_response;
-  bool cancelled = false;
-  bool ended = false;
-};
-
 namespace {
-
-std::string reason_header(int status, std::string_view reason) {
-  return fmt::format("SIP;cause={};text=\"{}\"", status, reason);
-}
 
 void copy_body(sip::OutgoingMessage& to, const sip::Message& from) {
   if (from.body().empty()) return;
   to.set_body(std::string(from.content_type().value_or("application/sdp")), from.body());
 }
-
-bool is_2xx(int status) { return status >= 200 && status < 300; }
-
-// How long a registered phone may ring before the inbound call gives up (RFC 3261 timer C).
-constexpr rt::Duration kRingTimeout = std::chrono::minutes(3);
 
 // RFC 3261 §16.7 step 6: a 6xx wins; otherwise the lowest class, first received.
 bool better_inbound(int candidate, int current) {
@@ -104,114 +45,6 @@ Trunk::~Trunk() {
   }
 }
 
-// ---- admission --------------------------------------------------------------------------------
-
-void Trunk::reject(txn::ServerTxnId txn, const sip::Message& request, int status,
-                   std::string_view reason) {
-  auto tag = request.to().tag().empty() ? sip::new_tag(random_) : std::string{};
-  endpoint_.respond(txn, sip::OutgoingMessage::response_to(request, status, reason, tag));
-}
-
-const config::Trunk* Trunk::trunk_of_domain(std::string_view host) const {
-  for (const auto& t : config_.trunks) {
-    auto domain = config_.trunk_domain(t.name);
-    if (domain.size() == host.size() &&
-        std::equal(domain.begin(), domain.end(), host.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        })) {
-      return &t;
-    }
-  }
-  return nullptr;
-}
-
-const config::Provider* Trunk::provider_at(const rt::Address& source) const {
-  for (const auto& p : config_.providers) {
-    if (p.address && p.address->bytes() == source.bytes() && p.address->is_v6() == source.is_v6()) {
-      return &p;
-    }
-  }
-  return nullptr;
-}
-
-bool Trunk::codecs_acceptable(const sip::Message& invite) const {
-  if (invite.body().empty()) return true;  // late offer: negotiated in the 200/ACK
-  auto sdp = sip::Sdp::parse(invite.body());
-  if (!sdp) return false;
-  for (const auto& name : sdp->codec_names()) {
-    if (name == "telephone-event") continue;
-    if (std::find(config_.codecs.begin(), config_.codecs.end(), name) != config_.codecs.end()) {
-      return true;
-    }
-  }
-  return false;
-}
-
-void Trunk::on_invite(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
-  if (auto mf = invite.max_forwards(); mf && *mf <= 0) return reject(txn, invite, 483);
-  // A request that already passed through us is looping (§16.3 step 4).
-  auto self = local_.to_string();
-  for (const auto& via : invite.vias()) {
-    if (via.sent_by() == self) return reject(txn, invite, 482);
-  }
-  // A call to a trunk domain is outbound whoever sends it; otherwise a call from a provider's
-  // address is inbound (on loopback every party shares 127.0.0.1, so the domain decides first).
-  auto request_uri = sip::Uri::parse(invite.request_uri());
-  if (request_uri && trunk_of_domain(request_uri->host)) return handle_outbound(txn, invite, source);
-  if (const auto* provider = provider_at(source)) {
-    return handle_inbound(txn, invite, source, *provider);
-  }
-  handle_outbound(txn, invite, source);
-}
-
-std::optional<std::string> Trunk::authenticate(txn::ServerTxnId txn, const sip::Message& invite,
-                                               const rt::Address& source,
-                                               const config::Trunk& trunk) {
-  for (const auto& trusted : trunk.trusted_addresses) {
-    auto address = rt::Address::parse(trusted);
-    if (address && address->bytes() == source.bytes()) return "trusted " + source.ip_string();
-  }
-  const auto realm = config_.trunk_domain(trunk.name);
-  auto challenge = [&](bool stale) {
-    ++counters_.challenged;
-    auto response = sip::OutgoingMessage::response_to(invite, 407, {}, sip::new_tag(random_));
-    for (const auto& c : digest_.challenge(realm, stale)) {
-      response.add("Proxy-Authenticate", c.to_header_value());
-    }
-    endpoint_.respond(txn, std::move(response));
-    return std::nullopt;
-  };
-  auto value = invite.header("Proxy-Authorization");
-  if (!value) return challenge(false);
-  std::string why;
-  auto credentials = auth::Credentials::parse(*value, &why);
-  if (!credentials) {
-    reject(txn, invite, 400, "Bad Request (malformed Proxy-Authorization: " + why + ")");
-    return std::nullopt;
-  }
-  const config::Extension* extension = nullptr;
-  for (const auto& e : config_.extensions) {
-    if (e.customer == trunk.customer && e.username == credentials->username) extension = &e;
-  }
-  // Unknown users get the same treatment as a wrong password (no user enumeration).
-  auto secret = extension ? auth::Secret::from_password(extension->username, extension->password)
-                          : auth::Secret::from_password(credentials->username, "\x01not-a-password");
-  switch (auth::server_action(digest_.verify(*credentials, realm, "INVITE", secret))) {
-    case auth::ServerAction::accept:
-      if (extension) return extension->name;
-      break;
-    case auth::ServerAction::challenge_stale:
-      return challenge(true);
-    case auth::ServerAction::challenge:
-      return challenge(false);
-    case auth::ServerAction::forbid:
-      break;
-  }
-  ++counters_.forbidden;
-  reject(txn, invite, 403);
-  return std::nullopt;
-}
-
 Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
   auto call = std::make_unique<Call>();
   call->id = next_call_++;
@@ -239,64 +72,6 @@ Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, c
   auto& ref = *call;
   calls_.emplace(call->id, std::move(call));
   return ref;
-}
-
-void Trunk::handle_outbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
-  auto request_uri = sip::Uri::parse(invite.request_uri());
-  if (!request_uri) return reject(txn, invite, 400, "Bad Request (Request-URI is not a SIP URI)");
-  const auto* trunk = trunk_of_domain(request_uri->host);
-  if (!trunk) return reject(txn, invite, 404, "Not Found (unknown trunk domain)");
-  auto caller = authenticate(txn, invite, source, *trunk);
-  if (!caller) return;
-  if (!codecs_acceptable(invite)) return reject(txn, invite, 488);
-  auto& in_use = channels_[trunk->name];
-  if (trunk->channels > 0 && in_use >= static_cast<std::size_t>(trunk->channels)) {
-    ++counters_.channel_rejects;
-    auto response = sip::OutgoingMessage::response_to(invite, 503, {}, sip::new_tag(random_));
-    response.add("Reason", reason_header(503, "channel limit reached"));
-    endpoint_.respond(txn, std::move(response));
-    return;
-  }
-  auto& call = new_call(txn, invite, source);
-  call.customer = trunk->customer;
-  call.trunk = trunk->name;
-  call.holds_channel = true;
-  ++in_use;
-  call.outcome.direction = "outbound";
-  call.outcome.trunk = trunk->name;
-  call.outcome.caller = *caller;
-  respond_a(call, 100);
-  call.providers = routes_.candidates(trunk->customer, call.outcome.destination);
-  if (call.providers.empty()) {
-    call.last_5xx = {503, "Service Unavailable"};
-  }
-  try_next_provider(call);
-}
-
-void Trunk::handle_inbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source,
-                           const config::Provider& provider) {
-  auto request_uri = sip::Uri::parse(invite.request_uri());
-  if (!request_uri) return reject(txn, invite, 400, "Bad Request (Request-URI is not a SIP URI)");
-  const config::Number* number = nullptr;
-  for (const auto& n : config_.numbers) {
-    if (n.number == request_uri->user) number = &n;
-  }
-  if (!number) return reject(txn, invite, 404);
-  auto contacts = registrar_.live_contacts(number->customer, number->dial_extension);
-  if (contacts.empty()) return reject(txn, invite, 480);
-  auto& call = new_call(txn, invite, source);
-  call.inbound = true;
-  call.customer = number->customer;
-  call.outcome.direction = "inbound";
-  call.outcome.caller = provider.name;
-  respond_a(call, 100);
-  const auto* extension = config_.find_extension(number->customer, number->dial_extension);
-  for (const auto& binding : contacts) {
-    start_leg(call, binding.contact_uri, binding.source, binding.contact_uri, kRingTimeout);
-    call.legs.back().dialog.remote_uri =
-        fmt::format("<sip:{}@{}>", extension->username, config_.registrar_domain(number->customer));
-  }
-  for (std::size_t i = 0; i < call.legs.size(); ++i) send_leg_invite(call, call.legs[i]);
 }
 
 // ---- responses to the A side ------------------------------------------------------------------
@@ -557,33 +332,6 @@ void Trunk::finish_unanswered(Call& call) {
   end_call(call);
 }
 
-void Trunk::cancel_leg(Call& call, Leg& leg) {
-  (void)call;
-  if (leg.final || leg.cancel_sent) return;
-  if (!leg.provisional) {
-    leg.cancel_pending = true;  // §9.1: no CANCEL before a provisional response
-    return;
-  }
-  auto cancel = dialog::cancel_for(leg.invite);
-  leg.cancel_sent = true;
-  auto id = endpoint_.send_request(std::move(cancel), leg.address);
-  client_txns_[id.value] = TxnRef{TxnRole::cancel, call.id, 0, std::nullopt, false, {}, nullptr};
-}
-
-void Trunk::ack_leg(Leg& leg) {
-  auto ack = leg.dialog.request("ACK", leg.dialog.invite_cseq);
-  endpoint_.add_via(ack);
-  endpoint_.send_stateless(ack, leg.address);
-  leg.acked = true;
-}
-
-void Trunk::bye_leg(Leg& leg) {
-  auto bye = leg.dialog.request("BYE");
-  endpoint_.add_via(bye);
-  auto id = endpoint_.send_request(std::move(bye), leg.address);
-  client_txns_[id.value] = TxnRef{TxnRole::cancel, 0, 0, std::nullopt, false, {}, nullptr};
-}
-
 // ---- transaction-layer callbacks ----------------------------------------------------------------
 
 bool Trunk::on_response(txn::ClientTxnId txn, const sip::Message& response) {
@@ -666,29 +414,6 @@ bool Trunk::on_ack(const sip::Message& ack, const rt::Address& source) {
   return true;
 }
 
-bool Trunk::on_stray_response(const sip::Message& response, const rt::Address& source) {
-  (void)source;
-  auto it = by_call_id_.find(response.call_id());
-  if (it == by_call_id_.end()) return false;
-  auto call_it = calls_.find(it->second);
-  if (call_it == calls_.end()) return true;
-  auto& call = *call_it->second;
-  if (!is_2xx(response.status()) || response.cseq().method != "INVITE") return true;
-  for (auto& leg : call.legs) {
-    if (leg.dialog.call_id != response.call_id()) continue;
-    if (leg.acked) {
-      ack_leg(leg);  // a 2xx retransmission: our ACK was lost
-    } else if (leg.final && !leg.answered) {
-      // A late answer on a leg given up on (abandoned after its timeout): end it.
-      leg.answered = true;
-      leg.dialog.take_response(response);
-      ack_leg(leg);
-      bye_leg(leg);
-    }
-  }
-  return true;
-}
-
 bool Trunk::on_cancel(txn::ServerTxnId txn, const sip::Message& cancel, const rt::Address& source) {
   (void)source;
   auto it = by_call_id_.find(cancel.call_id());
@@ -750,35 +475,6 @@ void Trunk::relay_final_response(const TxnRef& ref, const sip::Message& response
   }
   endpoint_.respond(*ref.origin, std::move(reply));
   if (call != calls_.end() && ref.origin_request->method() == "BYE") end_call(*call->second);
-}
-
-void Trunk::end_call(Call& call) {
-  if (call.ended) return;
-  call.ended = true;
-  call.outcome.active = false;
-  if (call.holds_channel) {
-    call.holds_channel = false;
-    --channels_[call.trunk];
-  }
-  // Keep the call as long as retransmissions of its last messages may arrive (64*T1), then
-  // let it go: a long-running server must not grow with every call it ever carried.
-  auto id = call.id;
-  timers_.start_timer(endpoint_.config().timer_h(), [this, id] { forget_call(id); });
-}
-
-void Trunk::forget_call(std::uint64_t call_id) {
-  auto it = calls_.find(call_id);
-  if (it == calls_.end()) return;
-  auto& call = *it->second;
-  timers_.cancel_timer(call.a_2xx_timer);
-  by_call_id_.erase(call.a.call_id);
-  for (auto& leg : call.legs) {
-    timers_.cancel_timer(leg.timeout_timer);
-    by_call_id_.erase(leg.dialog.call_id);
-  }
-  finished_.emplace_back(call_id, std::move(call.outcome));
-  if (finished_.size() > kFinishedHistory) finished_.pop_front();
-  calls_.erase(it);
 }
 
 // ---- OPTIONS probing ----------------------------------------------------------------------------

@@ -1,0 +1,72 @@
+// The trunk's per-call state, shared by the files that implement Trunk (b2bua.cpp: calls and
+// the B side; admission.cpp: who may call and where to; legs.cpp: ending legs we gave up on).
+#pragma once
+
+#include "reference/trunk/b2bua.hpp"
+
+#include <fmt/format.h>
+
+namespace trunklab::trunk {
+
+struct Trunk::Leg {
+  std::string target_name;  // provider name, or the contact URI of a registered phone
+  rt::Address address;
+  std::string request_uri;
+  std::optional<rt::Duration> timeout;
+  dialog::Dialog dialog;
+  sip::OutgoingMessage invite = sip::OutgoingMessage::request("INVITE", "");
+  txn::ClientTxnId invite_txn;
+  rt::TimerId timeout_timer = rt::kNoTimer;
+  int auth_attempts = 0;
+  std::uint32_t auth_nc = 0;
+  bool provisional = false;   // a 1xx arrived: CANCEL may be sent (§9.1)
+  bool final = false;         // a final answer arrived, or we gave up on the leg
+  bool closed = false;        // a final response arrived (or timer B fired): nothing more can come
+  bool abandoned = false;     // given up before any 1xx: its transaction is gone, replies are strays
+  bool answered = false;
+  bool acked = false;
+  bool cancel_pending = false;  // CANCEL wanted before any provisional arrived
+  bool cancel_sent = false;
+};
+
+struct Trunk::Call {
+  std::uint64_t id = 0;
+  bool inbound = false;
+  CallOutcome outcome;
+  std::string customer;
+  std::string trunk;
+  bool holds_channel = false;
+  // A side: the party that called in; the trunk is its UAS.
+  txn::ServerTxnId a_txn;
+  std::optional<sip::Message> a_invite;
+  dialog::Dialog a;
+  bool a_final_sent = false;
+  bool a_acked = false;
+  std::optional<sip::OutgoingMessage> a_2xx;  // kept for retransmission until ACKed
+  rt::TimerId a_2xx_timer = rt::kNoTimer;
+  std::string offer_type, offer;  // the caller's SDP, passed through
+  // B side.
+  std::vector<const config::Provider*> providers;
+  std::size_t next_provider = 0;
+  std::vector<Leg> legs;
+  std::optional<std::size_t> winner;
+  std::optional<std::pair<int, std::string>> last_5xx;
+  std::optional<std::pair<int, std::string>> best_inbound;
+  std::optional<sip::Message> best_inbound_response;
+  bool cancelled = false;
+  bool ended = false;
+  rt::Instant ended_at{};
+};
+
+
+inline std::string reason_header(int status, std::string_view reason) {
+  return fmt::format("SIP;cause={};text=\"{}\"", status, reason);
+}
+
+inline bool is_2xx(int status) { return status >= 200 && status < 300; }
+
+// How long a registered phone may ring before the inbound call gives up, and how long a leg we
+// gave up on may still answer (RFC 3261 timer C, > 3 minutes).
+inline constexpr rt::Duration kRingTimeout = std::chrono::minutes(3);
+
+}  // namespace trunklab::trunk
