@@ -41,7 +41,10 @@ Trunk::~Trunk() {
   for (auto& [name, id] : probe_timers_) timers_.cancel_timer(id);
   for (auto& [id, call] : calls_) {
     timers_.cancel_timer(call->a_2xx_timer);
-    for (auto& leg : call->legs) timers_.cancel_timer(leg.timeout_timer);
+    for (auto& leg : call->legs) {
+      timers_.cancel_timer(leg.timeout_timer);
+      timers_.cancel_timer(leg.linger_timer);
+    }
   }
 }
 
@@ -183,9 +186,11 @@ void Trunk::send_leg_invite(Call& call, Leg& leg) {
       l.timeout_timer = rt::kNoTimer;
       if (l.final) return;
       if (!l.provisional) {
-        // Nothing came back: stop retransmitting to a provider we have given up on (§16.8).
+        // Nothing came back: stop retransmitting to a provider we have given up on (§16.8);
+        // what it still sends arrives as a stray (a late 1xx then gets the CANCEL).
         endpoint_.abandon(l.invite_txn);
         client_txns_.erase(l.invite_txn.value);
+        l.abandoned = true;
       }
       cancel_leg(c, l);
       on_leg_failed(c, index, 408, "Request Timeout", nullptr);
@@ -216,6 +221,7 @@ bool Trunk::answer_provider_challenge(Call& call, Leg& leg, const sip::Message& 
   client_txns_.erase(leg.invite_txn.value);
   leg.invite = invite;
   leg.provisional = false;
+  leg.closed = false;  // a new INVITE transaction
   leg.invite_txn = endpoint_.send_request(std::move(invite), leg.address);
   auto index = static_cast<std::size_t>(&leg - call.legs.data());
   client_txns_[leg.invite_txn.value] = TxnRef{TxnRole::invite, call.id, index, std::nullopt, false, {}, nullptr};
@@ -225,16 +231,8 @@ bool Trunk::answer_provider_challenge(Call& call, Leg& leg, const sip::Message& 
 void Trunk::on_leg_response(Call& call, std::size_t index, const sip::Message& response) {
   auto& leg = call.legs[index];
   const int status = response.status();
-  if (leg.final) {
-    // A late answer on a leg we gave up on (timeout, lost fork, cancel race): end it.
-    if (is_2xx(status) && !leg.answered) {
-      leg.answered = true;
-      leg.dialog.take_response(response);
-      ack_leg(leg);
-      bye_leg(leg);
-    }
-    return;
-  }
+  if (leg.final) return on_late_leg_response(call, leg, response, false);  // timeout, lost fork, cancel race
+  if (status >= 200) leg.closed = true;
   if (status < 200) {
     leg.provisional = true;
     if (leg.dialog.remote_tag.empty()) leg.dialog.remote_tag = response.to().tag();
@@ -368,6 +366,7 @@ bool Trunk::on_timeout(txn::ClientTxnId txn) {
       auto call = calls_.find(ref.call);
       if (call == calls_.end()) break;
       auto& leg = call->second->legs[ref.leg];
+      leg.closed = true;  // timer B: the transaction is over
       if (!leg.final) on_leg_failed(*call->second, ref.leg, 408, "Request Timeout", nullptr);
       break;
     }
@@ -514,7 +513,7 @@ std::size_t Trunk::channels_in_use() const {
 
 std::vector<CallOutcome> Trunk::outcomes() const {
   std::vector<std::pair<std::uint64_t, CallOutcome>> all(finished_.begin(), finished_.end());
-  for (const auto& [id, call] : calls_) all.emplace_back(id, call->outcome);
+  for (const auto& [id, call] : calls_) all.emplace_back(id, snapshot(*call));
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<CallOutcome> out;
   out.reserve(all.size());

@@ -42,6 +42,15 @@ struct Counters {
   std::uint64_t cancelled = 0;
 };
 
+// One leg of a call towards a provider or a registered phone, for final-state expectations.
+struct LegOutcome {
+  std::string target;        // provider name, or the contact URI of a registered phone
+  bool answered = false;     // a 2xx arrived on it (the winner's, or a late one we ended)
+  bool won = false;          // its answer is the one the caller got
+  bool cancel_sent = false;
+  bool open = false;         // no final response to its INVITE yet: it may still be ringing
+};
+
 // What happened to a call, for final-state expectations and logs.
 struct CallOutcome {
   std::string direction;    // "outbound" or "inbound"
@@ -51,6 +60,7 @@ struct CallOutcome {
   std::string answered_by;  // provider name, or extension contact URI; "" if not answered
   int final_status = 0;     // what the caller got
   bool active = false;      // answered and not yet ended
+  std::vector<LegOutcome> legs;  // in the order they were started
 };
 
 class Trunk {
@@ -124,6 +134,10 @@ private:
                      const sip::Message* response);
   void on_leg_answered(Call& call, std::size_t leg_index, const sip::Message& response);
   void cancel_leg(Call& call, Leg& leg);
+  void send_cancel(Call& call, Leg& leg);
+  void start_leg_linger(Call& call, Leg& leg);
+  void on_late_leg_response(Call& call, Leg& leg, const sip::Message& response, bool stray);
+  CallOutcome snapshot(const Call& call) const;
   void finish_unanswered(Call& call);
   bool answer_provider_challenge(Call& call, Leg& leg, const sip::Message& response);
   void ack_leg(Leg& leg);

@@ -17,6 +17,7 @@ struct Trunk::Leg {
   sip::OutgoingMessage invite = sip::OutgoingMessage::request("INVITE", "");
   txn::ClientTxnId invite_txn;
   rt::TimerId timeout_timer = rt::kNoTimer;
+  rt::TimerId linger_timer = rt::kNoTimer;  // §9.1: 64*T1 after the CANCEL, the INVITE is over
   int auth_attempts = 0;
   std::uint32_t auth_nc = 0;
   bool provisional = false;   // a 1xx arrived: CANCEL may be sent (§9.1)

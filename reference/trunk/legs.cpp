@@ -2,6 +2,7 @@
 // how long a call is kept so those late replies still find it.
 #include "reference/trunk/b2bua.hpp"
 
+#include "reference/transaction/fsm.hpp"
 #include "reference/trunk/call_state.hpp"
 
 #include <fmt/format.h>
@@ -11,16 +12,73 @@
 namespace trunklab::trunk {
 
 void Trunk::cancel_leg(Call& call, Leg& leg) {
-  (void)call;
-  if (leg.final || leg.cancel_sent) return;
+  if (leg.closed || leg.answered || leg.cancel_sent) return;
   if (!leg.provisional) {
-    leg.cancel_pending = true;  // §9.1: no CANCEL before a provisional response
+    // §9.1: no CANCEL before a provisional response; it goes when the first 1xx comes, even
+    // one that arrives after we moved on (on_late_leg_response).
+    leg.cancel_pending = true;
+    start_leg_linger(call, leg);
     return;
   }
+  send_cancel(call, leg);
+}
+
+void Trunk::send_cancel(Call& call, Leg& leg) {
   auto cancel = dialog::cancel_for(leg.invite);
   leg.cancel_sent = true;
   auto id = endpoint_.send_request(std::move(cancel), leg.address);
   client_txns_[id.value] = TxnRef{TxnRole::cancel, call.id, 0, std::nullopt, false, {}, nullptr};
+  start_leg_linger(call, leg);
+}
+
+// A leg we no longer want that the far end never closed with a final response: §9.1 lets the
+// INVITE transaction go 64*T1 after the CANCEL (in Proceeding it has no timer of its own, so it
+// would otherwise stay forever). Its late replies still reach the call as strays.
+void Trunk::start_leg_linger(Call& call, Leg& leg) {
+  timers_.cancel_timer(leg.linger_timer);
+  const auto call_id = call.id;
+  const auto index = static_cast<std::size_t>(&leg - call.legs.data());
+  leg.linger_timer = timers_.start_timer(endpoint_.config().timer_h(), [this, call_id, index] {
+    auto it = calls_.find(call_id);
+    if (it == calls_.end()) return;
+    auto& c = *it->second;
+    auto& l = c.legs[index];
+    l.linger_timer = rt::kNoTimer;
+    if (l.closed || l.abandoned) return;
+    endpoint_.abandon(l.invite_txn);
+    client_txns_.erase(l.invite_txn.value);
+    l.abandoned = true;
+    if (!l.final) on_leg_failed(c, index, 408, "Request Timeout", nullptr);
+  });
+}
+
+// A response on a leg we are done with: given up on after its timeout, lost to another leg, or
+// cancelled by the caller. `stray`: it came outside any transaction (ours was abandoned or has
+// ended), so nobody else ACKs a non-2xx final.
+void Trunk::on_late_leg_response(Call& call, Leg& leg, const sip::Message& response, bool stray) {
+  const int status = response.status();
+  if (status < 200) {
+    leg.provisional = true;
+    if (leg.cancel_pending) send_cancel(call, leg);  // the CANCEL that waited for this 1xx
+    return;
+  }
+  leg.closed = true;
+  if (!is_2xx(status)) {
+    if (stray) {  // §17.1.1.3: hop-by-hop ACK, or the far end retransmits until its timer H
+      endpoint_.send_stateless(txn::build_non2xx_ack(leg.invite, response), leg.address);
+    }
+    return;
+  }
+  if (leg.answered) {
+    // A retransmission of the 2xx: our ACK was lost; ACK each (§13.2.2.4), BYE only once.
+    if (leg.acked) ack_leg(leg);
+    return;
+  }
+  // A late answer on a leg nobody wants: confirm the dialog and end it at once.
+  leg.answered = true;
+  leg.dialog.take_response(response);
+  ack_leg(leg);
+  bye_leg(leg);
 }
 
 void Trunk::ack_leg(Leg& leg) {
@@ -44,17 +102,12 @@ bool Trunk::on_stray_response(const sip::Message& response, const rt::Address& s
   auto call_it = calls_.find(it->second);
   if (call_it == calls_.end()) return true;
   auto& call = *call_it->second;
-  if (!is_2xx(response.status()) || response.cseq().method != "INVITE") return true;
+  if (response.cseq().method != "INVITE") return true;
   for (auto& leg : call.legs) {
-    if (leg.dialog.call_id != response.call_id()) continue;
-    if (leg.acked) {
-      ack_leg(leg);  // a 2xx retransmission: our ACK was lost
-    } else if (leg.final && !leg.answered) {
-      // A late answer on a leg given up on (abandoned after its timeout): end it.
-      leg.answered = true;
-      leg.dialog.take_response(response);
-      ack_leg(leg);
-      bye_leg(leg);
+    if (leg.dialog.call_id != response.call_id() || !leg.final) continue;
+    // A 2xx (a retransmission, or a late answer), or what an abandoned INVITE still gets.
+    if (is_2xx(response.status()) || (!leg.answered && response.cseq().number == leg.dialog.invite_cseq)) {
+      on_late_leg_response(call, leg, response, true);
     }
   }
   return true;
@@ -63,6 +116,7 @@ bool Trunk::on_stray_response(const sip::Message& response, const rt::Address& s
 void Trunk::end_call(Call& call) {
   if (call.ended) return;
   call.ended = true;
+  call.ended_at = clock_.now();
   call.outcome.active = false;
   if (call.holds_channel) {
     call.holds_channel = false;
@@ -78,15 +132,32 @@ void Trunk::forget_call(std::uint64_t call_id) {
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return;
   auto& call = *it->second;
+  // A leg whose INVITE never got a final response may still ring and answer (its CANCEL lost,
+  // or a provider that ignores it): keep the call for its late 2xx, up to timer C after the end.
+  const bool leg_open = std::any_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return !l.closed; });
+  if (leg_open && clock_.now() - call.ended_at < kRingTimeout) {
+    timers_.start_timer(endpoint_.config().timer_h(), [this, call_id] { forget_call(call_id); });
+    return;
+  }
   timers_.cancel_timer(call.a_2xx_timer);
   by_call_id_.erase(call.a.call_id);
   for (auto& leg : call.legs) {
     timers_.cancel_timer(leg.timeout_timer);
+    timers_.cancel_timer(leg.linger_timer);
     by_call_id_.erase(leg.dialog.call_id);
   }
-  finished_.emplace_back(call_id, std::move(call.outcome));
+  finished_.emplace_back(call_id, snapshot(call));
   if (finished_.size() > kFinishedHistory) finished_.pop_front();
   calls_.erase(it);
+}
+
+CallOutcome Trunk::snapshot(const Call& call) const {
+  CallOutcome outcome = call.outcome;
+  for (std::size_t i = 0; i < call.legs.size(); ++i) {
+    const auto& leg = call.legs[i];
+    outcome.legs.push_back(LegOutcome{leg.target_name, leg.answered, call.winner == i, leg.cancel_sent, !leg.closed});
+  }
+  return outcome;
 }
 
 }  // namespace trunklab::trunk
