@@ -2,6 +2,8 @@
 // of the reference and the parties, in virtual time or against a target.
 #include "simulator/scenario/run_state.hpp"
 
+#include "simulator/scenario/leg_checks.hpp"
+
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
 
@@ -268,6 +270,8 @@ private:
         fail(fmt::format("finally.register_status.{}: expected {}, got {}", party, status, agent->last_register_status()));
       }
     }
+    if (f.ghost_answers) for (auto& text : detail::check_ghost_answers(scenario_, sim_, *f.ghost_answers)) fail(text);
+    if (f.left_ringing) for (auto& text : detail::check_left_ringing(scenario_, sim_, *f.left_ringing)) fail(text);
     check_bindings(f);
     check_calls(f);
     check_counters(f);

@@ -62,7 +62,7 @@ void require_party(const Node& n, const Scenario& s, const std::string& name) {
 
 FinalChecks read_finally(const Node& n, const Scenario& s) {
   n.expect_only({"channels_in_use", "answered", "registered", "register_status", "bindings", "calls",
-                 "trunk_counters", "raw_responses"});
+                 "trunk_counters", "raw_responses", "ghost_answers", "left_ringing"});
   FinalChecks f;
   if (auto c = n.get("channels_in_use")) f.channels_in_use = c->as_int(0, 1000000);
   if (auto a = n.get("answered")) {
@@ -97,6 +97,8 @@ FinalChecks read_finally(const Node& n, const Scenario& s) {
   if (auto t = n.get("trunk_counters")) {
     for (const auto& [k, v] : t->members()) f.trunk_counters[k] = v.as_int(0, 1000000000);
   }
+  if (auto g = n.get("ghost_answers")) f.ghost_answers = g->as_int(0, 1000000);
+  if (auto r = n.get("left_ringing")) f.left_ringing = r->as_int(0, 1000000);
   if (auto r = n.get("raw_responses")) {
     for (const auto& [k, v] : r->members()) { require_party(*r, s, k); f.raw_responses[k] = v.as_int(0, 1000000); }
   }

@@ -129,6 +129,8 @@ struct FinalChecks {
   std::map<std::string, std::vector<CallCheck>> calls;  // party -> its calls, in order
   std::map<std::string, std::int64_t> trunk_counters;     // "failovers", "channel_rejects", ...
   std::map<std::string, std::int64_t> raw_responses;      // raw party -> responses it received
+  std::optional<std::int64_t> ghost_answers;  // incoming calls answered that no caller got
+  std::optional<std::int64_t> left_ringing;   // incoming calls with no final response at the end
 };
 
 enum class LadderMode { exact, subset };
