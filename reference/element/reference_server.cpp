@@ -1,5 +1,7 @@
 #include "reference/element/reference_server.hpp"
 
+#include "reference/element/header_inspection.hpp"
+
 #include <fmt/format.h>
 
 namespace trunklab::element {
@@ -82,6 +84,7 @@ void ReferenceServer::on_request(txn::ServerTxnId id, const sip::Message& reques
                                  const rt::Address& source) {
   const auto& method = request.method();
   const bool in_dialog = !request.to().tag().empty();
+  if (refuse_by_headers(id, request, in_dialog)) return;
   if (method == "REGISTER") {
     auto response = registrar_.handle_register(request, source);
     endpoint_.respond(id, std::move(response));
@@ -108,6 +111,24 @@ void ReferenceServer::on_request(txn::ServerTxnId id, const sip::Message& reques
   }
   ++counters_.not_allowed;
   respond(id, request, 405);
+}
+
+// §8.2.1 before §8.2.2: a method this element does not serve outside a dialog gets its 405
+// (below) rather than a 416 or 420 for a header it would never have looked at.
+bool ReferenceServer::refuse_by_headers(txn::ServerTxnId id, const sip::Message& request,
+                                        bool in_dialog) {
+  const auto& method = request.method();
+  const bool served = in_dialog || method == "REGISTER" || method == "INVITE" ||
+                      method == "OPTIONS" || method == "CANCEL";
+  if (!served) return false;
+  auto refusal = inspect_headers(request, method == "INVITE" || in_dialog);
+  if (!refusal) return false;
+  auto tag = request.to().tag().empty() ? sip::new_tag(random_) : std::string{};
+  auto response = sip::OutgoingMessage::response_to(request, refusal->status, refusal->reason, tag);
+  for (const auto& option : refusal->unsupported) response.add("Unsupported", option);
+  ++counters_.refused_by_headers;
+  endpoint_.respond(id, std::move(response));
+  return true;
 }
 
 void ReferenceServer::on_response(txn::ClientTxnId id, const sip::Message& response) {

@@ -2,6 +2,8 @@
 // and the trunk, as the product is. It routes each request to the part that owns it:
 // REGISTER to the registrar, INVITE/ACK/BYE/CANCEL/re-INVITE to the trunk, OPTIONS answered
 // here (keep-alives and provider probes), anything else 405 (or 481 inside an unknown dialog).
+// Before that, §8.2.2 header inspection: 416 for a Request-URI scheme other than sip/sips, 420
+// for a Require (and, on what goes through the trunk, Proxy-Require) option it lacks.
 #pragma once
 
 #include "reference/config/config.hpp"
@@ -27,6 +29,7 @@ struct Counters {
   std::uint64_t not_allowed = 0;      // 405
   std::uint64_t no_transaction = 0;   // 481
   std::uint64_t nat_pings = 0;        // OPTIONS sent to NATed contacts
+  std::uint64_t refused_by_headers = 0;  // 416 unsupported URI scheme, 420 unsupported option
 };
 
 // One log line for a transaction outcome, without a timestamp (the caller's clock adds it).
@@ -65,6 +68,8 @@ public:
 
 private:
   void respond(txn::ServerTxnId id, const sip::Message& request, int status);
+  // 416 / 420 (header_inspection.hpp); true when the request was answered so.
+  bool refuse_by_headers(txn::ServerTxnId id, const sip::Message& request, bool in_dialog);
 
   void ping_nated_contacts();
 

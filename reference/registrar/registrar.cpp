@@ -88,6 +88,11 @@ sip::OutgoingMessage Registrar::handle_register(const sip::Message& request,
   ++counters_.registers;
   auto request_uri = sip::Uri::parse(request.request_uri());
   if (!request_uri) return reply(request, 400, "Bad Request (Request-URI is not a SIP URI)");
+  // §10.2: the address-of-record in To is a SIP or SIPS URI (RFC 4475 "unksm2").
+  const auto& to_scheme = request.to().uri.scheme;
+  if (!iequals(to_scheme, "sip") && !iequals(to_scheme, "sips")) {
+    return reply(request, 400, "Bad Request (To is not a SIP or SIPS URI)");
+  }
   auto customer = customer_of_domain(request_uri->host);
   if (!customer) return reply(request, 404, "Not Found (not a registrar domain of this server)");
   const auto realm = config_.registrar_domain(*customer);

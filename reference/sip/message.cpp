@@ -2,9 +2,11 @@
 // (RFC 4475 §3.1.2) and keeps the header list exactly as received, which libosip2 does not.
 #include "reference/sip/convert.hpp"
 #include "reference/sip/text.hpp"
+#include "reference/sip/uri_syntax.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <mutex>
@@ -47,18 +49,7 @@ ParseError fail(std::string rule, std::string detail) {
   return ParseError{std::move(rule), std::move(detail)};
 }
 
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("-.!%*_+`'~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (const char c : s) {
-    if (!is_token_char(c)) return false;
-  }
-  return true;
-}
+using text::is_token;
 
 bool is_sip_version(std::string_view s) {
   return s.size() > 4 && iequals(s.substr(0, 4), "SIP/");
@@ -75,15 +66,37 @@ std::optional<ParseError> parse_status_line(std::string_view version, std::strin
     return fail("status-code-range", "Status code outside 100-699");
   }
   m.status = static_cast<int>(*code);
+  // Reason-Phrase: text, SP and HTAB; no control octet (a bare CR would end the line early
+  // for whoever the phrase is relayed to).
+  for (const char c : reason) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7F) {
+      return fail("control-character", text::describe_octet(c) + " in the Reason-Phrase");
+    }
+  }
   m.reason.assign(reason);
   return std::nullopt;
 }
 
 // Request-Line = Method SP Request-URI SP SIP-Version: single spaces, no LWS in the URI
 // (RFC 4475 "lwsstart", "lwsruri").
+// The first control octet or HTAB of a Request-Line field (none may hold any, §25.1).
+std::optional<ParseError> check_request_line_octets(std::string_view field, const char* what) {
+  for (const char c : field) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      return fail("control-character", fmt::format("{} in the {}", text::describe_octet(c), what));
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<ParseError> parse_request_line(std::string_view method, std::string_view uri,
                                              std::string_view version, Message::Impl& m) {
   m.request = true;
+  if (auto error = check_request_line_octets(method, "method")) return error;
+  if (auto error = check_request_line_octets(uri, "Request-URI")) return error;
+  if (auto error = check_request_line_octets(version, "SIP version")) return error;
   if (!is_token(method)) return fail("request-line", "Malformed method");
   if (uri.empty() || version.empty() || text::find_lws(version) != std::string_view::npos ||
       !is_sip_version(version)) {
@@ -145,8 +158,8 @@ KeyHeaders find_key_headers(const std::vector<text::HeaderView>& headers) {
           note(keys.call_id, h, "Call-ID", keys);
         } else if (iequals(name, "CSeq")) {
           note(keys.cseq, h, "CSeq", keys);
-        } else if (keys.content_length == nullptr && iequals(name, "Content-Length")) {
-          keys.content_length = &h;
+        } else if (iequals(name, "Content-Length")) {
+          note(keys.content_length, h, "Content-Length", keys);  // RFC 4475 "mcl01"
         }
         break;
       case 'm':
@@ -159,12 +172,24 @@ KeyHeaders find_key_headers(const std::vector<text::HeaderView>& headers) {
   return keys;
 }
 
+// RFC 3261 §8.1.1: Via, From, To, Call-ID and CSeq are mandatory; the detail names every one
+// that is missing (RFC 4475 "insuf" lacks three). The rule is the first one's.
 std::optional<ParseError> check_required(const KeyHeaders& keys) {
-  if (keys.via == nullptr) return fail("missing-via", "Missing Via");
-  if (keys.from == nullptr) return fail("missing-from", "Missing From");
-  if (keys.to == nullptr) return fail("missing-to", "Missing To");
-  if (keys.call_id == nullptr) return fail("missing-call-id", "Missing Call-ID");
-  if (keys.cseq == nullptr) return fail("missing-cseq", "Missing CSeq");
+  const std::pair<const text::HeaderView*, const char*> mandatory[] = {
+      {keys.via, "Via"}, {keys.from, "From"}, {keys.to, "To"}, {keys.call_id, "Call-ID"},
+      {keys.cseq, "CSeq"}};
+  std::string rule;
+  std::string missing;
+  for (const auto& [header, name] : mandatory) {
+    if (header != nullptr) continue;
+    if (rule.empty()) rule = fmt::format("missing-{}", name);
+    missing += missing.empty() ? name : fmt::format(", {}", name);
+  }
+  if (!rule.empty()) {
+    std::transform(rule.begin(), rule.end(), rule.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    return fail(std::move(rule), "Missing " + missing);
+  }
   if (keys.duplicate != nullptr) {
     return fail("duplicate-header", fmt::format("More than one {} header", keys.duplicate));
   }
@@ -219,14 +244,59 @@ std::optional<ParseError> check_max_forwards(const text::HeaderView* max_forward
 // every Via. Only these go through its parsers: osip_message_parse on the whole message also
 // parses and copies every other header and the body, which cost as much again (bench/sip).
 // Contact, Route and Record-Route are parsed by libosip2 when first asked for.
+// A display-name: a quoted string (without its quotes, quoted-pairs kept) or the tokens
+// before "<"; "" for an addr-spec.
+std::string display_name_of(std::string_view value) {
+  value = trim(value);
+  if (!value.empty() && value.front() == '"') {
+    for (std::size_t i = 1; i < value.size(); ++i) {
+      if (value[i] == '\\') {
+        ++i;
+      } else if (value[i] == '"') {
+        return std::string(value.substr(1, i - 1));
+      }
+    }
+    return {};
+  }
+  const auto angle = value.find('<');
+  return angle == std::string_view::npos ? std::string() : std::string(trim(value.substr(0, angle)));
+}
+
 std::optional<NameAddr> parse_name_addr(std::string_view value) {
-  const std::string text(value);
+  // libosip2 reads a C string, and a quoted-pair may escape a NUL (RFC 4475 "intmeth"): it is
+  // given a copy with the NULs replaced, and the display name is then read from the original.
+  std::string text(value);
+  const bool had_nul = text.find('\0') != std::string::npos;
+  if (had_nul) std::replace(text.begin(), text.end(), '\0', '?');
   osip_from_t* parsed = nullptr;
   if (osip_from_init(&parsed) != 0) return std::nullopt;
   std::optional<NameAddr> out;
   if (osip_from_parse(parsed, text.c_str()) == 0) out = convert::to_name_addr(*parsed);
   osip_from_free(parsed);
+  if (out && had_nul) out->display_name = display_name_of(value);
   return out;
+}
+
+// RFC 3261 §20.10: a URI with a comma, question mark or semicolon must be in <> (name-addr).
+// A "?" (headers) outside <> cannot be read right (RFC 4475 "regbadct"); a ";" outside <> is a
+// header parameter by definition, and a comma separates list items.
+bool headers_outside_angle_brackets(std::string_view value) {
+  return value.find('<') == std::string_view::npos && value.find('?') != std::string_view::npos;
+}
+
+std::optional<ParseError> check_name_addr_form(const Message::Impl& m) {
+  for (const text::HeaderView& h : m.section.headers) {
+    const auto name = text::long_name(h.name);
+    const bool from_or_to = iequals(name, "From") || iequals(name, "To");
+    if (!from_or_to && !iequals(name, "Contact")) continue;
+    for (const auto& item : text::split_list(name, h.value)) {
+      if (headers_outside_angle_brackets(item)) {
+        return fail("name-addr-required",
+                    fmt::format("{} URI with headers not enclosed in <>", name));
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<Via> parse_via(std::string_view value) {
@@ -239,31 +309,28 @@ std::optional<Via> parse_via(std::string_view value) {
   return out;
 }
 
-bool uri_parses(const std::string& text) {
-  osip_uri_t* parsed = nullptr;
-  if (osip_uri_init(&parsed) != 0) return false;
-  const bool ok = osip_uri_parse(parsed, text.c_str()) == 0;
-  osip_uri_free(parsed);
-  return ok;
-}
-
 std::optional<ParseError> parse_with_osip(const KeyHeaders& keys, Message::Impl& m) {
-  if (m.request && !uri_parses(m.request_uri)) return fail("syntax", "Malformed Request-URI");
+  if (m.request) {
+    if (auto problem = uri_syntax::request_uri_problem(m.request_uri)) {
+      return fail("request-uri", std::move(*problem));
+    }
+  }
   auto from = parse_name_addr(keys.from->value);
+  if (!from) return fail("syntax", "Malformed From");
   auto to = parse_name_addr(keys.to->value);
-  if (!from || !to) return fail("syntax", "Malformed From, To or Via");
+  if (!to) return fail("syntax", "Malformed To");
   m.from = std::move(*from);
   m.to = std::move(*to);
   for (const text::HeaderView& h : m.section.headers) {
     if (!iequals(text::long_name(h.name), "Via")) continue;
     for (const auto& item : text::split_list("Via", h.value)) {
       auto via = parse_via(item);
-      if (!via) return fail("syntax", "Malformed From, To or Via");
+      if (!via) return fail("syntax", "Malformed Via");
       m.vias.push_back(std::move(*via));
     }
   }
-  if (m.vias.empty()) return fail("syntax", "Malformed From, To or Via");
-  return std::nullopt;
+  if (m.vias.empty()) return fail("syntax", "Malformed Via");
+  return check_name_addr_form(m);
 }
 
 std::optional<ParseError> parse_into(std::string_view bytes, Message::Impl& m) {
@@ -275,9 +342,7 @@ std::optional<ParseError> parse_into(std::string_view bytes, Message::Impl& m) {
   if (body_offset == std::string_view::npos) {
     return fail("syntax", "Headers not terminated by an empty line");
   }
-  if (auto error = text::scan_headers(bytes, body_offset, m.section)) {
-    return fail("syntax", *error);
-  }
+  if (auto error = text::scan_headers(bytes, body_offset, m.section)) return error;
   if (auto error = parse_start_line(m.section.start_line, m)) return error;
 
   const KeyHeaders keys = find_key_headers(m.section.headers);

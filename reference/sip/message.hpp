@@ -19,10 +19,14 @@
 namespace trunklab::sip {
 
 // Why a message was refused. `rule` is a stable identifier:
-//   syntax, request-line, status-line, bad-version, status-code-range,
+//   syntax, request-line, request-uri, status-line, bad-version, status-code-range,
+//   control-character, bare-lf, name-addr-required,
 //   missing-via, missing-from, missing-to, missing-call-id, missing-cseq, duplicate-header,
 //   content-length-invalid, content-length-negative, content-length-larger-than-body,
 //   cseq-number-invalid, cseq-number-range, cseq-method-mismatch, max-forwards-invalid.
+// A control octet (CR, LF, NUL, DEL, ...) where RFC 3261 §25.1 allows none is refused with the
+// header it was in ("Bad Request (bare CR in the Request-URI)"): such a message is never
+// handed on, so nothing downstream can read an injected header out of it.
 // `detail` is a short phrase for people. status() and reason_phrase() are what a server
 // answers to a refused request: 400 "Bad Request (CSeq method does not match)", or 505
 // "Version Not Supported (SIP/7.0)" for a bad version (RFC 3261 §21.5.6, RFC 4475 "badvers").

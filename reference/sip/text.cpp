@@ -1,5 +1,7 @@
 #include "reference/sip/text.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <limits>
 #include <utility>
@@ -27,6 +29,46 @@ constexpr std::array<std::string_view, 6> kNotLists{
     "Authentication-Info"};
 
 }  // namespace
+
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("-.!%*_+`'~").find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+namespace {
+bool is_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7F;
+}
+}  // namespace
+
+std::size_t find_bad_octet(std::string_view line, bool& in_quotes) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_quotes && c == '\\' && i + 1 < line.size()) {
+      // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F): any octet but CR and LF.
+      ++i;
+      if (line[i] == '\r' || line[i] == '\n') return i;
+      continue;
+    }
+    if (c == '"') {
+      in_quotes = !in_quotes;
+    } else if (is_control(c) && c != '\t') {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+std::string describe_octet(char c) {
+  if (c == '\r') return "bare CR";
+  if (c == '\n') return "bare LF";
+  return fmt::format("control character 0x{:02X}", static_cast<unsigned char>(c));
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -136,36 +178,68 @@ void unfold(HeaderSection& out, std::string_view more, bool& last_in_buffer) {
 
 }  // namespace
 
-std::optional<std::string> scan_headers(std::string_view bytes, std::size_t body_offset,
-                                        HeaderSection& out) {
+namespace {
+
+ParseError scan_error(std::string rule, std::string detail) {
+  return ParseError{std::move(rule), std::move(detail)};
+}
+
+// The name a reason phrase may show for a header line: its name when that is a token.
+std::string shown_name(std::string_view line) {
+  const auto name = trim(line.substr(0, line.find(':')));
+  return is_token(name) ? std::string(name) : std::string("a header name");
+}
+
+}  // namespace
+
+std::optional<ParseError> scan_headers(std::string_view bytes, std::size_t body_offset,
+                                       HeaderSection& out) {
   out.body_offset = body_offset;
   out.headers.clear();
   out.headers.reserve(24);
   std::string_view section = bytes.substr(0, body_offset);
   bool first = true;
   bool last_in_buffer = false;
+  bool in_quotes = false;
+  std::optional<bool> crlf;  // the line-end convention of the first line
+  std::string_view last_line;
   while (!section.empty()) {
     const std::size_t eol = section.find('\n');
     std::string_view line = section.substr(0, eol);
     section.remove_prefix(eol == std::string_view::npos ? section.size() : eol + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const bool ends_crlf = !line.empty() && line.back() == '\r';
+    if (ends_crlf) line.remove_suffix(1);
+    if (!crlf) crlf = ends_crlf;
+    if (*crlf && !ends_crlf && !line.empty()) {
+      const bool folded = line.front() == ' ' || line.front() == '\t';
+      return scan_error("bare-lf", first ? "bare LF in the start line"
+                                         : fmt::format("bare LF in {}",
+                                                       shown_name(folded ? last_line : line)));
+    }
     if (first) {
-      out.start_line = line;
+      out.start_line = line;  // its octets are checked with its grammar (message.cpp)
       first = false;
       continue;
     }
     if (line.empty()) break;  // the empty line that ends the headers
-    if (line.front() == ' ' || line.front() == '\t') {
-      if (out.headers.empty()) return "continuation line before any header";
+    const bool continuation = line.front() == ' ' || line.front() == '\t';
+    if (!continuation) {
+      in_quotes = false;
+      last_line = line;
+    }
+    if (const auto at = find_bad_octet(line, in_quotes); at != std::string_view::npos) {
+      return scan_error("control-character",
+                        fmt::format("{} in {}", describe_octet(line[at]), shown_name(last_line)));
+    }
+    if (continuation) {
+      if (out.headers.empty()) return scan_error("syntax", "continuation line before any header");
       unfold(out, trim(line), last_in_buffer);
       continue;
     }
     const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return "header line without a colon";
+    if (colon == std::string_view::npos) return scan_error("syntax", "header line without a colon");
     const auto name = trim(line.substr(0, colon));
-    if (name.empty() || find_lws(name) != std::string_view::npos) {
-      return "malformed header name";
-    }
+    if (!is_token(name)) return scan_error("syntax", "malformed header name");
     out.headers.push_back(HeaderView{name, trim(line.substr(colon + 1))});
     last_in_buffer = false;
   }

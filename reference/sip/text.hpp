@@ -52,9 +52,23 @@ struct HeaderSection {
 // Offset just past the empty line that ends the headers ("\r\n\r\n" or "\n\n"), or npos.
 std::size_t find_body_offset(std::string_view bytes);
 
-// Cuts `bytes` (leading CRLFs already skipped) into start line and headers. Returns an
-// error detail for a header line without a colon or without a name.
-std::optional<std::string> scan_headers(std::string_view bytes, std::size_t body_offset,
-                                        HeaderSection& out);
+// RFC 3261 §25.1 token (method, header name, option tag).
+bool is_token(std::string_view s);
+
+// RFC 3261 §25.1: a control octet (%x00-1F, %x7F) may appear in a header only as the escaped
+// octet of a quoted-pair inside a quoted string (never CR or LF), HTAB only as white space.
+// Returns the offset of the first octet `line` may not hold, or npos. `in_quotes` carries the
+// quoting state across a folded header's lines.
+std::size_t find_bad_octet(std::string_view line, bool& in_quotes);
+// "bare CR", "control character 0x01": what the octet at `line[at]` is, for a reason phrase.
+std::string describe_octet(char c);
+
+// Cuts `bytes` (leading CRLFs already skipped) into start line and headers. Refuses a header
+// line without a colon or with a malformed name, an octet §25.1 does not allow in a header
+// (rule "control-character", naming the header: header injection through a bare CR), and a
+// line ended by a bare LF among CRLF-ended ones (rule "bare-lf": the LF would start a header
+// of its own for the next parser that reads the message).
+std::optional<ParseError> scan_headers(std::string_view bytes, std::size_t body_offset,
+                                       HeaderSection& out);
 
 }  // namespace trunklab::sip::text

@@ -96,10 +96,17 @@ void Endpoint::on_malformed(std::string_view bytes, const sip::ParseError& error
   }
 }
 
-void Endpoint::on_request(sip::Message request, const rt::Address& source) {
+// §17.2.3: the branch (with sent-by and method) identifies the transaction; a request from an
+// RFC 2543 element carries no such branch and is matched by its legacy key instead.
+std::string Endpoint::server_key_of(const sip::Message& request, std::string_view method) {
   const sip::Via& via = request.top_via();
+  if (has_rfc3261_branch(via)) return server_key(via.branch, via.sent_by(), method);
+  return legacy_server_key(request, method);
+}
+
+void Endpoint::on_request(sip::Message request, const rt::Address& source) {
   if (request.method() == "ACK") {
-    auto it = server_index_.find(server_key(via.branch, via.sent_by(), "INVITE"));
+    auto it = server_index_.find(server_key_of(request, "INVITE"));
     if (it == server_index_.end()) {
       user_.on_ack(request, source);  // the ACK for a 2xx: no transaction (§17.2.3)
     } else {
@@ -107,15 +114,7 @@ void Endpoint::on_request(sip::Message request, const rt::Address& source) {
     }
     return;
   }
-  if (!via.branch.starts_with(kMagicCookie)) {
-    auto response = sip::OutgoingMessage::response_to(
-        request, 400, "Bad Request (Via branch lacks z9hG4bK: RFC 2543 not supported)",
-        sip::new_tag(random_));
-    stamp_received_rport(response, source);
-    transport_.send(source, response.to_string());
-    return;
-  }
-  std::string key = server_key(via.branch, via.sent_by(), request.method());
+  std::string key = server_key_of(request, request.method());
   if (auto it = server_index_.find(key); it != server_index_.end()) {
     dispatch_server(it->second, RequestFromWire{false});  // a retransmission
     return;
@@ -224,8 +223,7 @@ void Endpoint::send_stateless(const sip::OutgoingMessage& message,
 }
 
 std::optional<ServerTxnId> Endpoint::find_invite_server(const sip::Message& cancel) const {
-  const sip::Via& via = cancel.top_via();
-  auto it = server_index_.find(server_key(via.branch, via.sent_by(), "INVITE"));
+  auto it = server_index_.find(server_key_of(cancel, "INVITE"));
   if (it == server_index_.end()) return std::nullopt;
   return ServerTxnId{it->second};
 }

@@ -3,9 +3,9 @@
 // machines' actions on rt::Transport and rt::Timers, and talks to the transaction user (UA core,
 // registrar, B2BUA) through TransactionUser.
 //
-// Requests whose top Via branch lacks the RFC 3261 magic cookie (RFC 2543 peers) get a stateless
-// 400: matching them per §17.2.3's legacy rules would need the whole request compared, and the
-// elements this lab models are all RFC 3261. An ACK without the cookie still reaches on_ack.
+// Requests whose top Via branch lacks the RFC 3261 magic cookie (RFC 2543 peers, RFC 4475
+// "wsinv", "longreq", "inv2543") are matched by §17.2.3's legacy rules (legacy_server_key):
+// Request-URI, tags, Call-ID, CSeq and top Via.
 #pragma once
 
 #include "reference/runtime/address.hpp"
@@ -145,6 +145,7 @@ private:
   enum class Delivery { none, response, timeout, transport_error };
 
   void on_request(sip::Message request, const rt::Address& source);
+  static std::string server_key_of(const sip::Message& request, std::string_view method);
   void on_response(const sip::Message& response, const rt::Address& source);
   void on_malformed(std::string_view bytes, const sip::ParseError& error,
                     const rt::Address& source);

@@ -155,6 +155,24 @@ std::string server_key(std::string_view branch, std::string_view sent_by,
   return key;
 }
 
+bool has_rfc3261_branch(const sip::Via& via) {
+  return via.branch.size() > kMagicCookie.size() && via.branch.starts_with(kMagicCookie);
+}
+
+std::string legacy_server_key(const sip::Message& request, std::string_view method) {
+  const sip::Via& via = request.top_via();
+  std::string key = "2543\n";
+  key.append(request.request_uri()).append(1, '\n');
+  key.append(request.from().tag()).append(1, '\n');
+  if (method != "INVITE") key.append(request.to().tag());
+  key.append(1, '\n').append(request.call_id()).append(1, '\n');
+  key.append(std::to_string(request.cseq().number)).append(1, '\n');
+  std::string sent_by = via.sent_by();
+  std::transform(sent_by.begin(), sent_by.end(), sent_by.begin(), lower);
+  key.append(sent_by).append(1, '\n').append(via.branch).append(1, '\n').append(method);
+  return key;
+}
+
 std::string via_with_received_rport(std::string_view via_value, const rt::Address& source) {
   const auto params = split_params(via_value);
   const bool wants_rport = std::any_of(params.begin() + 1, params.end(), [](auto p) {
@@ -200,7 +218,6 @@ std::optional<sip::OutgoingMessage> stateless_400_for(std::string_view raw,
   const auto headers = scan_headers(raw.substr(std::min(raw.size(), start_line.size() + 1)));
   auto response = sip::OutgoingMessage::response(error.status(), error.reason_phrase());
   bool seen_via = false;
-  int seen_singletons = 0;  // From, To, Call-ID, CSeq
   for (const auto& header : headers) {
     const auto name = response_header_name(header.name);
     if (name.empty()) continue;
@@ -213,9 +230,8 @@ std::optional<sip::OutgoingMessage> stateless_400_for(std::string_view raw,
     std::string value = header.value;
     if (name == "To" && !to_tag.empty() && !has_tag(value)) value.append(";tag=").append(to_tag);
     response.add(std::string(name), std::move(value));
-    ++seen_singletons;
   }
-  if (!seen_via || seen_singletons != 4) return std::nullopt;
+  if (!seen_via) return std::nullopt;
   return response;
 }
 

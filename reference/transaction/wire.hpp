@@ -31,6 +31,14 @@ std::string client_key(std::string_view branch, std::string_view method);
 std::string server_key(std::string_view branch, std::string_view sent_by,
                        std::string_view method);
 
+// §17.2.3's RFC 2543 rules, for a request whose branch lacks the magic cookie (or is the cookie
+// alone, RFC 4475 "badbranch"): Request-URI, From tag, Call-ID, CSeq number and top Via, plus
+// the method; the To tag too except for an INVITE key (pass "INVITE" for an ACK or a CANCEL: the
+// ACK carries the To tag of our response, which the INVITE did not have).
+std::string legacy_server_key(const sip::Message& request, std::string_view method);
+// Whether the top Via's branch is an RFC 3261 transaction identifier.
+bool has_rfc3261_branch(const sip::Via& via);
+
 // RFC 3581 §4: in a Via value carrying `rport`, set received=<source ip> and
 // rport=<source port> (received is added even when it equals the sent-by host). A value
 // without rport comes back unchanged.
@@ -39,9 +47,10 @@ std::string via_with_received_rport(std::string_view via_value, const rt::Addres
 void stamp_received_rport(sip::OutgoingMessage& response, const rt::Address& source);
 
 // For a datagram Message::parse refused: a stateless "400 <reason naming the problem>" (505
-// for a bad SIP version) when
-// it is a request (not an ACK) with enough of Via, From, To, Call-ID and CSeq to answer;
-// nullopt otherwise (the datagram is dropped). `to_tag` goes on To when it has no tag.
+// for a bad SIP version) when it is a request (not an ACK) with a Via to answer along; From,
+// To, Call-ID and CSeq are copied when present (RFC 4475 "insuf" lacks three of them and still
+// deserves its 400). nullopt otherwise (the datagram is dropped). `to_tag` goes on To when it
+// has no tag.
 std::optional<sip::OutgoingMessage> stateless_400_for(std::string_view raw,
                                                       const sip::ParseError& error,
                                                       std::string_view to_tag,

@@ -419,13 +419,52 @@ TEST_F(EndpointTest, UnanswerableGarbageAndMalformedResponsesAreDropped) {
   EXPECT_TRUE(user.strays.empty());
 }
 
-TEST_F(EndpointTest, Rfc2543BranchIsRejectedWith400) {
-  from_phone(incoming("REGISTER", "old-style-1"));
-  EXPECT_TRUE(user.requests.empty());
-  ASSERT_EQ(transport.sent.size(), 1u);
-  const auto response = parse(transport.sent[0].bytes);
-  EXPECT_EQ(response.status(), 400);
-  EXPECT_THAT(response.reason(), HasSubstr("z9hG4bK"));
+// §17.2.3: a request without the magic cookie (RFC 2543, RFC 4475 "inv2543", "wsinv") is
+// served, matched by Request-URI, tags, Call-ID, CSeq and top Via.
+TEST_F(EndpointTest, Rfc2543InviteIsMatchedByTheLegacyRules) {
+  const auto invite = incoming("INVITE", "old-style-1");
+  from_phone(invite);
+  from_phone(invite);  // a retransmission: the same transaction
+  ASSERT_EQ(user.requests.size(), 1u);
+  endpoint.respond(user.requests[0].id,
+                   sip::OutgoingMessage::response_to(parse(invite), 486, {}, "u1"));
+  auto ack = incoming("ACK", "old-style-1");
+  ack.replace(ack.find("To: <sip:office1@registrar.example>"), 35,
+              "To: <sip:office1@registrar.example>;tag=u1");  // the tag of our 486
+  from_phone(ack);
+  EXPECT_TRUE(user.acks.empty());  // the ACK of the 486 belongs to the transaction
+  time.run_until(rt::Instant{60s});
+  std::size_t responses_486 = 0;
+  for (const auto& s : transport.sent) responses_486 += s.bytes.starts_with("SIP/2.0 486") ? 1u : 0u;
+  EXPECT_EQ(responses_486, 1u);  // the ACK stopped timer G
+  EXPECT_TRUE(user.server_timeouts.empty());
+  EXPECT_EQ(endpoint.server_count(), 0u);
+}
+
+TEST_F(EndpointTest, Rfc2543RequestsDifferingInCSeqOrCallIdAreDistinct) {
+  const auto first = incoming("REGISTER", "old-style-2");
+  auto next_cseq = first;
+  next_cseq.replace(next_cseq.find("CSeq: 7"), 7, "CSeq: 8");
+  auto no_branch = first;
+  no_branch.replace(no_branch.find(";branch=old-style-2"), 19, "");
+  no_branch.replace(no_branch.find("Call-ID: reg-1"), 14, "Call-ID: reg-2");
+  from_phone(first);
+  from_phone(next_cseq);
+  from_phone(no_branch);
+  EXPECT_EQ(user.requests.size(), 3u);
+  EXPECT_EQ(endpoint.server_count(), 3u);
+}
+
+// RFC 4475 "badbranch": the cookie alone identifies nothing, so two different requests that
+// both carry it are two transactions, not a request and its retransmission.
+TEST_F(EndpointTest, BareCookieBranchFallsBackToLegacyMatching) {
+  const auto first = incoming("OPTIONS", "z9hG4bK");
+  auto other = first;
+  other.replace(other.find("Call-ID: reg-1"), 14, "Call-ID: reg-9");
+  from_phone(first);
+  from_phone(other);
+  from_phone(other);
+  EXPECT_EQ(user.requests.size(), 2u);
 }
 
 TEST_F(EndpointTest, CrlfKeepAliveIsReportedNotParsed) {
