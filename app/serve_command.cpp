@@ -100,9 +100,11 @@ private:
 void print_summary(const Log& log, const element::ReferenceServer& server, const std::string& transport,
                    double cpu_s) {
   const auto& r = server.registrar().counters();
-  log.line(fmt::format("trunklab serve: stopped; REGISTER {} (401 {}, 200 {}, 403 {}), OPTIONS {}, {}, cpu {:.3f} s",
-                       r.registers, r.challenged, r.accepted, r.forbidden, server.counters().options, transport,
-                       cpu_s));
+  const auto& big = server.endpoint().too_large();
+  log.line(fmt::format("trunklab serve: stopped; REGISTER {} (401 {}, 200 {}, 403 {}), OPTIONS {}, too large for "
+                       "the transport: {} answered 513, {} requests failed, {} not sent; {}, cpu {:.3f} s",
+                       r.registers, r.challenged, r.accepted, r.forbidden, server.counters().options,
+                       big.answered_513, big.requests_failed, big.dropped, transport, cpu_s));
 }
 
 int serve(const ServeOptions& options) {

@@ -2,6 +2,8 @@
 
 #include "reference/transaction/wire.hpp"
 
+#include <fmt/format.h>
+
 #include <cassert>
 #include <optional>
 #include <string>
@@ -63,7 +65,10 @@ Endpoint::Endpoint(rt::Clock& clock, rt::Timers& timers, rt::Transport& transpor
 }
 
 Endpoint::~Endpoint() {
-  for (auto& [id, entry] : clients_) cancel_all(entry.timers);
+  for (auto& [id, entry] : clients_) {
+    cancel_all(entry.timers);
+    timers_.cancel_timer(entry.too_large_timer);
+  }
   for (auto& [id, entry] : servers_) cancel_all(entry.timers);
 }
 
@@ -92,7 +97,7 @@ void Endpoint::on_malformed(std::string_view bytes, const sip::ParseError& error
                             const rt::Address& source) {
   // A malformed response is dropped (§18.1.2); a request gets a 400 when we can build one.
   if (auto response = stateless_400_for(bytes, error, sip::new_tag(random_), source)) {
-    transport_.send(source, response->to_string());
+    send_to_wire(source, response->to_string());
   }
 }
 
@@ -144,7 +149,7 @@ void Endpoint::create_server(const sip::Message& request, std::string key,
     const Actions actions = std::get<InviteServer>(it->second.machine).start();
     std::vector<const Send*> sends;
     perform(it->second, id, false, actions, sends);
-    for (const Send* send : sends) transport_.send(send->to, send->bytes);
+    for (const Send* send : sends) send_to_wire(send->to, send->bytes);
   }
   user_.on_request(ServerTxnId{id}, request, source);
 }
@@ -195,14 +200,28 @@ ClientTxnId Endpoint::send_request(sip::OutgoingMessage request,
                    aor_text(request.header("To")), false};
   }
   auto [it, inserted] = clients_.emplace(
-      id, ClientEntry{make_machine(), key, TimerSlots{}, destination, std::move(description)});
+      id, ClientEntry{make_machine(), key, TimerSlots{}, destination, std::move(description), rt::kNoTimer, {}});
   assert(inserted);
   client_index_.emplace(std::move(key), id);
   const Actions actions =
       std::visit([](auto& machine) { return machine.start(); }, it->second.machine);
   std::vector<const Send*> sends;
   perform(it->second, id, true, actions, sends);
-  for (const Send* send : sends) transport_.send(send->to, send->bytes);
+  const std::size_t limit = transport_.max_datagram_bytes();
+  for (const Send* send : sends) {
+    if (send->bytes.size() <= limit) {
+      transport_.send(send->to, send->bytes);
+      continue;
+    }
+    // Retransmissions would fail the same way: fail now, not at timer B/F (§8.1.3.1).
+    ++too_large_.requests_failed;
+    it->second.failure = fmt::format("not sent: the request is {} bytes, over the {}-byte limit of the transport",
+                                     send->bytes.size(), limit);
+    it->second.too_large_timer = timers_.start_timer(rt::Duration{0}, [this, id] {
+      if (auto entry = clients_.find(id); entry != clients_.end()) entry->second.too_large_timer = rt::kNoTimer;
+      transport_error(ClientTxnId{id});
+    });
+  }
   return ClientTxnId{id};
 }
 
@@ -210,16 +229,61 @@ bool Endpoint::respond(ServerTxnId id, sip::OutgoingMessage response) {
   auto it = servers_.find(id.value);
   if (it == servers_.end()) return false;
   stamp_received_rport(response, it->second.source);
+  std::string bytes = response.to_string();
+  if (bytes.size() > transport_.max_datagram_bytes()) {
+    return respond_too_large(id.value, it->second, response, bytes.size());
+  }
   if (observer_ && response.status() >= 200) {
     report(true, it->second.description, it->second.source, response.status(), response.reason());
   }
-  dispatch_server(id.value, ResponseFromTu{response.status(), response.to_string()});
+  dispatch_server(id.value, ResponseFromTu{response.status(), std::move(bytes)});
   return true;
+}
+
+bool Endpoint::respond_too_large(std::uint64_t id, ServerEntry& entry, const sip::OutgoingMessage& response,
+                                 std::size_t bytes) {
+  if (response.status() < 200) {  // a provisional is optional (§8.2.6.1): the final follows
+    ++too_large_.dropped;
+    return true;
+  }
+  const std::size_t limit = transport_.max_datagram_bytes();
+  const auto answer = too_large_response(response, bytes, limit);
+  std::string answer_bytes = answer.to_string();
+  if (answer_bytes.size() > limit) {
+    // Not even a 513 fits: the transaction still completes with it (so retransmissions of the
+    // request are absorbed), and each attempt to send it is counted in too_large().dropped.
+    if (observer_) {
+      const auto why = fmt::format("Message Too Large (not sent: the {} response would be {} bytes, and even a "
+                                   "513 is over the {}-byte limit)",
+                                   response.status(), bytes, limit);
+      report(true, entry.description, entry.source, 513, why);
+    }
+  } else {
+    ++too_large_.answered_513;
+    if (observer_) report(true, entry.description, entry.source, 513, answer.reason());
+  }
+  dispatch_server(id, ResponseFromTu{513, std::move(answer_bytes)});
+  return true;
+}
+
+void Endpoint::send_to_wire(const rt::Address& to, std::string_view bytes) {
+  if (bytes.size() > transport_.max_datagram_bytes()) {
+    ++too_large_.dropped;
+    return;
+  }
+  transport_.send(to, bytes);
+}
+
+void Endpoint::forget_client(std::unordered_map<std::uint64_t, ClientEntry>::iterator it) {
+  cancel_all(it->second.timers);
+  timers_.cancel_timer(it->second.too_large_timer);
+  client_index_.erase(it->second.key);
+  clients_.erase(it);
 }
 
 void Endpoint::send_stateless(const sip::OutgoingMessage& message,
                               const rt::Address& destination) {
-  transport_.send(destination, message.to_string());
+  send_to_wire(destination, message.to_string());
 }
 
 std::optional<ServerTxnId> Endpoint::find_invite_server(const sip::Message& cancel) const {
@@ -231,9 +295,7 @@ std::optional<ServerTxnId> Endpoint::find_invite_server(const sip::Message& canc
 void Endpoint::abandon(ClientTxnId id) {
   auto it = clients_.find(id.value);
   if (it == clients_.end()) return;
-  cancel_all(it->second.timers);
-  client_index_.erase(it->second.key);
-  clients_.erase(it);
+  forget_client(it);
 }
 
 void Endpoint::transport_error(ClientTxnId id) {
@@ -292,12 +354,8 @@ void Endpoint::dispatch_client(std::uint64_t id, const Event& event,
   std::vector<const Send*> sends;
   const auto [delivery, terminated] = perform(it->second, id, true, actions, sends);
   if (observer_) report_client(it->second, delivery, response);
-  if (terminated) {
-    cancel_all(it->second.timers);
-    client_index_.erase(it->second.key);
-    clients_.erase(it);
-  }
-  for (const Send* send : sends) transport_.send(send->to, send->bytes);
+  if (terminated) forget_client(it);
+  for (const Send* send : sends) send_to_wire(send->to, send->bytes);
   switch (delivery) {
     case Delivery::none: break;
     case Delivery::response:
@@ -321,7 +379,7 @@ void Endpoint::dispatch_server(std::uint64_t id, const Event& event) {
     server_index_.erase(it->second.key);
     servers_.erase(it);
   }
-  for (const Send* send : sends) transport_.send(send->to, send->bytes);
+  for (const Send* send : sends) send_to_wire(send->to, send->bytes);
   switch (delivery) {
     case Delivery::none:
     case Delivery::response: break;
@@ -360,7 +418,7 @@ void Endpoint::report_client(ClientEntry& entry, Delivery delivery, const sip::M
       break;
     case Delivery::transport_error:
       status = 503;
-      reason = "transport error";
+      reason = entry.failure.empty() ? std::string_view("transport error") : std::string_view(entry.failure);
       break;
   }
   if (status >= 200) report(false, entry.description, entry.destination, status, reason);

@@ -76,6 +76,15 @@ struct TxnOutcome {
   std::string_view to_aor;       // the caller, and for a REGISTER the address-of-record
 };
 
+// Messages the transport could not carry (over Transport::max_datagram_bytes()), RFC 3261
+// §21.5.14: none is handed to the socket to fail there.
+struct TooLargeCounters {
+  std::uint64_t answered_513 = 0;  // final responses replaced by a short 513
+  std::uint64_t requests_failed = 0;  // requests we would send: a transport error at once
+  std::uint64_t dropped = 0;       // not sent: provisional responses, stateless sends, and
+                                   // finals whose 513 would not fit either
+};
+
 class Endpoint final : public rt::DatagramHandler {
 public:
   Endpoint(rt::Clock& clock, rt::Timers& timers, rt::Transport& transport, rt::Random& random,
@@ -92,10 +101,15 @@ public:
   std::string add_via(sip::OutgoingMessage& request);
   // Starts a client transaction. Precondition: the request has a top Via whose branch starts
   // with z9hG4bK and is unique for its method, and it is not an ACK (use send_stateless).
+  // A request larger than the transport carries is not sent: the TU gets on_transport_error
+  // at once (from a zero-delay timer, never inside this call) instead of timer B/F later.
   ClientTxnId send_request(sip::OutgoingMessage request, const rt::Address& destination);
   // Sends the TU's response in a server transaction; the top Via gets received/rport when the
   // request asked for rport (RFC 3581). False when the transaction no longer exists (it was
-  // terminated by a final response, timer H or a transport error).
+  // terminated by a final response, timer H or a transport error). A final response larger
+  // than the transport carries goes out as a short 513 Message Too Large saying why (the
+  // outcome reports it), or, when not even that fits, ends the transaction as a transport
+  // error; a provisional one that large is not sent (the final follows).
   bool respond(ServerTxnId id, sip::OutgoingMessage response);
   // Outside any transaction: the ACK for a 2xx, a 2xx retransmission by the UAS core.
   void send_stateless(const sip::OutgoingMessage& message, const rt::Address& destination);
@@ -114,6 +128,7 @@ public:
     observer_ = std::move(observer);
   }
 
+  const TooLargeCounters& too_large() const { return too_large_; }
   std::size_t client_count() const { return clients_.size(); }
   std::size_t server_count() const { return servers_.size(); }
   const Config& config() const { return config_; }
@@ -134,6 +149,8 @@ private:
     TimerSlots timers{};
     rt::Address destination;
     Description description;
+    rt::TimerId too_large_timer = rt::kNoTimer;  // the immediate transport error
+    std::string failure;  // why a transport error, for the outcome ("" = the transport said)
   };
   struct ServerEntry {
     std::variant<InviteServer, NonInviteServer> machine;
@@ -150,6 +167,11 @@ private:
   void on_malformed(std::string_view bytes, const sip::ParseError& error,
                     const rt::Address& source);
   void create_server(const sip::Message& request, std::string key, const rt::Address& source);
+  bool respond_too_large(std::uint64_t id, ServerEntry& entry, const sip::OutgoingMessage& response,
+                         std::size_t bytes);
+  void forget_client(std::unordered_map<std::uint64_t, ClientEntry>::iterator it);
+  // Every send goes through here: what the transport cannot carry is counted, not sent.
+  void send_to_wire(const rt::Address& to, std::string_view bytes);
 
   void dispatch_client(std::uint64_t id, const Event& event, const sip::Message* response);
   void dispatch_server(std::uint64_t id, const Event& event);
@@ -179,6 +201,7 @@ private:
   std::unordered_map<std::uint64_t, ServerEntry> servers_;
   std::unordered_map<std::string, std::uint64_t> server_index_;
   std::function<void(const TxnOutcome&)> observer_;
+  TooLargeCounters too_large_;
 };
 
 }  // namespace trunklab::txn

@@ -1,5 +1,7 @@
 #include "reference/transaction/wire.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -233,6 +235,25 @@ std::optional<sip::OutgoingMessage> stateless_400_for(std::string_view raw,
   }
   if (!seen_via) return std::nullopt;
   return response;
+}
+
+sip::OutgoingMessage too_large_response(const sip::OutgoingMessage& response, std::size_t bytes,
+                                        std::size_t limit) {
+  const std::string why = fmt::format("Message Too Large (the {} response would be {} bytes, over the {}-byte limit)",
+                                      response.status(), bytes, limit);
+  auto answer_with = [&](std::string reason) {
+    auto answer = sip::OutgoingMessage::response(513, std::move(reason));
+    for (const auto& header : response.headers()) {
+      if (is_via_name(header.name)) answer.add(header.name, header.value);
+    }
+    for (const std::string_view name : {"From", "To", "Call-ID", "CSeq"}) {
+      answer.add(std::string(name), std::string(response.header(name).value_or("")));
+    }
+    return answer;
+  };
+  auto explained = answer_with(why);
+  if (explained.to_string().size() <= limit) return explained;
+  return answer_with("Message Too Large");
 }
 
 }  // namespace trunklab::txn

@@ -6,6 +6,7 @@
 #include "reference/runtime/address.hpp"
 #include "reference/sip/message.hpp"
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,5 +56,14 @@ std::optional<sip::OutgoingMessage> stateless_400_for(std::string_view raw,
                                                       const sip::ParseError& error,
                                                       std::string_view to_tag,
                                                       const rt::Address& source);
+
+// RFC 3261 §21.5.14: what goes out instead of a final response of `bytes` bytes that the
+// transport cannot carry (over `limit`): a 513 with only what §8.2.6.2 requires of a response
+// (every Via, From, To with its tag, Call-ID, CSeq, copied from `response`), its reason saying
+// why ("Message Too Large (the 401 response would be 65612 bytes, over the 65507-byte
+// limit)"), or the bare "Message Too Large" when the explanation would not fit. Even that may
+// be over the limit (the request's own Via, From or To are that large): the caller checks.
+sip::OutgoingMessage too_large_response(const sip::OutgoingMessage& response, std::size_t bytes,
+                                        std::size_t limit);
 
 }  // namespace trunklab::txn

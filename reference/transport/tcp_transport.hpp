@@ -57,6 +57,7 @@ public:
   rt::TransportKind kind() const override { return rt::TransportKind::tcp; }
   rt::Address local_address() const override { return local_; }
   void send(const rt::Address& to, std::string_view bytes) override;
+  std::size_t max_datagram_bytes() const override { return rt::kNoDatagramLimit; }
 
   const TcpStats& stats() const { return stats_; }
   std::size_t connection_count() const { return connections_.size(); }

@@ -37,6 +37,9 @@ public:
 
   rt::Address local_address() const override { return local_; }
   void send(const rt::Address& to, std::string_view bytes) override;
+  std::size_t max_datagram_bytes() const override {
+    return local_.is_v6() ? rt::kMaxUdpPayloadIpv6 : rt::kMaxUdpPayloadIpv4;
+  }
   const UdpStats& stats() const { return stats_; }
 
 private:

@@ -337,6 +337,11 @@ void Network::send(Socket& from, const rt::Address& to, std::string_view bytes) 
   const Party dst = resolve_destination(to);
   std::optional<std::string> failure =
       host.up_ ? unroutable(host, to) : std::optional<std::string>("host " + host.name_ + " down");
+  // As a real IPv4 UDP socket: a datagram over the limit never leaves (EMSGSIZE).
+  if (!failure && bytes.size() > rt::kMaxUdpPayloadIpv4) {
+    failure = "message too large: " + std::to_string(bytes.size()) + " bytes, over the " +
+              std::to_string(rt::kMaxUdpPayloadIpv4) + "-byte UDP limit (EMSGSIZE)";
+  }
   const bool crosses_nat = host.nat() != nullptr && !failure && dst.nat != host.nat();
   if (crosses_nat) {
     auto outside = host.nat_->translate_outbound(src.inner, to, scheduler_.now());

@@ -53,6 +53,7 @@ public:
   Socket(Network& network, Host& host, std::uint16_t port, rt::DatagramHandler& handler);
   rt::Address local_address() const override;
   void send(const rt::Address& to, std::string_view bytes) override;
+  std::size_t max_datagram_bytes() const override { return rt::kMaxUdpPayloadIpv4; }  // IPv4 UDP
   Host& host() const { return host_; }
   rt::DatagramHandler& handler() const { return handler_; }
 

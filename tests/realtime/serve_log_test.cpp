@@ -186,6 +186,59 @@ TEST_F(ServeLog, BindingsCommandListsARealRegistrationAndServeReloadsIt) {
   EXPECT_EQ(again->wait(kBound), 0);
 }
 
+// RFC 3261 §21.5.14 on a real socket: a REGISTER near the UDP limit (a 65 kB From) arrives,
+// but its 401 (From copied, challenges added) would not fit in a datagram: serve answers a
+// short 513 that says why, and logs it, instead of an EMSGSIZE nobody sees.
+TEST_F(ServeLog, RegisterWhose401WouldExceedADatagramIsAnswered513AndLogged) {
+  auto serve = start_serve();
+  UdpPeer phone;
+  const std::string port = std::to_string(phone.port());
+  auto register_with_pad = [&](std::size_t pad) {
+    return "REGISTER sip:default.registrar.example.test SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bKbigreg1;rport\r\n"
+           "Max-Forwards: 70\r\n"
+           "From: <sip:load1@default.registrar.example.test>;tag=big1;pad=" + std::string(pad, 'p') + "\r\n"
+           "To: <sip:load1@default.registrar.example.test>\r\n"
+           "Call-ID: big-register-1@127.0.0.1\r\n"
+           "CSeq: 1 REGISTER\r\n"
+           "Contact: <sip:load1@127.0.0.1:" + port + ">\r\n"
+           "Expires: 600\r\n"
+           "Content-Length: 0\r\n\r\n";
+  };
+  const std::size_t fixed = register_with_pad(0).size();
+  const std::string request = register_with_pad(65'400 - fixed);  // fits: 65400 <= 65507
+  ASSERT_EQ(request.size(), 65'400u);
+  ASSERT_TRUE(phone.send(static_cast<std::uint16_t>(std::stoi(port_)), request));
+
+  auto response = phone.receive(5s);
+  ASSERT_TRUE(response) << "no answer at all\n" << serve->output();
+  EXPECT_LE(response->size(), 65'507u);
+  const std::string status_line = response->substr(0, response->find("\r\n"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(status_line, m,
+                               std::regex(R"(SIP/2\.0 513 Message Too Large \(the 401 response would be (\d+) bytes, )"
+                                          R"(over the 65507-byte limit\))")))
+      << status_line;
+  EXPECT_GT(std::stoul(m[1]), 65'507u);
+  EXPECT_THAT(*response, HasSubstr("Call-ID: big-register-1@127.0.0.1\r\n"));
+  EXPECT_THAT(*response, HasSubstr("branch=z9hG4bKbigreg1;received=127.0.0.1;rport=" + port));
+  EXPECT_THAT(*response, ::testing::Not(HasSubstr("WWW-Authenticate")));
+
+  ASSERT_TRUE(serve->wait_for_output("-> 513 ", kBound)) << serve->output();
+  serve->signal(SIGTERM);
+  ASSERT_EQ(serve->wait(kBound), 0);
+  const std::string out = serve->output();
+  EXPECT_NE(find_line(out, kTs + R"( REGISTER sip:default\.registrar\.example\.test from 127\.0\.0\.1:)" + port +
+                               R"( aor load1@default\.registrar\.example\.test -> )" +
+                               std::regex_replace(status_line.substr(8), std::regex(R"([()+.])"), R"(\$&)")),
+            "")
+      << out;
+  EXPECT_NE(find_line(out, kTs + " trunklab serve: stopped; .* too large for the transport: 1 answered 513, 0 requests "
+                                 "failed, 0 not sent; datagrams in 1 out 1 \\(send errors 0\\).*"),
+            "")
+      << out;
+}
+
 TEST(BindingsCommand, AMissingDatabaseIsAnErrorNotAnEmptyList) {
   const std::string path = ::testing::TempDir() + "trunklab-no-such-" + std::to_string(::getpid()) + ".db";
   ChildProcess bindings({TRUNKLAB_BINARY, "bindings", "--db", path});

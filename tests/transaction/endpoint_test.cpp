@@ -276,6 +276,103 @@ TEST_F(EndpointTest, OutcomeObserverReportsEachTransactionOnce) {
                           "no response (timer B)"));
 }
 
+// RFC 3261 §21.5.14: a final response the transport cannot carry (here a 401 whose challenge
+// takes it over a 1200-byte limit) goes out as a short 513 that says why, with what every
+// response needs (Via stamped, From, To with the tag, Call-ID, CSeq), retransmitted like the
+// response it replaces; never handed to the socket to fail there.
+TEST_F(EndpointTest, FinalResponseTooLargeForTheTransportBecomesA513SayingWhy) {
+  transport.limit = 1200;
+  std::vector<std::string> outcomes;
+  endpoint.set_outcome_observer([&](const TxnOutcome& o) {
+    outcomes.push_back(std::to_string(o.status) + " " + std::string(o.reason));
+  });
+  const auto reg = incoming("REGISTER", "z9hG4bKbig1");
+  from_phone(reg);
+  auto challenge = sip::OutgoingMessage::response_to(parse(reg), 401, {}, "r1");
+  challenge.add("WWW-Authenticate", "Digest realm=\"" + std::string(1200, 'r') + "\"");
+  const auto would_be = [&] {
+    auto copy = challenge;
+    stamp_received_rport(copy, kPhoneNat);
+    return copy.to_string().size();
+  }();
+  ASSERT_GT(would_be, 1200u);
+  EXPECT_TRUE(endpoint.respond(user.requests[0].id, challenge));
+
+  ASSERT_EQ(transport.sent.size(), 1u);
+  EXPECT_LE(transport.sent[0].bytes.size(), 1200u);
+  const auto answer = parse(transport.sent[0].bytes);
+  EXPECT_EQ(answer.status(), 513);
+  const std::string why = "Message Too Large (the 401 response would be " + std::to_string(would_be) +
+                          " bytes, over the 1200-byte limit)";
+  EXPECT_EQ(answer.reason(), why);
+  EXPECT_EQ(answer.top_via().branch, "z9hG4bKbig1");
+  EXPECT_EQ(answer.top_via().received, "192.0.2.7");
+  EXPECT_EQ(answer.to().tag(), "r1");
+  EXPECT_EQ(answer.call_id(), "reg-1@10.9.9.9");
+  EXPECT_EQ(answer.cseq().number, 7u);
+  EXPECT_FALSE(answer.header("WWW-Authenticate").has_value());
+  EXPECT_EQ(transport.sent[0].to, kPhoneNat);
+  EXPECT_THAT(outcomes, ElementsAre("513 " + why));
+
+  from_phone(reg);  // the request again: the 513 again
+  ASSERT_EQ(transport.sent.size(), 2u);
+  EXPECT_EQ(transport.sent[1].bytes, transport.sent[0].bytes);
+  EXPECT_EQ(endpoint.too_large().answered_513, 1u);
+  EXPECT_EQ(endpoint.too_large().dropped, 0u);
+}
+
+// When not even the short 513 fits (the request's own Via/From/To are that large), nothing is
+// sent and the outcome says so; the transaction still completes (retransmissions of the
+// request absorbed, each unsent answer counted); a provisional that large is skipped.
+TEST_F(EndpointTest, WhenEvenThe513DoesNotFitTheOutcomeSaysSoAndTheTransactionEnds) {
+  std::vector<std::string> outcomes;
+  endpoint.set_outcome_observer([&](const TxnOutcome& o) {
+    outcomes.push_back(std::to_string(o.status) + " " + std::string(o.reason));
+  });
+  const auto reg = incoming("REGISTER", "z9hG4bKbig2");
+  transport.limit = reg.size() - 100;  // the request got in (say, over another path); no answer fits
+  from_phone(reg);
+  EXPECT_TRUE(endpoint.respond(user.requests[0].id, sip::OutgoingMessage::response_to(parse(reg), 183, {}, "r1")));
+  EXPECT_TRUE(endpoint.respond(user.requests[0].id, sip::OutgoingMessage::response_to(parse(reg), 401, {}, "r1")));
+  EXPECT_TRUE(transport.sent.empty());
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_THAT(outcomes[0], HasSubstr("513 Message Too Large (not sent: the 401 response would be "));
+  EXPECT_EQ(endpoint.too_large().dropped, 2u);  // the 183 and the 513
+  from_phone(reg);
+  EXPECT_EQ(user.requests.size(), 1u);
+  EXPECT_EQ(endpoint.too_large().dropped, 3u);
+  EXPECT_EQ(endpoint.too_large().answered_513, 0u);
+  EXPECT_TRUE(transport.sent.empty());
+  time.run_for(40s);  // timer J
+  EXPECT_EQ(endpoint.server_count(), 0u);
+}
+
+// A request we would send over the limit is not sent; the TU learns it at once as a transport
+// error (RFC 3261 §8.1.3.1: treated as 503), not 32 s later from timer B, and never from
+// inside send_request.
+TEST_F(EndpointTest, RequestTooLargeForTheTransportFailsAtOnceAsATransportError) {
+  transport.limit = 1200;
+  std::vector<std::string> outcomes;
+  endpoint.set_outcome_observer([&](const TxnOutcome& o) {
+    outcomes.push_back(std::to_string(o.status) + " " + std::string(o.reason));
+  });
+  auto invite = request("INVITE");
+  invite.set_body("application/sdp", std::string(1500, 'v'));
+  const auto size = invite.to_string().size();
+  const auto id = endpoint.send_request(invite, kPeer);
+  EXPECT_TRUE(user.transport_errors.empty());
+  time.run_for(0ms);
+  EXPECT_TRUE(transport.sent.empty());
+  EXPECT_THAT(user.transport_errors, ElementsAre(id));
+  EXPECT_THAT(outcomes, ElementsAre("503 not sent: the request is " + std::to_string(size) +
+                                    " bytes, over the 1200-byte limit of the transport"));
+  EXPECT_EQ(endpoint.client_count(), 0u);
+  EXPECT_EQ(endpoint.too_large().requests_failed, 1u);
+  time.run_for(40s);
+  EXPECT_TRUE(user.timeouts.empty());
+  EXPECT_TRUE(transport.sent.empty());
+}
+
 TEST_F(EndpointTest, ResponseGoesToSourceWithReceivedAndRport) {
   from_phone(incoming("REGISTER", "z9hG4bKnat1"));
   ASSERT_EQ(user.requests.size(), 1u);

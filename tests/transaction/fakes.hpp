@@ -65,7 +65,9 @@ public:
   void send(const rt::Address& to, std::string_view bytes) override {
     sent.push_back({rt::to_ms(clock_.now()), to, std::string(bytes)});
   }
+  std::size_t max_datagram_bytes() const override { return limit; }
   std::vector<Sent> sent;
+  std::size_t limit = rt::kMaxUdpPayloadIpv4;
 
 private:
   const rt::Clock& clock_;
