@@ -146,6 +146,13 @@ std::vector<T> read_list(const Node& n, std::string_view key, ReadOne read_one) 
   return out;
 }
 
+// "a, b, c" (or "(none)"): the names an error lists.
+std::string name_list(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "(none)" : out;
+}
+
 // Names must be unique within their kind, and references must resolve.
 void check_references(const Node& n, const Config& c) {
   std::set<std::string> providers;
@@ -156,8 +163,8 @@ void check_references(const Node& n, const Config& c) {
   }
   for (std::size_t i = 0; i < c.routes.size(); ++i) {
     if (!providers.count(c.routes[i].provider)) {
-      n.at("routes").at(i).at("provider").fail(
-          fmt::format("expected the name of a provider; \"{}\" is not one", c.routes[i].provider));
+      n.at("routes").at(i).at("provider").fail(fmt::format("unknown provider \"{}\"; providers are: {}",
+                                                            c.routes[i].provider, name_list(providers)));
     }
   }
   std::set<std::pair<std::string, std::string>> extensions;
@@ -170,9 +177,13 @@ void check_references(const Node& n, const Config& c) {
   for (std::size_t i = 0; i < c.numbers.size(); ++i) {
     const auto& num = c.numbers[i];
     if (!extensions.count({num.customer, num.dial_extension})) {
+      std::set<std::string> names;
+      for (const auto& [customer, name] : extensions) {
+        if (customer == num.customer) names.insert(name);
+      }
       n.at("numbers").at(i).at("dial_extension").fail(fmt::format(
-          "expected the name of an extension of customer \"{}\"; \"{}\" is not one", num.customer,
-          num.dial_extension));
+          "unknown extension \"{}\" of customer \"{}\"; its extensions are: {}", num.dial_extension,
+          num.customer, name_list(names)));
     }
   }
 }

@@ -117,10 +117,10 @@ bool Node::as_bool() const {
 }
 
 rt::Duration Node::as_duration() const {
-  if (value_->is_number_integer()) {
-    auto ms = value_->get<std::int64_t>();
-    if (ms < 0) fail("expected a non-negative duration");
-    return rt::from_ms(ms);
+  if (value_->is_number()) {
+    // A bare number has no unit: 4 read as 4 ms (or 4 s) silently is a wrong configuration.
+    fail(fmt::format("expected a duration with its unit, such as \"{0}s\" or \"{0}ms\"; a bare number has none",
+                     value_->dump()));
   }
   if (value_->is_string()) {
     if (auto d = parse_duration(value_->get<std::string>())) return *d;
@@ -174,7 +174,9 @@ std::optional<rt::Duration> parse_duration(std::string_view text) {
   else if (unit == "m" || unit == "min") us_per_unit = 60e6;
   else if (unit == "h") us_per_unit = 3600e6;
   else return std::nullopt;
-  return rt::Duration{static_cast<std::int64_t>(std::llround(value * us_per_unit))};
+  const double us = value * us_per_unit;
+  if (us > 1e17) return std::nullopt;  // beyond ~3000 years: no scenario or timer means it
+  return rt::Duration{static_cast<std::int64_t>(std::llround(us))};
 }
 
 std::string format_duration(rt::Duration d) {

@@ -57,7 +57,7 @@ public:
   std::string as_string() const;
   std::int64_t as_int(std::int64_t min, std::int64_t max) const;
   bool as_bool() const;
-  rt::Duration as_duration() const;  // "250ms", "2s", "1.5s", "5m", "1h", or a number of ms
+  rt::Duration as_duration() const;  // "250ms", "2s", "1.5s", "5m", "1h"; a bare number is refused
 
   std::string string_or(std::string_view key, std::string fallback) const;
   std::int64_t int_or(std::string_view key, std::int64_t fallback, std::int64_t min,

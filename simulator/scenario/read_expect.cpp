@@ -28,10 +28,16 @@ std::map<std::string, std::string> read_string_map(const Node& n) {
   return out;
 }
 
-MessageCheck read_message_check(const Node& n) {
+// A ladder line, checked: its parties exist.
+std::string read_line(const Node& n, const Scenario& s) {
+  check_ladder_line(n, s);
+  return n.as_string();
+}
+
+MessageCheck read_message_check(const Node& n, const Scenario& scenario) {
   n.expect_only({"match", "occurrence", "status_line", "sent_to", "headers", "header_contains", "absent_headers", "body_contains"});
   MessageCheck c;
-  c.match = n.at("match").as_string();
+  c.match = read_line(n.at("match"), scenario);
   c.occurrence = static_cast<int>(n.int_or("occurrence", 1, 1, 1000000));
   if (auto s = n.get("status_line")) c.status_line = s->as_string();
   if (auto s = n.get("sent_to")) c.sent_to = read_address(*s);
@@ -43,11 +49,11 @@ MessageCheck read_message_check(const Node& n) {
   return c;
 }
 
-TimingCheck read_timing(const Node& n) {
+TimingCheck read_timing(const Node& n, const Scenario& s) {
   n.expect_only({"from", "to", "occurrence", "max", "min"});
   TimingCheck t;
-  if (auto f = n.get("from")) t.from = f->as_string();
-  t.to = n.at("to").as_string();
+  if (auto f = n.get("from")) t.from = read_line(*f, s);
+  t.to = read_line(n.at("to"), s);
   t.to_occurrence = static_cast<int>(n.int_or("occurrence", 1, 1, 1000000));
   if (auto m = n.get("max")) t.max = m->as_duration();
   if (auto m = n.get("min")) t.min = m->as_duration();
@@ -56,8 +62,16 @@ TimingCheck read_timing(const Node& n) {
   return t;
 }
 
-void require_party(const Node& n, const Scenario& s, const std::string& name) {
-  if (!s.find_party(name)) n.fail(fmt::format("expected a party name; \"{}\" is not one", name));
+bool is_phone(const PartySpec& p) { return std::holds_alternative<PhoneSpec>(p.role); }
+bool is_raw(const PartySpec& p) { return std::holds_alternative<RawSpec>(p.role); }
+// Parties that place or answer calls: phones and providers.
+bool is_caller(const PartySpec& p) { return is_phone(p) || std::holds_alternative<ProviderSpec>(p.role); }
+
+// The member names of `n` must be names of parties that `keep` accepts (the path is the
+// member's: $.expect.finally.registered.bob).
+void require_parties(const Node& n, const Scenario& s, std::string_view kind, bool (*keep)(const PartySpec&)) {
+  const auto known = party_names(s, keep);
+  for (const auto& [name, value] : n.members()) require_name(value, name, kind, known);
 }
 
 FinalChecks read_finally(const Node& n, const Scenario& s) {
@@ -66,23 +80,31 @@ FinalChecks read_finally(const Node& n, const Scenario& s) {
   FinalChecks f;
   if (auto c = n.get("channels_in_use")) f.channels_in_use = c->as_int(0, 1000000);
   if (auto a = n.get("answered")) {
+    require_parties(*a, s, "calling party", is_caller);
+    const auto answerers = party_names(s, is_caller);
     for (const auto& [k, v] : a->members()) {
-      require_party(*a, s, k);
       f.answered[k] = v.json().is_null() ? "" : v.as_string();
+      if (!v.json().is_null()) require_name(v, f.answered[k], "answering party", answerers);
     }
   }
   if (auto r = n.get("registered")) {
-    for (const auto& [k, v] : r->members()) { require_party(*r, s, k); f.registered[k] = v.as_bool(); }
+    require_parties(*r, s, "phone", is_phone);
+    for (const auto& [k, v] : r->members()) f.registered[k] = v.as_bool();
   }
   if (auto r = n.get("register_status")) {
-    for (const auto& [k, v] : r->members()) { require_party(*r, s, k); f.register_status[k] = static_cast<int>(v.as_int(0, 699)); }
+    require_parties(*r, s, "phone", is_phone);
+    for (const auto& [k, v] : r->members()) f.register_status[k] = static_cast<int>(v.as_int(0, 699));
   }
   if (auto b = n.get("bindings")) {
-    for (const auto& [k, v] : b->members()) f.bindings[k] = v.as_int(0, 1000000);
+    const auto extensions = extension_names(s.reference);
+    for (const auto& [k, v] : b->members()) {
+      require_name(v, k, "extension", extensions);
+      f.bindings[k] = v.as_int(0, 1000000);
+    }
   }
   if (auto c = n.get("calls")) {
+    require_parties(*c, s, "calling party", is_caller);
     for (const auto& [k, v] : c->members()) {
-      require_party(*c, s, k);
       for (const auto& item : v.items()) {
         item.expect_only({"status", "answered", "early_media", "reason"});
         CallCheck cc;
@@ -95,12 +117,16 @@ FinalChecks read_finally(const Node& n, const Scenario& s) {
     }
   }
   if (auto t = n.get("trunk_counters")) {
-    for (const auto& [k, v] : t->members()) f.trunk_counters[k] = v.as_int(0, 1000000000);
+    for (const auto& [k, v] : t->members()) {
+      require_name(v, k, "trunk counter", trunk_counter_names());
+      f.trunk_counters[k] = v.as_int(0, 1000000000);
+    }
   }
   if (auto g = n.get("ghost_answers")) f.ghost_answers = g->as_int(0, 1000000);
   if (auto r = n.get("left_ringing")) f.left_ringing = r->as_int(0, 1000000);
   if (auto r = n.get("raw_responses")) {
-    for (const auto& [k, v] : r->members()) { require_party(*r, s, k); f.raw_responses[k] = v.as_int(0, 1000000); }
+    require_parties(*r, s, "raw party", is_raw);
+    for (const auto& [k, v] : r->members()) f.raw_responses[k] = v.as_int(0, 1000000);
   }
   return f;
 }
@@ -110,7 +136,13 @@ FinalChecks read_finally(const Node& n, const Scenario& s) {
 Expectations read_expect(const Node& n, const Scenario& s) {
   n.expect_only({"ladder", "ladder_mode", "messages", "within", "finally"});
   Expectations e;
-  if (auto l = n.get("ladder")) e.ladder = read_strings(*l);
+  if (auto l = n.get("ladder")) {
+    if (l->is_string()) {
+      e.ladder = {read_line(*l, s)};
+    } else {
+      for (const auto& line : l->items()) e.ladder.push_back(read_line(line, s));
+    }
+  }
   auto mode = n.string_or("ladder_mode", "exact");
   if (mode == "subset") {
     e.ladder_mode = LadderMode::subset;
@@ -118,10 +150,10 @@ Expectations read_expect(const Node& n, const Scenario& s) {
     n.at("ladder_mode").fail("expected \"exact\" or \"subset\"");
   }
   if (auto m = n.get("messages")) {
-    for (const auto& item : m->items()) e.messages.push_back(read_message_check(item));
+    for (const auto& item : m->items()) e.messages.push_back(read_message_check(item, s));
   }
   if (auto w = n.get("within")) {
-    for (const auto& item : w->items()) e.within.push_back(read_timing(item));
+    for (const auto& item : w->items()) e.within.push_back(read_timing(item, s));
   }
   if (auto f = n.get("finally")) e.finally = read_finally(*f, s);
   return e;

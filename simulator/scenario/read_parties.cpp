@@ -96,16 +96,12 @@ PhoneSpec read_phone(const Node& n, const config::Config& reference) {
     for (const auto& e : reference.extensions) {
       if (e.name == p.extension) ext = &e;
     }
-    if (!ext) ext_node->fail(fmt::format("expected the name of an extension in $.reference.extensions; \"{}\" is not one", p.extension));
+    if (!ext) require_name(*ext_node, p.extension, "extension", extension_names(reference));
   }
   p.username = n.string_or("username", ext ? ext->username : "");
   p.password = n.string_or("password", ext ? ext->password : "");
   p.trunk = n.string_or("trunk", reference.trunks.empty() ? "" : reference.trunks.front().name);
-  if (auto t = n.get("trunk")) {
-    bool known = std::any_of(reference.trunks.begin(), reference.trunks.end(),
-                             [&](const config::Trunk& k) { return k.name == p.trunk; });
-    if (!known) t->fail("expected the name of a trunk in $.reference.trunks");
-  }
+  if (auto t = n.get("trunk")) require_name(*t, p.trunk, "trunk", trunk_names(reference));
   p.expires_s = static_cast<std::uint32_t>(n.int_or("expires", 3600, 0, 86400));
   p.refresh = n.bool_or("refresh", true);
   p.register_at_start = n.bool_or("register", false);
@@ -160,9 +156,8 @@ PartySpec read_party(const std::string& name, const Node& n, const config::Confi
   if (auto r = n.get("provider")) {
     party.role = read_provider(*r);
     ++roles;
-    if (!reference.find_provider(name)) {
-      n.fail(fmt::format("expected a provider party named after a provider in $.reference.providers; \"{}\" is not one", name));
-    }
+    // A provider party is named after the provider of $.reference.providers it plays.
+    require_name(n, name, "provider", provider_names(reference));
   }
   if (auto r = n.get("pstn")) { party.role = read_pstn(*r); ++roles; }
   if (auto r = n.get("raw")) { r->expect_only({}); party.role = RawSpec{}; ++roles; }

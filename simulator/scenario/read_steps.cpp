@@ -53,7 +53,7 @@ Step read_party_action(const Node& n, const Scenario& s, const std::string& part
     }
     auto to = n.at("to");
     step.target = to.as_string();
-    if (step.target != kReferenceName && !s.find_party(step.target)) to.fail("expected \"trunk\" or a party name");
+    require_name(to, step.target, "party", wire_names(s));
   } else if (auto a = n.get("answer")) {
     step.action = Action::set_answer;
     step.answer = read_script(*a);
@@ -73,14 +73,13 @@ Step read_network_action(const Node& n, const std::string& key, const Scenario& 
     step.action = Action::nat_rebind;
     auto r = n.at("rebind");
     step.party = r.as_string();
-    bool known = std::any_of(s.nats.begin(), s.nats.end(), [&](const NatSpec& x) { return x.name == step.party; });
-    if (!known) r.fail("expected the name of a NAT in $.nat");
+    require_name(r, step.party, "NAT", nat_names(s));
   } else {
     n.expect_only({"down", "up"});
     auto which = n.get("down") ? n.at("down") : n.at("up");
     step.action = n.get("down") ? Action::host_down : Action::host_up;
     step.party = which.as_string();
-    if (step.party != kReferenceName && !s.find_party(step.party)) which.fail("expected \"trunk\" or a party name");
+    require_name(which, step.party, "party", wire_names(s));
   }
   return step;
 }
@@ -103,8 +102,9 @@ std::vector<Step> read_steps(const Node& n, const Scenario& s) {
     if (key == "nat" || key == "host") {
       step = read_network_action(action, key, s);
     } else {
-      const PartySpec* party = s.find_party(key);
-      if (!party || !party->on_wire()) item.fail(fmt::format("expected a party name with a host, \"nat\" or \"host\"; \"{}\" is not one", key));
+      // A step acts on a party on the wire (not "trunk", not a PSTN number), or is "nat"/"host".
+      auto actors = party_names(s, [](const PartySpec& p) { return p.on_wire(); });
+      require_name(action, key, "party", actors);
       step = read_party_action(action, s, key);
     }
     step.at = at;

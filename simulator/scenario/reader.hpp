@@ -23,6 +23,20 @@ PartySpec read_party(const std::string& name, const config::Node& n, const confi
 std::vector<NatSpec> read_nats(const config::Node& n);
 void read_network(const config::Node& n, Scenario& s);
 
+// Names (read_names.cpp): `name` must be one of `known`, else n.fail names it and lists them,
+// `unknown party "bob"; parties are: alice, telnyx, trunk` (`kind` is the singular noun).
+void require_name(const config::Node& n, const std::string& name, std::string_view kind,
+                  const std::vector<std::string>& known);
+std::vector<std::string> party_names(const Scenario& s, bool (*keep)(const PartySpec&) = nullptr);
+std::vector<std::string> wire_names(const Scenario& s);  // parties on the wire and "trunk"
+std::vector<std::string> nat_names(const Scenario& s);
+std::vector<std::string> extension_names(const config::Config& c);
+std::vector<std::string> provider_names(const config::Config& c);
+std::vector<std::string> trunk_names(const config::Config& c);
+const std::vector<std::string>& trunk_counter_names();
+// A ladder line ("alice -> trunk INVITE") whose two ends exist.
+void check_ladder_line(const config::Node& n, const Scenario& s);
+
 std::vector<Step> read_steps(const config::Node& n, const Scenario& s);
 Expectations read_expect(const config::Node& n, const Scenario& s);
 

@@ -84,24 +84,33 @@ void assign_addresses(Scenario& s) {
 }
 
 void check_references(const Node& root, Scenario& s) {
+  using detail::require_name;
   for (auto& p : s.parties) {
     auto node = root.at("parties").at(p.name);
-    if (!p.behind.empty()) {
-      bool known = std::any_of(s.nats.begin(), s.nats.end(), [&](const NatSpec& n) { return n.name == p.behind; });
-      if (!known) node.at("behind").fail("expected the name of a NAT in $.nat");
-    }
+    if (!p.behind.empty()) require_name(node.at("behind"), p.behind, "NAT", detail::nat_names(s));
     if (auto* pstn = std::get_if<PstnSpec>(&p.role)) {
-      const PartySpec* provider = s.find_party(pstn->provider);
-      if (!provider || !std::holds_alternative<ProviderSpec>(provider->role)) {
-        node.at("pstn").at("provider").fail("expected the name of a provider party");
-      }
+      auto providers = detail::party_names(s, [](const PartySpec& x) { return std::holds_alternative<ProviderSpec>(x.role); });
+      require_name(node.at("pstn").at("provider"), pstn->provider, "provider party", providers);
     }
   }
-  for (const auto& f : s.faults) {
-    for (const auto* name : {&f.src.host, &f.dst.host}) {
-      if (name->empty() || *name == kReferenceName || s.find_party(*name)) continue;
-      bool nat = std::any_of(s.nats.begin(), s.nats.end(), [&](const NatSpec& n) { return n.name == *name; });
-      if (!nat) root.at("network").at("faults").fail(fmt::format("expected party, NAT or \"trunk\" names; \"{}\" is not one", *name));
+  // Network rules name parties on the wire, "trunk" or NAT boxes.
+  auto hosts = detail::wire_names(s);
+  for (const auto& nat : s.nats) hosts.push_back(nat.name);
+  auto check_hosts = [&](const Node& rule) {
+    for (const char* key : {"between", "partition"}) {
+      if (auto pair = rule.get(key); pair && pair->is_array()) {
+        for (const auto& end : pair->items()) require_name(end, end.as_string(), "party", hosts);
+      }
+    }
+    for (const char* key : {"src", "dst"}) {
+      if (auto end = rule.get(key)) require_name(*end, end->as_string(), "party", hosts);
+    }
+  };
+  if (auto net = root.get("network")) {
+    for (const char* list : {"faults", "links"}) {
+      if (auto rules = net->get(list)) {
+        for (const auto& rule : rules->items()) check_hosts(rule);
+      }
     }
   }
 }

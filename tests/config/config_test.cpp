@@ -49,7 +49,9 @@ TEST(Config, ReadsTheProductObjects) {
 
 TEST(Config, ErrorsNameFilePathAndExpectation) {
   EXPECT_EQ(error_of(R"({"routes": [{"provider": "nobody"}]})"),
-            "test.json: $.routes[0].provider: expected the name of a provider; \"nobody\" is not one");
+            "test.json: $.routes[0].provider: unknown provider \"nobody\"; providers are: (none)");
+  EXPECT_EQ(error_of(R"({"providers": [{"name": "b"}, {"name": "a"}], "routes": [{"provider": "c"}]})"),
+            "test.json: $.routes[0].provider: unknown provider \"c\"; providers are: a, b");
   EXPECT_EQ(error_of(R"({"providers": [{"name": "a", "priorty": 1}]})"),
             "test.json: $.providers[0].priorty: unknown member; expected one of: name, hostname, "
             "address, credentials, invite_timeout, options_interval, type");
@@ -65,8 +67,27 @@ TEST(Config, ErrorsNameFilePathAndExpectation) {
 
 TEST(Config, NumbersMustDialAnExistingExtension) {
   EXPECT_EQ(error_of(R"({"numbers": [{"number": "+1555", "dial_extension": "ghost"}]})"),
-            "test.json: $.numbers[0].dial_extension: expected the name of an extension of "
-            "customer \"default\"; \"ghost\" is not one");
+            "test.json: $.numbers[0].dial_extension: unknown extension \"ghost\" of customer "
+            "\"default\"; its extensions are: (none)");
+}
+
+// A bare number where a duration is expected has no unit (4 was read as 4 ms): refused with
+// its path, in every duration member of the configuration.
+TEST(Config, BareNumberForADurationIsRefused) {
+  const char* members[][2] = {
+      {R"({"providers": [{"name": "a", "invite_timeout": 4}]})", "$.providers[0].invite_timeout"},
+      {R"({"providers": [{"name": "a", "options_interval": 30}]})", "$.providers[0].options_interval"},
+      {R"({"registrar": {"keepalive_options_interval": 25}})", "$.registrar.keepalive_options_interval"},
+      {R"({"auth": {"nonce_lifetime": 300}})", "$.auth.nonce_lifetime"},
+  };
+  for (const auto& [text, path] : members) {
+    auto error = error_of(text);
+    EXPECT_NE(error.find(std::string("test.json: ") + path + ": expected a duration with its unit"), std::string::npos)
+        << text << " -> " << error;
+    EXPECT_NE(error.find("a bare number has none"), std::string::npos) << error;
+  }
+  EXPECT_EQ(read(R"({"providers": [{"name": "a", "invite_timeout": "4s"}]})").providers[0].invite_timeout,
+            std::chrono::seconds(4));
 }
 
 TEST(Config, RoundTripsThroughJson) {

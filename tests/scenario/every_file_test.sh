@@ -33,7 +33,7 @@ check "junit counts 3 tests, 2 errors" grep -q 'tests="3" failures="0" errors="2
 check "junit: testcase named by the invalid file with file, path, reason" \
   grep -q '<testcase name="invalid.json".*' "$junit"
 check "junit: the <error> says file, JSON path and reason" \
-  grep -q "<error message=\"$work/mixed/invalid.json: \\\$.steps\\[0\\]: expected a party name" "$junit"
+  grep -q "<error message=\"$work/mixed/invalid.json: \\\$.steps\\[0\\].bob: unknown party &quot;bob&quot;; there are no parties" "$junit"
 check "junit: broken JSON is an error too" grep -q '<testcase name="truncated.json"' "$junit"
 check "junit validates against tests/reports/junit.xsd" \
   xmllint --noout --schema "$src/tests/reports/junit.xsd" "$junit"

@@ -75,7 +75,8 @@ TEST(ScenarioLoader, PstnNumberBecomesAProviderDestination) {
 
 TEST(ScenarioLoader, UnknownExtensionNamesFilePathAndExpectation) {
   auto error = error_of(R"({"parties": {"alice": {"phone": {"extension": "nope"}}}})");
-  EXPECT_THAT(error, HasSubstr("scenarios/bad.json: $.parties.alice.phone.extension: expected the name of an extension"));
+  EXPECT_THAT(error, HasSubstr("scenarios/bad.json: $.parties.alice.phone.extension: unknown extension \"nope\"; "
+                               "there are no extensions"));
 }
 
 TEST(ScenarioLoader, TypoInAMemberIsAnError) {
@@ -92,7 +93,7 @@ TEST(ScenarioLoader, BadDurationNamesTheStep) {
 
 TEST(ScenarioLoader, StepOnUnknownPartyIsAnError) {
   auto error = error_of(R"({"parties": {}, "steps": [{"at": "1s", "bob": "register"}]})");
-  EXPECT_THAT(error, HasSubstr("$.steps[0]: expected a party name"));
+  EXPECT_THAT(error, HasSubstr("$.steps[0].bob: unknown party \"bob\"; there are no parties"));
 }
 
 TEST(ScenarioLoader, ErrorsInsideTheReferenceKeepTheirPath) {
@@ -107,7 +108,7 @@ TEST(ScenarioLoader, BadLadderModeIsAnError) {
 
 TEST(ScenarioLoader, ProviderPartyMustBeAConfiguredProvider) {
   auto error = error_of(R"({"parties": {"acme": {"provider": {}}}})");
-  EXPECT_THAT(error, HasSubstr("$.parties.acme: expected a provider party named after a provider"));
+  EXPECT_THAT(error, HasSubstr("$.parties.acme: unknown provider \"acme\"; there are no providers"));
 }
 
 TEST(ScenarioLoader, UnreadableFileIsAnError) {

@@ -67,13 +67,13 @@ TEST(Runner, SeedOverrideIsUsedAndReported) {
 
 TEST(Runner, BrokenExpectationFailsWithReadableDiffAndSeed) {
   std::string text = kFailover;
-  // Claim the call fails over to a provider that does not exist in the ladder.
-  replace_first(text, "\"trunk -> twilio INVITE\", \"twilio", "\"trunk -> bandwidth INVITE\", \"twilio");
+  // Claim the trunk sends the caller an INVITE, which it never does in this flow.
+  replace_first(text, "\"trunk -> twilio INVITE\", \"twilio", "\"trunk -> alice INVITE\", \"twilio");
   replace_first(text, "\"answered\": { \"alice\": \"twilio\" }", "\"answered\": { \"alice\": \"telnyx\" }");
   auto verdict = run_scenario(load_scenario_text(text, "broken.json"));
   ASSERT_FALSE(verdict.passed);
   auto report = verdict.failure_text();
-  EXPECT_THAT(report, HasSubstr("expected line 3 \"trunk -> bandwidth INVITE\" does not occur"));
+  EXPECT_THAT(report, HasSubstr("expected line 3 \"trunk -> alice INVITE\" does not occur"));
   EXPECT_THAT(report, HasSubstr("finally.answered.alice: expected telnyx, got \"twilio\""));
   EXPECT_THAT(report, HasSubstr("reproduce with `trunklab run broken.json --seed 5`"));
 }
