@@ -4,6 +4,7 @@
 #include "app/commands.hpp"
 
 #include "reference/registrar/store.hpp"
+#include "reference/sip/printable.hpp"
 #include "reference/transport/clock.hpp"
 
 #include <fmt/core.h>
@@ -48,14 +49,15 @@ nlohmann::json to_json(const std::vector<registrar::Binding>& bindings, rt::Inst
 void print_table(const std::vector<registrar::Binding>& bindings, rt::Instant now) {
   std::size_t aor_width = 3, contact_width = 7;
   for (const auto& b : bindings) {
-    aor_width = std::max(aor_width, b.aor.size());
-    contact_width = std::max(contact_width, b.contact_uri.size());
+    aor_width = std::max(aor_width, sip::printable(b.aor).size());
+    contact_width = std::max(contact_width, sip::printable(b.contact_uri).size());
   }
   fmt::print("{:<{}}  {:<{}}  {:<24}  {:>10}  {}\n", "AOR", aor_width, "CONTACT", contact_width, "EXPIRES (UTC)",
              "IN (s)", "SOURCE");
   for (const auto& b : bindings) {
     const auto left = remaining_s(b, now);
-    fmt::print("{:<{}}  {:<{}}  {:<24}  {:>10}  {}\n", b.aor, aor_width, b.contact_uri, contact_width,
+    fmt::print("{:<{}}  {:<{}}  {:<24}  {:>10}  {}\n", sip::printable(b.aor), aor_width,
+               sip::printable(b.contact_uri), contact_width,
                realtime::iso8601_utc(b.expires_at), left > 0 ? std::to_string(left) : "expired",
                b.source.to_string());
   }
@@ -79,7 +81,8 @@ int list_bindings(const BindingsOptions& options) {
   const auto now = realtime::SystemClock().now();
   const auto bindings = store->all();
   if (options.json) {
-    fmt::print("{}\n", to_json(bindings, now).dump(2));
+    // A User-Agent need not be valid UTF-8; dump() would throw on it, so replace bad bytes.
+    fmt::print("{}\n", to_json(bindings, now).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     print_table(bindings, now);
   }

@@ -1,6 +1,7 @@
 #include "reference/element/reference_server.hpp"
 
 #include "reference/element/header_inspection.hpp"
+#include "reference/sip/printable.hpp"
 
 #include <fmt/format.h>
 
@@ -68,7 +69,7 @@ std::string format_outcome(const txn::TxnOutcome& outcome) {
   if (!who.empty()) fmt::format_to(std::back_inserter(line), " {} {}", register_request ? "aor" : "user", who);
   fmt::format_to(std::back_inserter(line), " -> {}", outcome.status);
   if (!outcome.reason.empty()) fmt::format_to(std::back_inserter(line), " {}", outcome.reason);
-  return line;
+  return sip::printable(line);  // URIs, AORs and reason phrases come off the wire
 }
 
 void ReferenceServer::set_log(std::function<void(const std::string&)> log) {

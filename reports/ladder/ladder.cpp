@@ -1,6 +1,7 @@
 #include "reports/ladder/ladder.hpp"
 
 #include "reference/sip/message.hpp"
+#include "reference/sip/printable.hpp"
 #include "simulator/capture/capture.hpp"
 
 #include <fmt/core.h>
@@ -34,10 +35,10 @@ Summary summary_from_first_line(std::string_view payload) {
   Summary s;
   std::string_view line = first_line(payload);
   if (line.starts_with("SIP/2.0 ")) {
-    s.label = std::string(line.substr(8));
+    s.label = sip::printable(line.substr(8));
   } else {
     s.is_request = true;
-    s.label = std::string(line.substr(0, line.find(' ')));
+    s.label = sip::printable(line.substr(0, line.find(' ')));
   }
   return s;
 }
@@ -50,8 +51,10 @@ Summary summarize(std::string_view payload) {
   }
   Summary s;
   s.is_request = message->is_request();
-  s.label = s.is_request ? message->method()
-                         : fmt::format("{} {}", message->status(), message->reason());
+  // Escaped once here for every renderer: a label is printable ASCII (the HTML and SVG
+  // renderers escape markup on top of it).
+  s.label = sip::printable(s.is_request ? message->method()
+                                        : fmt::format("{} {}", message->status(), message->reason()));
   s.call_id = message->call_id();
   s.cseq = fmt::format("{} {}", message->cseq().number, message->cseq().method);
   return s;

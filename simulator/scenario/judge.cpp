@@ -6,6 +6,7 @@
 
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
+#include "reference/sip/printable.hpp"
 
 #include <fmt/format.h>
 
@@ -83,7 +84,7 @@ struct WireText {
 std::string quoted_list(const std::vector<std::string>& values) {
   if (values.empty()) return "(absent)";
   std::string out;
-  for (const auto& v : values) out += (out.empty() ? "\"" : ", \"") + v + "\"";
+  for (const auto& v : values) out += (out.empty() ? "\"" : ", \"") + sip::printable(v) + "\"";
   return out;
 }
 
@@ -125,7 +126,8 @@ private:
     WireText text(verdict_.lines[*at].bytes);
     auto where = fmt::format("{} (\"{}\", message {})", c.json_path, c.match, *at + 1);
     if (c.status_line && text.first_line != *c.status_line) {
-      fail(fmt::format("{}: first line: expected \"{}\", got \"{}\"", where, *c.status_line, text.first_line));
+      fail(fmt::format("{}: first line: expected \"{}\", got \"{}\"", where, *c.status_line,
+                       sip::printable(text.first_line)));
     }
     const auto& dst = verdict_.lines[*at].dst;
     if (c.sent_to && dst.to_string() != sim_.expected_text(c.sent_to->to_string())) {

@@ -1,5 +1,6 @@
 #include "simulator/scenario/ladder_match.hpp"
 
+#include "reference/sip/printable.hpp"
 #include "reports/ladder/ladder.hpp"
 #include "simulator/capture/capture.hpp"
 
@@ -82,7 +83,8 @@ std::vector<WireLine> wire_lines(const std::vector<sim::CaptureRecord>& records)
     std::string_view first = r.bytes;
     first = first.substr(0, first.find("\r\n"));
     line.is_request = !first.starts_with("SIP/2.0 ");
-    line.label = std::string(line.is_request ? first.substr(0, first.find(' ')) : first.substr(8));
+    // Escaped: the label reaches terminals, wire.txt and verdict.json.
+    line.label = sip::printable(line.is_request ? first.substr(0, first.find(' ')) : first.substr(8));
     line.duplicate = r.duplicate;
     line.dropped = r.dropped;
     line.src = r.src;

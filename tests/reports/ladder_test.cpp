@@ -140,7 +140,7 @@ TEST(TextLadder, FullPrintsEveryMessageAfterTheLadder) {
   EXPECT_NE(text.find("F2 407 Proxy Authentication Required trunk -> alice (10.0.0.2:5060 -> "
                       "10.0.0.1:5060) +0.012s\n\nSIP/2.0 407 Proxy Authentication Required\nVia:"),
             std::string::npos);
-  EXPECT_EQ(text.find('\r'), std::string::npos);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
 }
 
 TEST(MermaidLadder, IsASequenceDiagramWithAliasedParticipants) {
@@ -211,6 +211,27 @@ TEST(Names, ErrorsNameTheFileAndLine) {
   EXPECT_EQ(add_name_option(names, "10.0.0.5:5060=PBX"), "");
   EXPECT_EQ(names.at(addr("10.0.0.5:5060")), "PBX");
   EXPECT_NE(add_name_option(names, "PBX"), "");
+}
+
+}  // namespace
+}  // namespace trunklab::reports
+
+namespace trunklab::reports {
+namespace {
+
+// A peer's reason phrase with an escape sequence (refused by the parser, labelled from its
+// first line) or with UTF-8 (parsed): the label, and so the text ladder printed to a terminal,
+// holds only printable ASCII.
+TEST(BuildLadder, LabelsEscapeWhatIsNotPrintable) {
+  using namespace testing;
+  const auto injected = response(404, "Not \x1b[2J Found", "c@x", 1, "INVITE");
+  const auto utf8 = response(480, "Nicht erreichbar \xE2\x80\x94 sp\xC3\xA4ter", "c@x", 1, "INVITE");
+  Ladder ladder = build_ladder({datagram(0, kTrunk, kAlice, injected), datagram(10, kTrunk, kAlice, utf8)});
+  ASSERT_EQ(ladder.messages.size(), 2u);
+  EXPECT_EQ(ladder.messages[0].label, "404 Not \\x1B[2J Found");
+  EXPECT_EQ(ladder.messages[1].label, "480 Nicht erreichbar \\xE2\\x80\\x94 sp\\xC3\\xA4ter");
+  const auto text = render_text(ladder, {});
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
 }
 
 }  // namespace
