@@ -78,6 +78,14 @@ std::vector<RawHeader> scan_headers(std::string_view head) {
   return headers;
 }
 
+// A value the 400 must not copy: it would carry the bad octet back out (a bare CR, a NUL).
+bool has_control_octet(std::string_view value) {
+  return std::any_of(value.begin(), value.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7F;
+  });
+}
+
 bool has_tag(std::string_view to_value) {
   std::string lowered(to_value);
   std::transform(lowered.begin(), lowered.end(), lowered.begin(), lower);
@@ -222,7 +230,7 @@ std::optional<sip::OutgoingMessage> stateless_400_for(std::string_view raw,
   bool seen_via = false;
   for (const auto& header : headers) {
     const auto name = response_header_name(header.name);
-    if (name.empty()) continue;
+    if (name.empty() || has_control_octet(header.value)) continue;  // never echo a bare CR
     if (name == "Via") {
       response.add("Via", seen_via ? header.value : stamp_via_header(header.value, source));
       seen_via = true;

@@ -50,8 +50,8 @@ void stamp_received_rport(sip::OutgoingMessage& response, const rt::Address& sou
 // For a datagram Message::parse refused: a stateless "400 <reason naming the problem>" (505
 // for a bad SIP version) when it is a request (not an ACK) with a Via to answer along; From,
 // To, Call-ID and CSeq are copied when present (RFC 4475 "insuf" lacks three of them and still
-// deserves its 400). nullopt otherwise (the datagram is dropped). `to_tag` goes on To when it
-// has no tag.
+// deserves its 400); a value holding a control octet is left out rather than echoed. nullopt
+// otherwise (the datagram is dropped). `to_tag` goes on To when it has no tag.
 std::optional<sip::OutgoingMessage> stateless_400_for(std::string_view raw,
                                                       const sip::ParseError& error,
                                                       std::string_view to_tag,

@@ -507,6 +507,29 @@ TEST_F(EndpointTest, MalformedRequestGetsStateless400NamingTheProblem) {
   EXPECT_EQ(endpoint.server_count(), 0u);
 }
 
+// RFC 4475 "insuf": no From, To or Call-ID, still a 400 (Via is what it needs); and a header
+// whose value holds the bad octet is left out of the 400, not echoed back with it.
+TEST_F(EndpointTest, Stateless400NeedsOnlyAViaAndNeverEchoesAControlOctet) {
+  auto insuf = incoming("INVITE", "z9hG4bKinsuf");
+  for (const char* header : {"From: ", "To: ", "Call-ID: "}) {
+    const auto at = insuf.find(header);
+    insuf.erase(at, insuf.find("\r\n", at) + 2 - at);
+  }
+  from_phone(insuf);
+  ASSERT_EQ(transport.sent.size(), 1u);
+  EXPECT_TRUE(transport.sent[0].bytes.starts_with("SIP/2.0 400 Bad Request (Missing From, To, Call-ID)\r\n"));
+
+  auto injected = incoming("INVITE", "z9hG4bKcr");
+  injected.replace(injected.find(";tag=p1"), 7, ";tag=p1\rX-Injected: 1");
+  from_phone(injected);
+  ASSERT_EQ(transport.sent.size(), 2u);
+  const auto& reply = transport.sent[1].bytes;
+  EXPECT_TRUE(reply.starts_with("SIP/2.0 400 Bad Request (bare CR in From)\r\n")) << reply;
+  EXPECT_EQ(reply.find('\r', 0), reply.find("\r\n"));  // every CR ends a line
+  EXPECT_EQ(reply.find("X-Injected"), std::string::npos);
+  EXPECT_EQ(reply.find("\r\nFrom:"), std::string::npos);
+}
+
 TEST_F(EndpointTest, UnanswerableGarbageAndMalformedResponsesAreDropped) {
   from_phone("INVITE sip:x SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n");  // no Via, From, To, Call-ID
   from_phone("hello world");
