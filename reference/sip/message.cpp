@@ -1,6 +1,7 @@
 // Message::parse: libosip2 does the grammar; this file adds what libosip2 lets through
 // (RFC 4475 §3.1.2) and keeps the header list exactly as received, which libosip2 does not.
 #include "reference/sip/convert.hpp"
+#include "reference/sip/printable.hpp"
 #include "reference/sip/text.hpp"
 #include "reference/sip/uri_syntax.hpp"
 
@@ -59,7 +60,8 @@ bool is_sip_version(std::string_view s) {
 std::optional<ParseError> parse_status_line(std::string_view version, std::string_view code_text,
                                             std::string_view reason, Message::Impl& m) {
   m.request = false;
-  if (!iequals(version, "SIP/2.0")) return fail("bad-version", std::string(version));
+  // Escaped: the version text is not checked for control octets on this path.
+  if (!iequals(version, "SIP/2.0")) return fail("bad-version", printable(version));
   const auto code = text::parse_decimal(code_text);
   if (!code) return fail("status-line", "Malformed status code");
   if (code_text.size() != 3 || *code < 100 || *code > 699) {
