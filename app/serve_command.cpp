@@ -80,10 +80,10 @@ std::string transport_summary(const realtime::UdpTransport* udp, const realtime:
     return fmt::format("datagrams in {} out {} (send errors {})", u.received, u.sent, u.send_errors);
   }
   const auto& t = tcp->stats();
-  return fmt::format("messages in {} out {} (send errors {}, framing errors {}), connections accepted {} "
-                     "opened {} closed {} (idle {}, over the limit {})",
-                     t.received, t.sent, t.send_errors, t.framing_errors, t.accepted, t.connected, t.closed,
-                     t.idle_closed, t.over_limit);
+  return fmt::format("messages in {} out {} (send errors {}, framing errors {}, of which over the framing "
+                     "limits {}), connections accepted {} opened {} closed {} (idle {}, over the limit {})",
+                     t.received, t.sent, t.send_errors, t.framing_errors, t.oversized, t.accepted, t.connected,
+                     t.closed, t.idle_closed, t.over_limit);
 }
 
 // Every line serve prints while it runs starts with the real clock's time in ISO 8601 UTC: the

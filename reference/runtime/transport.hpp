@@ -24,6 +24,9 @@ public:
   virtual ~DatagramHandler() = default;
   // `local` is the address the datagram arrived on, `remote` the address it came from.
   virtual void on_datagram(const Address& local, const Address& remote, std::string_view bytes) = 0;
+  // A stream message over the framing limits (sip::frame_length): its head, to be answered
+  // 513 (RFC 3261 §21.5.14) before the transport closes the connection.
+  virtual void on_oversized(const Address& /*local*/, const Address& /*remote*/, std::string_view /*head*/) {}
 };
 
 class Transport {

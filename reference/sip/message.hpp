@@ -195,4 +195,14 @@ private:
 // frame of their own.
 std::optional<std::size_t> frame_length(std::string_view stream);
 
+// The limits frame_length enforces on a stream message: its header section and its body.
+inline constexpr std::size_t kMaxStreamHeaderBytes = 64 * 1024;
+inline constexpr std::uint64_t kMaxStreamBodyBytes = 16 * 1024 * 1024;
+
+// When frame_length refused `stream` because its first message is over those limits rather
+// than malformed: the start line and the complete header lines read (all of them for a body
+// over the limit, those within the first kMaxStreamHeaderBytes for a header section over it),
+// enough to answer 513 Message Too Large (RFC 3261 §21.5.14). nullopt otherwise.
+std::optional<std::string_view> oversized_frame_head(std::string_view stream);
+
 }  // namespace trunklab::sip

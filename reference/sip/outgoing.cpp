@@ -11,8 +11,8 @@
 namespace trunklab::sip {
 namespace {
 
-constexpr std::size_t kMaxHeaderBytes = 64 * 1024;       // a stream without CRLFCRLF by then is broken
-constexpr std::uint64_t kMaxStreamBody = 16 * 1024 * 1024;  // refuse absurd Content-Length
+constexpr std::size_t kMaxHeaderBytes = kMaxStreamHeaderBytes;  // a stream without CRLFCRLF by then is broken
+constexpr std::uint64_t kMaxStreamBody = kMaxStreamBodyBytes;    // refuse absurd Content-Length
 
 // RFC 3261 §21 plus the codes a trunk meets daily (RFC 3262, 3265, 3329, 4028, 4412, 5393,
 // 6086, 8197, 8688).
@@ -203,6 +203,7 @@ std::optional<std::size_t> frame_length(std::string_view stream) {
     if (stream.size() > kMaxHeaderBytes) return std::nullopt;
     return 0;
   }
+  if (body_offset > kMaxHeaderBytes) return std::nullopt;  // however the bytes were segmented
   text::HeaderSection section;
   if (text::scan_headers(stream, body_offset, section)) return std::nullopt;
   for (const text::HeaderView& h : section.headers) {
@@ -213,6 +214,26 @@ std::optional<std::size_t> frame_length(std::string_view stream) {
     return stream.size() >= total ? total : 0;
   }
   return std::nullopt;  // RFC 3261 §18.3: Content-Length is mandatory on streams
+}
+
+std::optional<std::string_view> oversized_frame_head(std::string_view stream) {
+  if (!stream.empty() && (stream.front() == '\r' || stream.front() == '\n')) return std::nullopt;
+  const std::size_t body_offset = text::find_body_offset(stream);
+  if (body_offset == std::string_view::npos || body_offset > kMaxHeaderBytes) {
+    if (stream.size() <= kMaxHeaderBytes) return std::nullopt;
+    const auto last_line = stream.substr(0, kMaxHeaderBytes).rfind("\r\n");
+    if (last_line == std::string_view::npos) return std::nullopt;
+    return stream.substr(0, last_line + 2);
+  }
+  text::HeaderSection section;
+  if (text::scan_headers(stream, body_offset, section)) return std::nullopt;
+  for (const text::HeaderView& h : section.headers) {
+    if (!text::same_header(h.name, "Content-Length")) continue;
+    const auto length = text::parse_decimal(h.value);
+    if (length && *length > kMaxStreamBody) return stream.substr(0, body_offset);
+    return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 }  // namespace trunklab::sip

@@ -34,6 +34,9 @@ std::string_view transport_name(rt::TransportKind kind) {
 
 std::size_t slot(TimerName name) { return static_cast<std::size_t>(name); }
 
+// An oversized head that holds the whole header section (CRLFCRLF) was refused for its body.
+bool text_ends_head(std::string_view head) { return head.ends_with("\r\n\r\n") || head.ends_with("\n\n"); }
+
 // "user@host" of a From/To URI: what an operator greps a log for (the AOR, RFC 3261 §10.2).
 std::string aor_text(const sip::NameAddr& address) {
   const sip::Uri& uri = address.uri;
@@ -91,6 +94,26 @@ void Endpoint::on_datagram(const rt::Address& /*local*/, const rt::Address& remo
   } else {
     on_response(message, remote);
   }
+}
+
+void Endpoint::on_oversized(const rt::Address& /*local*/, const rt::Address& remote, std::string_view head) {
+  ++too_large_.stream_refused;
+  const auto start_line = head.substr(0, head.find("\r\n"));
+  const bool body_too_large = text_ends_head(head);
+  const std::string reason =
+      body_too_large
+          ? fmt::format("Message Too Large (body over the {}-byte limit of this server)", sip::kMaxStreamBodyBytes)
+          : fmt::format("Message Too Large (header section over the {}-byte limit of this server)",
+                        sip::kMaxStreamHeaderBytes);
+  auto response = stateless_answer_for(head, 513, reason, sip::new_tag(random_), remote);
+  if (!response) return;  // not a request, or no Via/From/To/Call-ID/CSeq in what was read
+  send_to_wire(remote, response->to_string());
+  if (!observer_) return;
+  const auto method = start_line.substr(0, start_line.find(' '));
+  auto uri = start_line.substr(std::min(start_line.size(), method.size() + 1));
+  uri = uri.substr(0, uri.find(' '));
+  const std::string from = aor_text(response->header("From")), to = aor_text(response->header("To"));
+  observer_(TxnOutcome{true, method, uri, &remote, 513, response->reason(), from, to});
 }
 
 void Endpoint::on_malformed(std::string_view bytes, const sip::ParseError& error,

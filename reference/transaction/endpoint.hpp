@@ -83,6 +83,7 @@ struct TooLargeCounters {
   std::uint64_t requests_failed = 0;  // requests we would send: a transport error at once
   std::uint64_t dropped = 0;       // not sent: provisional responses, stateless sends, and
                                    // finals whose 513 would not fit either
+  std::uint64_t stream_refused = 0;  // over a stream's framing limits: answered 513, closed
 };
 
 class Endpoint final : public rt::DatagramHandler {
@@ -95,6 +96,9 @@ public:
 
   void on_datagram(const rt::Address& local, const rt::Address& remote,
                    std::string_view bytes) override;
+  // A request over a stream transport's framing limits: a stateless 513 saying which limit,
+  // reported to the outcome observer (the transport closes the connection after it).
+  void on_oversized(const rt::Address& local, const rt::Address& remote, std::string_view head) override;
 
   // Adds the top Via: "SIP/2.0/<transport> <local address>;branch=<new>;rport".
   // Returns the branch.

@@ -219,6 +219,12 @@ std::optional<sip::OutgoingMessage> stateless_400_for(std::string_view raw,
                                                       const sip::ParseError& error,
                                                       std::string_view to_tag,
                                                       const rt::Address& source) {
+  return stateless_answer_for(raw, error.status(), error.reason_phrase(), to_tag, source);
+}
+
+std::optional<sip::OutgoingMessage> stateless_answer_for(std::string_view raw, int status,
+                                                         std::string reason, std::string_view to_tag,
+                                                         const rt::Address& source) {
   const auto start_line = raw.substr(0, raw.find('\n'));
   const auto method = start_line.substr(0, start_line.find(' '));
   // A response, a start line with no method, or an ACK (never answered): drop.
@@ -226,7 +232,7 @@ std::optional<sip::OutgoingMessage> stateless_400_for(std::string_view raw,
     return std::nullopt;
   }
   const auto headers = scan_headers(raw.substr(std::min(raw.size(), start_line.size() + 1)));
-  auto response = sip::OutgoingMessage::response(error.status(), error.reason_phrase());
+  auto response = sip::OutgoingMessage::response(status, std::move(reason));
   bool seen_via = false;
   for (const auto& header : headers) {
     const auto name = response_header_name(header.name);

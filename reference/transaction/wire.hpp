@@ -56,6 +56,10 @@ std::optional<sip::OutgoingMessage> stateless_400_for(std::string_view raw,
                                                       const sip::ParseError& error,
                                                       std::string_view to_tag,
                                                       const rt::Address& source);
+// The same for any status and reason: a stateless answer to the request `raw` starts.
+std::optional<sip::OutgoingMessage> stateless_answer_for(std::string_view raw, int status,
+                                                         std::string reason, std::string_view to_tag,
+                                                         const rt::Address& source);
 
 // RFC 3261 §21.5.14: what goes out instead of a final response of `bytes` bytes that the
 // transport cannot carry (over `limit`): a 513 with only what §8.2.6.2 requires of a response

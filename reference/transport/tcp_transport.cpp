@@ -173,6 +173,7 @@ void TcpTransport::on_writable(int fd) {
     connection.connecting = false;
   }
   flush(connection);
+  if (connection.closing && connection.output.empty()) close(fd);
 }
 
 void TcpTransport::on_readable(int fd) {
@@ -187,13 +188,14 @@ void TcpTransport::on_readable(int fd) {
   }
   if (n < 0) return;
   connection->last_activity = monotonic_now();
+  if (connection->closing) return;  // refused: only its answer is still going out
   connection->input.append(chunk.data(), static_cast<std::size_t>(n));
   const rt::Address remote = connection->remote;
   for (;;) {
     const auto length = sip::frame_length(connection->input);
     if (!length) {
       ++stats_.framing_errors;
-      close(fd);
+      refuse(fd);
       return;
     }
     if (*length == 0) return;  // the rest of the message is still on its way
@@ -206,6 +208,23 @@ void TcpTransport::on_readable(int fd) {
     if (it == connections_.end()) return;  // closed while handling
     connection = it->second.get();
   }
+}
+
+// A stream that cannot be framed: closed, after a 513 when it is only too large.
+void TcpTransport::refuse(int fd) {
+  Connection& connection = *connections_.at(fd);
+  const auto head = sip::oversized_frame_head(connection.input);
+  if (!head || handler_ == nullptr) return close(fd);
+  ++stats_.oversized;
+  const std::string copy(*head);
+  const rt::Address remote = connection.remote;
+  connection.input.clear();
+  connection.closing = true;
+  handler_->on_oversized(local_, remote, copy);
+  auto it = connections_.find(fd);
+  if (it == connections_.end()) return;
+  // Written at once, or queued with the writable callback set by flush: on_writable closes it.
+  if (it->second->output.empty()) close(fd);
 }
 
 void TcpTransport::close(int fd) {

@@ -4,7 +4,9 @@
 // datagram, with the connection's remote address as its source; a response or request to that
 // address goes back on the same connection (§18.2.2), else a new connection is opened.
 // A stream that cannot be framed (no or a bad Content-Length, oversized headers) is closed:
-// nothing after the damage can be trusted. Non-blocking: output the kernel will not take yet is
+// nothing after the damage can be trusted. One over the framing limits (headers over 64 kB, a
+// body over 16 MB) is first handed to DatagramHandler::on_oversized (the reference answers
+// 513 Message Too Large, RFC 3261 §21.5.14), and closed once that answer is written. Non-blocking: output the kernel will not take yet is
 // queued until the socket is writable.
 #pragma once
 
@@ -36,6 +38,7 @@ struct TcpStats {
   std::uint64_t received = 0;        // messages framed and handed on
   std::uint64_t sent = 0;            // messages queued for sending
   std::uint64_t framing_errors = 0;  // streams closed because they could not be framed
+  std::uint64_t oversized = 0;       // of those, over the framing limits: answered 513 first
   std::uint64_t send_errors = 0;     // connect or write failures (the message is lost)
   std::uint64_t idle_closed = 0;     // closed after idle_timeout
   std::uint64_t over_limit = 0;      // accepted and closed at once: max_connections reached
@@ -73,6 +76,7 @@ private:
     std::string input;   // bytes read, not yet a whole message
     std::string output;  // bytes queued, not yet taken by the kernel
     bool connecting = false;
+    bool closing = false;  // refused: input ignored, closed once `output` is flushed
     rt::Duration last_activity{};  // monotonic
   };
 
@@ -84,6 +88,7 @@ private:
   void on_readable(int fd);
   void on_writable(int fd);
   void flush(Connection& connection);
+  void refuse(int fd);
   void close(int fd);
 
   EventLoop& loop_;

@@ -232,5 +232,58 @@ TEST(TcpTransport, ReferenceServerChallengesARegisterOverTcp) {
   EXPECT_THAT(client.received, HasSubstr("WWW-Authenticate: Digest"));
 }
 
+// RFC 3261 §21.5.14 on a stream: a request over the framing limits (a Content-Length over
+// 16 MB; a header section over 64 kB) is answered 513 Message Too Large naming the limit, on
+// its connection, which is then closed (nothing after it could be framed); the outcome is
+// reported for serve's log.
+TEST(TcpTransport, ARequestOverTheFramingLimitsGets513ThenTheConnectionCloses) {
+  EventLoop loop;
+  SystemClock clock;
+  OsRandom random;
+  registrar::MemoryStore store;
+  auto config = example_config();
+  auto tcp = open_tcp(loop);
+  ASSERT_TRUE(tcp);
+  element::ReferenceServer server(config, clock, loop, *tcp, random, store);
+  std::vector<std::string> log;
+  server.set_log([&](const std::string& line) { log.push_back(line); });
+  tcp->set_handler(&server.datagram_handler());
+  auto invite = [](const std::string& extra) {
+    return "INVITE sip:+15551234567@main.trunk.example.test SIP/2.0\r\n"
+           "Via: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK-tcp-big\r\n"
+           "Max-Forwards: 70\r\n"
+           "From: <sip:office1@main.trunk.example.test>;tag=big\r\n"
+           "To: <sip:+15551234567@main.trunk.example.test>\r\n"
+           "Call-ID: tcp-big@127.0.0.1\r\n"
+           "CSeq: 1 INVITE\r\n" + extra;
+  };
+  const struct {
+    std::string bytes;
+    std::string reason;
+  } cases[] = {
+      {invite("Content-Type: application/sdp\r\nContent-Length: 20000000\r\n\r\nv=0\r\n"),
+       "Message Too Large (body over the 16777216-byte limit of this server)"},
+      {invite("X-Pad: " + std::string(70'000, 'p') + "\r\nContent-Length: 0\r\n\r\n"),
+       "Message Too Large (header section over the 65536-byte limit of this server)"},
+  };
+  for (const auto& c : cases) {
+    RawClient client(tcp->local_address());
+    client.write(c.bytes);
+    bool open = true;
+    run_until(loop, [&] { return !(open = client.read_available()); });
+    EXPECT_FALSE(open) << "the server closed the connection";
+    EXPECT_THAT(client.received, StartsWith("SIP/2.0 513 " + c.reason + "\r\n"));
+    EXPECT_THAT(client.received, HasSubstr("Call-ID: tcp-big@127.0.0.1\r\n"));
+    EXPECT_THAT(client.received, HasSubstr("Via: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK-tcp-big\r\n"));
+    EXPECT_THAT(client.received, HasSubstr("To: <sip:+15551234567@main.trunk.example.test>;tag="));
+    ASSERT_FALSE(log.empty());
+    EXPECT_EQ(log.back().substr(0, 63), "INVITE sip:+15551234567@main.trunk.example.test from 127.0.0.1:");
+    EXPECT_THAT(log.back(), HasSubstr(" user office1@main.trunk.example.test -> 513 " + c.reason));
+  }
+  EXPECT_EQ(tcp->stats().oversized, 2u);
+  EXPECT_EQ(server.endpoint().too_large().stream_refused, 2u);
+  EXPECT_EQ(tcp->connection_count(), 0u);
+}
+
 }  // namespace
 }  // namespace trunklab::realtime

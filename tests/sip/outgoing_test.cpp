@@ -196,6 +196,14 @@ TEST(FrameLength, KeepAlivesAndBrokenStreams) {
   EXPECT_EQ(frame_length("OPTIONS sip:a SIP/2.0\r\nContent-Length: -1\r\n\r\n"), std::nullopt);
   EXPECT_EQ(frame_length("OPTIONS sip:a SIP/2.0\r\nl: 3\r\n\r\nabcdef"), 34u);
   EXPECT_EQ(frame_length(std::string(70000, 'a')), std::nullopt);
+  // A header section over 64 kB is refused even when it arrived whole, and reported as
+  // oversized (513) with the header lines that fit in the limit.
+  const std::string big_head = "OPTIONS sip:a SIP/2.0\r\nX-Pad: " + std::string(70000, 'p') + "\r\nl: 0\r\n\r\n";
+  EXPECT_EQ(frame_length(big_head), std::nullopt);
+  EXPECT_EQ(oversized_frame_head(big_head), "OPTIONS sip:a SIP/2.0\r\n");
+  const std::string big_body = "OPTIONS sip:a SIP/2.0\r\nl: 99999999\r\n\r\nv=0";
+  EXPECT_EQ(oversized_frame_head(big_body), "OPTIONS sip:a SIP/2.0\r\nl: 99999999\r\n\r\n");
+  EXPECT_EQ(oversized_frame_head("OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\r\n"), std::nullopt);  // broken, not big
 }
 
 }  // namespace
