@@ -16,8 +16,9 @@
 #   needs-root: WHY    run only as root (live capture)
 #   skip: WHY          not run
 # ```sh blocks run with `bash -e -o pipefail` in a scratch folder laid out like a checkout
-# (build/ is the build folder of TRUNKLAB; scenarios/, tools/ are copies), each within kBlockSeconds; background jobs are stopped
-# when the block ends. Other fences (output, ladders, the layout) are not commands.
+# (build/ is the build folder of TRUNKLAB; scenarios/ and tools/ are copies), each within
+# kBlockSeconds; background jobs are stopped when the block ends. Other fences (output,
+# ladders, the layout) are not commands.
 set -euo pipefail
 trunklab=$(realpath "$1")
 src=$(cd "$(dirname "$0")/.." && pwd)
