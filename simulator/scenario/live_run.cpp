@@ -37,8 +37,8 @@ AddressBook live_addresses(const Scenario& scenario, const LiveOptions& live) {
 // a sim::Capture: the ladder, the pcap and the reports then work as in virtual time.
 class LiveRun final : public RunState {
 public:
-  LiveRun(const Scenario& scenario, const LiveOptions& live, std::uint64_t seed)
-      : scenario_(scenario), live_(live), random_(seed), scenario_book_(scenario_addresses(scenario)),
+  LiveRun(const Scenario& scenario, const LiveOptions& live, std::uint64_t seed, const Limits& limits)
+      : scenario_(scenario), live_(live), limits_(limits), random_(seed), scenario_book_(scenario_addresses(scenario)),
         live_book_(live_addresses(scenario, live)) {
     names_[live.target] = kReferenceName;
   }
@@ -213,10 +213,25 @@ private:
     r.bytes = std::string(bytes);
     capture_.record(std::move(r));
     last_datagram_ = clock_.now();
+    // Real time is bounded by run_until; a target that floods is bounded here.
+    if (cap_.empty() && capture_.records().size() > limits_.messages) {
+      cap_ = fmt::format("limits.messages: more than {} messages on the wire", limits_.messages);
+    } else if (cap_.empty() && capture_.pcap_size() > limits_.output_bytes) {
+      cap_ = fmt::format("limits.output_bytes: the capture grew past {} bytes", limits_.output_bytes);
+    }
+    if (!cap_.empty()) loop_.stop();
   }
+
+public:
+  // The cap of limits the run reached ("" = none), as "limits.NAME: why".
+  const std::string& cap() const { return cap_; }
+
+private:
 
   const Scenario& scenario_;
   const LiveOptions& live_;
+  Limits limits_;
+  std::string cap_;
   realtime::EventLoop loop_;
   realtime::SystemClock clock_;
   sim::RandomStreams random_;
@@ -250,7 +265,7 @@ Verdict run_live(const Scenario& scenario, const RunOptions& options, Verdict ve
     verdict.failures.push_back(fmt::format("cannot run against a target: {}", *why));
     return verdict;
   }
-  LiveRun run(scenario, *options.live, verdict.seed);
+  LiveRun run(scenario, *options.live, verdict.seed, options.limits.applied_to(scenario.limits));
   if (auto error = run.start()) {
     verdict.failures.push_back(*error);
     return verdict;
@@ -261,6 +276,11 @@ Verdict run_live(const Scenario& scenario, const RunOptions& options, Verdict ve
   run.run([&] { return judge_run(scenario, quick, run, run.capture(), verdict).passed; });
   verdict.virtual_duration = run.elapsed();
   verdict.calls_started = run.calls_started();
+  if (const auto& cap = run.cap(); !cap.empty()) {
+    verdict.limit = cap.substr(7, cap.find(':') - 7);  // "limits.messages: ..." -> "messages"
+    verdict.failures.push_back(fmt::format("limit reached: {} after {} of real time", cap,
+                                           config::format_duration(run.elapsed())));
+  }
   if (!run.capture_error().empty()) verdict.failures.push_back(run.capture_error());
   if (!options.live->capture_iface.empty()) {
     verdict.notes.push_back(fmt::format("captured live with libpcap on {}: {} SIP datagrams on the run's ports",
