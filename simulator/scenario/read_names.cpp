@@ -74,6 +74,16 @@ const std::vector<std::string>& trunk_counter_names() {
   return names;
 }
 
+std::string check_number(const config::Node& n, const std::string& text) {
+  const auto digits = std::string_view(text).substr(text.starts_with('+') ? 1 : 0);
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    n.fail(fmt::format("expected a number: digits with an optional leading '+', such as \"+15551234567\"; got \"{}\"", text));
+  }
+  return text;
+}
+
+std::string read_number(const config::Node& n) { return check_number(n, n.as_string()); }
+
 void check_ladder_line(const config::Node& n, const Scenario& s) {
   const auto text = n.as_string();
   auto line = LinePattern::parse(text);

@@ -116,7 +116,7 @@ ProviderSpec read_provider(const Node& n) {
   p.invite = n.get("invite") ? read_script(n.at("invite")) : *named_behaviour("answer");
   if (auto d = n.get("destinations")) {
     if (!d->is_object()) d->fail("expected an object: dialled prefix -> replies");
-    for (const auto& [prefix, script] : d->members()) p.destinations[prefix] = read_script(script);
+    for (const auto& [prefix, script] : d->members()) p.destinations[check_number(script, prefix)] = read_script(script);
   }
   p.options = n.bool_or("options", true);
   if (auto c = n.get("challenge")) {
@@ -136,7 +136,7 @@ PstnSpec read_pstn(const Node& n) {
   n.expect_only({"provider", "number", "behaviour"});
   PstnSpec p;
   p.provider = n.at("provider").as_string();
-  p.number = n.at("number").as_string();
+  p.number = read_number(n.at("number"));
   p.behaviour = n.string_or("behaviour", "answer");
   if (!named_behaviour(p.behaviour)) n.at("behaviour").fail(std::string("expected ") + kBehaviours);
   return p;

@@ -39,7 +39,7 @@ Step read_party_action(const Node& n, const Scenario& s, const std::string& part
   n.expect_only({"call", "send", "to", "answer", "options"});
   if (auto c = n.get("call")) {
     step.action = Action::call;
-    step.argument = c->as_string();
+    step.argument = read_number(*c);
     if (!std::holds_alternative<PhoneSpec>(spec->role) && !std::holds_alternative<ProviderSpec>(spec->role)) {
       c->fail("expected a call step on a phone (outbound) or provider (inbound) party");
     }

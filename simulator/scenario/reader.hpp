@@ -34,6 +34,9 @@ std::vector<std::string> extension_names(const config::Config& c);
 std::vector<std::string> provider_names(const config::Config& c);
 std::vector<std::string> trunk_names(const config::Config& c);
 const std::vector<std::string>& trunk_counter_names();
+// A telephone number or dialled prefix: digits with an optional leading '+' ("+15551234567").
+std::string read_number(const config::Node& n);
+std::string check_number(const config::Node& n, const std::string& text);
 // A ladder line ("alice -> trunk INVITE") whose two ends exist.
 void check_ladder_line(const config::Node& n, const Scenario& s);
 

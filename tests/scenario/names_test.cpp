@@ -129,6 +129,21 @@ TEST(LoadTimeNames, StepsNameTheirTargets) {
   }
 }
 
+TEST(LoadTimeNames, NumbersAreDigitsWithAnOptionalPlus) {
+  const Case cases[] = {
+      {"\"number\": \"+15551234567\"", "\"number\": \"bob\"",
+       "$.parties.pstn-bob.pstn.number: expected a number: digits with an optional leading '+'"},
+      {"{ \"call\": \"+15551234567\" }", "{ \"call\": \"+1 555 123\" }",
+       "$.steps[0].alice.call: expected a number: digits with an optional leading '+'"},
+      {"\"provider\": { \"invite\"", "\"provider\": { \"destinations\": { \"+1555x\": \"busy\" }, \"invite\"",
+       "$.parties.telnyx.provider.destinations[\"+1555x\"]: expected a number: digits with an optional leading '+'"},
+  };
+  for (const auto& c : cases) {
+    auto error = error_of(replaced(kBase, c.from, c.to));
+    EXPECT_EQ(error.rfind(std::string("x.json: ") + c.error, 0), 0u) << c.to << "\n  -> " << error;
+  }
+}
+
 // A bare number has no unit ("invite_timeout": 4 was read as 4 ms): refused in every duration
 // member, with its path.
 TEST(LoadTimeDurations, BareNumberIsRefusedInEveryDurationMember) {
