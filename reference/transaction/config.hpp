@@ -24,19 +24,21 @@ struct Config {
   rt::Duration timer_b() const { return 64 * t1; }
   rt::Duration timer_f() const { return 64 * t1; }
   rt::Duration timer_h() const { return 64 * t1; }
+  rt::Duration timer_l() const { return 64 * t1; }  // RFC 6026 §8.7, on any transport
   rt::Duration timer_d_effective() const { return reliable ? rt::Duration{0} : timer_d; }
   rt::Duration timer_i() const { return reliable ? rt::Duration{0} : t4; }
   rt::Duration timer_j() const { return reliable ? rt::Duration{0} : 64 * t1; }
   rt::Duration timer_k() const { return reliable ? rt::Duration{0} : t4; }
 };
 
-// `trying` is not an RFC letter: it is the 200 ms "send 100 Trying" delay of §17.2.1.
-enum class TimerName : std::size_t { a, b, d, e, f, g, h, i, j, k, trying };
-inline constexpr std::size_t kTimerNameCount = 11;
+// `trying` is not an RFC letter: it is the 200 ms "send 100 Trying" delay of §17.2.1. L is
+// RFC 6026's: how long an INVITE server transaction stays Accepted after its 2xx.
+enum class TimerName : std::size_t { a, b, d, e, f, g, h, i, j, k, l, trying };
+inline constexpr std::size_t kTimerNameCount = 12;
 
 constexpr std::string_view to_string(TimerName name) {
   constexpr std::string_view names[kTimerNameCount] = {"A", "B", "D", "E", "F", "G",
-                                                       "H", "I", "J", "K", "Trying"};
+                                                       "H", "I", "J", "K", "L", "Trying"};
   return names[static_cast<std::size_t>(name)];
 }
 

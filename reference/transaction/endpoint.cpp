@@ -126,6 +126,13 @@ void Endpoint::on_malformed(std::string_view bytes, const sip::ParseError& error
 
 // §17.2.3: the branch (with sent-by and method) identifies the transaction; a request from an
 // RFC 2543 element carries no such branch and is matched by its legacy key instead.
+bool Endpoint::is_accepted(std::uint64_t id) const {
+  auto it = servers_.find(id);
+  if (it == servers_.end()) return false;
+  const auto* invite = std::get_if<InviteServer>(&it->second.machine);
+  return invite && invite->state() == InviteServer::State::accepted;
+}
+
 std::string Endpoint::server_key_of(const sip::Message& request, std::string_view method) {
   const sip::Via& via = request.top_via();
   if (has_rfc3261_branch(via)) return server_key(via.branch, via.sent_by(), method);
@@ -135,8 +142,10 @@ std::string Endpoint::server_key_of(const sip::Message& request, std::string_vie
 void Endpoint::on_request(sip::Message request, const rt::Address& source) {
   if (request.method() == "ACK") {
     auto it = server_index_.find(server_key_of(request, "INVITE"));
-    if (it == server_index_.end()) {
-      user_.on_ack(request, source);  // the ACK for a 2xx: no transaction (§17.2.3)
+    if (it == server_index_.end() || is_accepted(it->second)) {
+      // The ACK for a 2xx is the TU's (§17.2.3); an RFC 2543 one can match an INVITE still
+      // Accepted (its legacy key is the INVITE's), and is passed up all the same (RFC 6026 §8.6).
+      user_.on_ack(request, source);
     } else {
       dispatch_server(it->second, RequestFromWire{true});
     }
@@ -256,7 +265,7 @@ bool Endpoint::respond(ServerTxnId id, sip::OutgoingMessage response) {
   if (bytes.size() > transport_.max_datagram_bytes()) {
     return respond_too_large(id.value, it->second, response, bytes.size());
   }
-  if (observer_ && response.status() >= 200) {
+  if (observer_ && response.status() >= 200 && !is_accepted(id.value)) {
     report(true, it->second.description, it->second.source, response.status(), response.reason());
   }
   dispatch_server(id.value, ResponseFromTu{response.status(), std::move(bytes)});

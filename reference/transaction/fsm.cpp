@@ -220,14 +220,18 @@ Actions InviteServer::on_event(const Event& event) {
 }
 
 Actions InviteServer::on_tu_response(const ResponseFromTu& response) {
+  if (state_ == State::accepted && is_2xx(response.status)) {
+    return {Send{source_, response.bytes}};  // RFC 6026 §7.1: the TU's own 2xx retransmission
+  }
   if (state_ != State::proceeding) return {};  // the TU answered twice: nothing to send
   last_response_ = response.bytes;
   Actions actions{CancelTimer{TimerName::trying}, Send{source_, last_response_}};
   if (is_provisional(response.status)) return actions;
   if (is_2xx(response.status)) {
-    // RFC 3261 §17.2.1: the TU (UAS core) retransmits its 2xx and receives the ACK.
-    state_ = State::terminated;
-    actions.emplace_back(Terminated{});
+    // The TU (UAS core) retransmits its 2xx and receives the ACK (§17.2.1); the transaction
+    // only absorbs INVITE retransmissions until timer L (RFC 6026 §7.1).
+    state_ = State::accepted;
+    actions.emplace_back(StartTimer{TimerName::l, config_.timer_l()});
     return actions;
   }
   state_ = State::completed;
@@ -243,7 +247,8 @@ Actions InviteServer::on_request(const RequestFromWire& request) {
     return {CancelTimer{TimerName::g}, CancelTimer{TimerName::h},
             StartTimer{TimerName::i, config_.timer_i()}};
   }
-  // A retransmitted INVITE: resend the last response, if any (§17.2.1).
+  // A retransmitted INVITE: resend the last response, if any (§17.2.1); in Accepted it is
+  // absorbed, since the TU retransmits the 2xx itself (RFC 6026 §8.5).
   if ((state_ == State::proceeding || state_ == State::completed) && !last_response_.empty()) {
     return {Send{source_, last_response_}};
   }
@@ -266,6 +271,10 @@ Actions InviteServer::on_timer(TimerName name) {
       return {CancelTimer{TimerName::g}, DeliverTimeout{}, Terminated{}};
     case TimerName::i:
       if (state_ != State::confirmed) return {};
+      state_ = State::terminated;
+      return {Terminated{}};
+    case TimerName::l:
+      if (state_ != State::accepted) return {};
       state_ = State::terminated;
       return {Terminated{}};
     default:

@@ -104,7 +104,10 @@ private:
 // ---- INVITE server (§17.2.1, Figure 7) ------------------------------------------------------
 class InviteServer {
 public:
-  enum class State { proceeding, completed, confirmed, terminated };
+  // Accepted is RFC 6026's: after a 2xx the transaction lives on for timer L, absorbing
+  // retransmissions of the INVITE (RFC 3261 alone ended it, so a retransmitted INVITE that
+  // crossed the 2xx looked like a new call) and passing the TU's 2xx retransmissions on.
+  enum class State { proceeding, accepted, completed, confirmed, terminated };
   // `trying_bytes` is the serialized 100 Trying sent if the TU has not answered in time;
   // responses go to `source` (the request's source address, RFC 3581 symmetric routing).
   InviteServer(const Config& config, std::string trying_bytes, rt::Address source);

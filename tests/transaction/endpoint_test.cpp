@@ -462,10 +462,52 @@ TEST_F(EndpointTest, AckFor2xxReachesTuWithoutTransaction) {
   from_phone(invite);
   endpoint.respond(user.requests[0].id,
                    sip::OutgoingMessage::response_to(parse(invite), 200, {}, "u1"));
-  EXPECT_EQ(endpoint.server_count(), 0u);  // 2xx ends the INVITE server transaction
   from_phone(incoming("ACK", "z9hG4bKack5"));
   ASSERT_EQ(user.acks.size(), 1u);
   EXPECT_EQ(user.requests.size(), 1u);
+}
+
+// RFC 6026 §7.1: after a 2xx the INVITE server transaction is Accepted until timer L (64*T1).
+// A retransmitted INVITE that crossed the 2xx is absorbed: under RFC 3261 alone the transaction
+// was gone and the retransmission reached the TU as a new call (the trunk challenged it again;
+// SIPp's retransmissions showed it).
+TEST_F(EndpointTest, InviteRetransmittedAfterItsTwoHundredIsAbsorbedUntilTimerL) {
+  const auto invite = incoming("INVITE", "z9hG4bKinv7");
+  from_phone(invite);
+  endpoint.respond(user.requests[0].id, sip::OutgoingMessage::response_to(parse(invite), 200, {}, "u1"));
+  const auto sent_after_200 = transport.sent.size();
+  EXPECT_EQ(endpoint.server_count(), 1u);
+  time.run_for(1s);
+  from_phone(invite);
+  EXPECT_EQ(user.requests.size(), 1u);             // not a new request for the TU
+  EXPECT_EQ(transport.sent.size(), sent_after_200);  // and nothing resent: the TU owns the 2xx
+  time.run_for(40s);                               // timer L: 32 s after the 2xx
+  EXPECT_EQ(endpoint.server_count(), 0u);
+  EXPECT_EQ(time.pending(), 0u);
+}
+
+TEST_F(EndpointTest, AcceptedInvitePassesTheTusTwoHundredRetransmissionsOn) {
+  const auto invite = incoming("INVITE", "z9hG4bKinv8");
+  from_phone(invite);
+  const auto ok = sip::OutgoingMessage::response_to(parse(invite), 200, {}, "u1");
+  endpoint.respond(user.requests[0].id, ok);
+  ASSERT_TRUE(endpoint.respond(user.requests[0].id, ok));
+  std::size_t oks = 0;
+  for (const auto& s : transport.sent) oks += s.bytes.starts_with("SIP/2.0 200") ? 1u : 0u;
+  EXPECT_EQ(oks, 2u);
+}
+
+// An RFC 2543 ACK for a 2xx carries the INVITE's legacy key; while the INVITE is Accepted it
+// must still reach the TU (RFC 6026 §8.6), not vanish into the transaction.
+TEST_F(EndpointTest, Rfc2543AckForATwoHundredReachesTheTuWhileAccepted) {
+  const auto invite = incoming("INVITE", "old-style-3");
+  from_phone(invite);
+  endpoint.respond(user.requests[0].id, sip::OutgoingMessage::response_to(parse(invite), 200, {}, "u1"));
+  auto ack = incoming("ACK", "old-style-3");
+  ack.replace(ack.find("To: <sip:office1@registrar.example>"), 35,
+              "To: <sip:office1@registrar.example>;tag=u1");
+  from_phone(ack);
+  EXPECT_EQ(user.acks.size(), 1u);
 }
 
 TEST_F(EndpointTest, CancelIsItsOwnTransactionAndFindsTheInvite) {
