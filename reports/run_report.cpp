@@ -124,12 +124,14 @@ std::string index_html(const std::vector<ScenarioReport>& reports, std::string_v
       errors > 0 ? fmt::format(", {} unusable", errors) : std::string());
   for (const auto& r : reports) {
     out += fmt::format(
-        "<tr id=\"{0}\"><td>{0}<br><small>{1}</small></td><td class=\"{2}\">{3}</td><td>{4}s</td>"
-        "<td>{5}s</td><td>{6}</td><td>{7} {8} {9} {10}</td><td>{11}</td></tr>\n",
+        "<tr id=\"{0}\"><td>{0}<br><small>{1}</small></td><td class=\"{2}\">{3}</td><td>{4}</td>"
+        "<td>{5}</td><td>{6}</td><td>{7} {8} {9} {10}</td><td>{11}</td></tr>\n",
         xml_escape(r.name), xml_escape(r.file), r.passed ? "pass" : "fail",
         verdict_text(r),
-        seconds(r.virtual_duration), seconds(r.wall_duration),
-        r.seed, ladder_link(r, "ladder.html"), ladder_link(r, "ladder.txt"),
+        // An unusable file never ran: no times, no seed.
+        r.error ? std::string("-") : seconds(r.virtual_duration) + "s",
+        r.error ? std::string("-") : seconds(r.wall_duration) + "s",
+        r.error ? std::string("-") : std::to_string(r.seed), ladder_link(r, "ladder.html"), ladder_link(r, "ladder.txt"),
         ladder_link(r, "ladder.mmd"), ladder_link(r, "ladder.svg"), link(r.pcap, "pcap"));
     if (!r.passed && !r.failure_text.empty()) {
       out += fmt::format("<tr><td colspan=\"7\"><pre>{}</pre></td></tr>\n",
