@@ -67,7 +67,11 @@ struct RegistrarPolicy {
 };
 
 struct AuthPolicy {
-  std::vector<std::string> algorithms{"SHA-256", "MD5"};  // challenge order
+  // Challenge order = preference (RFC 8760 §2.4: a client uses the topmost it supports). MD5
+  // alone by default: SIPp 3.6 and sipsak 0.9 read only the first challenge and know only MD5,
+  // and baresip 1.0 (libre) gives up on a response carrying any non-MD5 challenge, even after an
+  // MD5 one. SHA-256 and SHA-512-256 stay available: ["SHA-256", "MD5"] offers both.
+  std::vector<std::string> algorithms{"MD5"};
   rt::Duration nonce_lifetime = std::chrono::seconds(300);
   std::string secret = "trunklab-nonce-secret";  // keys the stateless nonces
 };

@@ -49,9 +49,10 @@ void ReferenceServer::ping_nated_contacts() {
                                     [this] { ping_nated_contacts(); });
 }
 
-void ReferenceServer::respond(txn::ServerTxnId id, const sip::Message& request, int status) {
+void ReferenceServer::respond(txn::ServerTxnId id, const sip::Message& request, int status,
+                              std::string_view reason) {
   auto tag = request.to().tag().empty() ? sip::new_tag(random_) : std::string{};
-  auto response = sip::OutgoingMessage::response_to(request, status, {}, tag);
+  auto response = sip::OutgoingMessage::response_to(request, status, reason, tag);
   if (status == 200 || status == 405) response.add("Allow", kAllow);
   if (status == 200) response.add("Accept", "application/sdp");
   endpoint_.respond(id, std::move(response));
@@ -94,14 +95,14 @@ void ReferenceServer::on_request(txn::ServerTxnId id, const sip::Message& reques
   if (method == "CANCEL") {
     if (!trunk_.on_cancel(id, request, source)) {
       ++counters_.no_transaction;
-      respond(id, request, 481);
+      respond(id, request, 481, "Call/Transaction Does Not Exist (no call to cancel)");
     }
     return;
   }
   if (in_dialog) {
     if (!trunk_.on_dialog_request(id, request, source)) {
       ++counters_.no_transaction;
-      respond(id, request, 481);
+      respond(id, request, 481, "Call/Transaction Does Not Exist (no such dialog)");
     }
     return;
   }
@@ -111,7 +112,7 @@ void ReferenceServer::on_request(txn::ServerTxnId id, const sip::Message& reques
     return respond(id, request, 200);
   }
   ++counters_.not_allowed;
-  respond(id, request, 405);
+  respond(id, request, 405, "Method Not Allowed (only the methods in Allow are handled)");
 }
 
 // §8.2.1 before §8.2.2: a method this element does not serve outside a dialog gets its 405

@@ -67,7 +67,7 @@ public:
   void on_keepalive(const rt::Address& source) override;
 
 private:
-  void respond(txn::ServerTxnId id, const sip::Message& request, int status);
+  void respond(txn::ServerTxnId id, const sip::Message& request, int status, std::string_view reason = {});
   // 416 / 420 (header_inspection.hpp); true when the request was answered so.
   bool refuse_by_headers(txn::ServerTxnId id, const sip::Message& request, bool in_dialog);
 

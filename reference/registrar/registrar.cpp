@@ -60,6 +60,9 @@ std::string Registrar::aor_of(std::string_view username, std::string_view custom
   return fmt::format("{}@{}", username, config_.registrar_domain(std::string(customer)));
 }
 
+// Unknown users and wrong passwords get the same answer (no user enumeration).
+constexpr std::string_view kWrongCredentials = "Forbidden (wrong user name or password)";
+
 sip::OutgoingMessage Registrar::reply(const sip::Message& request, int status,
                                       std::string_view reason) {
   auto to_tag = request.to().tag().empty() ? sip::new_tag(random_) : std::string{};
@@ -74,9 +77,10 @@ sip::OutgoingMessage Registrar::reply(const sip::Message& request, int status,
 }
 
 sip::OutgoingMessage Registrar::challenge(const sip::Message& request, const std::string& realm,
-                                          bool stale) {
+                                          bool stale, std::string_view why) {
   ++counters_.challenged;
-  auto response = reply(request, 401);
+  // The first challenge keeps the standard phrase (it says why: credentials are needed).
+  auto response = reply(request, 401, why.empty() ? std::string{} : fmt::format("Unauthorized ({})", why));
   for (const auto& c : digest_.challenge(realm, stale)) {
     response.add("WWW-Authenticate", c.to_header_value());
   }
@@ -109,17 +113,18 @@ sip::OutgoingMessage Registrar::handle_register(const sip::Message& request,
   const bool known = account != by_username_.end();
   auto secret = known ? auth::Secret::from_password(account->second->username, account->second->password)
                       : auth::Secret::from_password(credentials->username, "\x01not-a-password");
-  switch (auth::server_action(digest_.verify(*credentials, realm, "REGISTER", secret))) {
+  const auto verdict = digest_.verify(*credentials, realm, "REGISTER", secret);
+  switch (auth::server_action(verdict)) {
     case auth::ServerAction::accept:
       break;
     case auth::ServerAction::challenge_stale:
-      return challenge(request, realm, true);
+      return challenge(request, realm, true, "nonce expired, retry");
     case auth::ServerAction::challenge:
-      return challenge(request, realm, false);
+      return challenge(request, realm, false, fmt::format("credentials not accepted: {}", auth::describe(verdict)));
     case auth::ServerAction::forbid:
-      return reply(request, 403);
+      return reply(request, 403, kWrongCredentials);
   }
-  if (!known) return reply(request, 403);
+  if (!known) return reply(request, 403, kWrongCredentials);
 
   // §10.3 step 6: the authenticated user may only change its own address-of-record.
   const auto& to_uri = request.to().uri;
@@ -154,7 +159,7 @@ sip::OutgoingMessage Registrar::update_bindings(const sip::Message& request,
       auto e = c.expires().value_or(request.expires().value_or(policy.default_expires_s));
       if (e > 0 && e < policy.min_expires_s) {
         ++counters_.too_brief;
-        auto response = reply(request, 423);
+        auto response = reply(request, 423, fmt::format("Interval Too Brief (at least {} s)", policy.min_expires_s));
         response.add("Min-Expires", std::to_string(policy.min_expires_s));
         return response;
       }

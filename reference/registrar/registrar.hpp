@@ -56,7 +56,8 @@ private:
     std::string realm;
   };
   sip::OutgoingMessage reply(const sip::Message& request, int status, std::string_view reason = {});
-  sip::OutgoingMessage challenge(const sip::Message& request, const std::string& realm, bool stale);
+  sip::OutgoingMessage challenge(const sip::Message& request, const std::string& realm, bool stale,
+                                 std::string_view why = {});
   sip::OutgoingMessage update_bindings(const sip::Message& request, const rt::Address& source,
                                        const std::string& aor);
   sip::OutgoingMessage ok_with_bindings(const sip::Message& request, const std::string& aor);

@@ -5,6 +5,9 @@
 namespace trunklab::realtime {
 namespace {
 
+// "main" (main.trunk.example.test) challenges every caller; "local" trusts callers on this
+// machine that address the trunk by IP (SIPp's built-in `-sn uac`, which cannot answer a 407,
+// sends `INVITE sip:service@127.0.0.1:5060`). MD5 challenges: see config::AuthPolicy.
 constexpr const char* kExample = R"json({
   "base_domain": "example.test",
   "extensions": [
@@ -18,9 +21,10 @@ constexpr const char* kExample = R"json({
   ],
   "routes": [ { "provider": "carrier", "priority": 1 } ],
   "numbers": [ { "number": "+15550100", "dial_extension": "office-1" } ],
-  "trunks": [ { "name": "main", "channels": 10, "trusted_addresses": [] } ],
+  "trunks": [ { "name": "main", "channels": 10, "trusted_addresses": [] },
+              { "name": "local", "channels": 10, "trusted_addresses": ["127.0.0.1"] } ],
   "registrar": { "min_expires_s": 60, "max_expires_s": 3600, "default_expires_s": 3600 },
-  "auth": { "algorithms": ["SHA-256", "MD5"], "nonce_lifetime": "5m",
+  "auth": { "algorithms": ["MD5"], "nonce_lifetime": "5m",
             "secret": "change-me-example-nonce-secret" }
 })json";
 

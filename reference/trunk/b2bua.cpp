@@ -306,12 +306,12 @@ void Trunk::finish_unanswered(Call& call) {
   if (!call.a_final_sent) {
     ++counters_.failed;
     if (call.cancelled) {
-      respond_a(call, 487);
+      respond_a(call, 487, "Request Terminated (cancelled by the caller)");
     } else if (call.inbound && call.best_inbound) {
       respond_a(call, call.best_inbound->first, call.best_inbound->second,
                 call.best_inbound_response ? &*call.best_inbound_response : nullptr);
     } else if (call.inbound) {
-      respond_a(call, 480);
+      respond_a(call, 480, "Temporarily Unavailable (no registered contact answered)");
     } else if (call.last_5xx) {
       auto [status, reason] = *call.last_5xx;
       auto response = sip::OutgoingMessage::response_to(*call.a_invite, status, reason, call.a.local_tag);
@@ -320,7 +320,8 @@ void Trunk::finish_unanswered(Call& call) {
       call.outcome.final_status = status;
       endpoint_.respond(call.a_txn, std::move(response));
     } else {
-      auto response = sip::OutgoingMessage::response_to(*call.a_invite, 503, {}, call.a.local_tag);
+      auto response = sip::OutgoingMessage::response_to(*call.a_invite, 503, "Service Unavailable (no provider answered)",
+                                                        call.a.local_tag);
       response.add("Reason", reason_header(503, "no provider answered"));
       call.a_final_sent = true;
       call.outcome.final_status = 503;
@@ -373,7 +374,8 @@ bool Trunk::on_timeout(txn::ClientTxnId txn) {
     case TxnRole::relay: {
       // The other side never answered the relayed request: say so to the side that sent it.
       if (ref.origin && ref.origin_request) {
-        endpoint_.respond(*ref.origin, sip::OutgoingMessage::response_to(*ref.origin_request, 408));
+        endpoint_.respond(*ref.origin, sip::OutgoingMessage::response_to(*ref.origin_request, 408,
+                                                                         "Request Timeout (no answer from the other side)"));
       }
       auto call = calls_.find(ref.call);
       if (call != calls_.end() && ref.origin_request && ref.origin_request->method() == "BYE") {
@@ -426,7 +428,7 @@ bool Trunk::on_cancel(txn::ServerTxnId txn, const sip::Message& cancel, const rt
   call.cancelled = true;
   ++counters_.cancelled;
   for (auto& leg : call.legs) cancel_leg(call, leg);
-  respond_a(call, 487);
+  respond_a(call, 487, "Request Terminated (cancelled by the caller)");
   if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; })) {
     end_call(call);
   }

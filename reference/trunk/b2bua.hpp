@@ -109,7 +109,12 @@ private:
   };
 
   // Outbound and inbound admission.
-  void handle_outbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source);
+  void handle_outbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source,
+                       const config::Trunk& trunk);
+  void handle_outbound_by_ip(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source);
+  void challenge(txn::ServerTxnId txn, const sip::Message& invite, const std::vector<std::string>& realms,
+                 bool stale, std::string_view why);
+  const config::Number* number_named(std::string_view number) const;
   void handle_inbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source,
                       const config::Provider& provider);
   std::optional<std::string> authenticate(txn::ServerTxnId txn, const sip::Message& invite,

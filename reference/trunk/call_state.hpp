@@ -64,6 +64,14 @@ inline std::string reason_header(int status, std::string_view reason) {
   return fmt::format("SIP;cause={};text=\"{}\"", status, reason);
 }
 
+// Text from a request (a number, a host) inside a reason phrase we write: printable ASCII only
+// and at most 64 bytes, so a reason phrase never carries what a header must not (RFC 3261 §25.1).
+inline std::string phrase_text(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 64)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return out;
+}
+
 inline bool is_2xx(int status) { return status >= 200 && status < 300; }
 
 // How long a registered phone may ring before the inbound call gives up, and how long a leg we

@@ -76,12 +76,11 @@ sv() {
 # Lines serve logged for requests from one of the tools' source ports.
 from() { plain_log "$work/serve.log" | grep -E "^[A-Z]+ [^ ]+ from 127\.0\.0\.1:$1 -> [0-9]+$" > "$work/serve-$1.log" || true; }
 
-# serve: the built-in example, MD5 only (sipvicious knows no SHA-256), plus a numeric extension.
+# serve: the built-in example (MD5 challenges: sipvicious knows no SHA-256), plus a numeric extension.
 "$trunklab" serve --print-config > "$work/example.json"
 python3 - "$work/example.json" "$work/serve.json" "$user" "$password" <<'EOF'
 import json, sys
 config = json.load(open(sys.argv[1]))
-config["auth"]["algorithms"] = ["MD5"]
 config["extensions"].append({"customer": "default", "name": "desk-" + sys.argv[3],
                              "username": sys.argv[3], "password": sys.argv[4]})
 json.dump(config, open(sys.argv[2], "w"), indent=2)
