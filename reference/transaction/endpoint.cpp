@@ -108,12 +108,21 @@ void Endpoint::on_oversized(const rt::Address& /*local*/, const rt::Address& rem
   auto response = stateless_answer_for(head, 513, reason, sip::new_tag(random_), remote);
   if (!response) return;  // not a request, or no Via/From/To/Call-ID/CSeq in what was read
   send_to_wire(remote, response->to_string());
+  report_stateless(start_line, *response, remote);
+}
+
+constexpr std::size_t kMaxLoggedUriBytes = 256;
+
+// A request answered without a transaction (400, 513) is an outcome too: an operator sees who
+// sent what and why it was refused (the observer's line escapes what came off the wire).
+void Endpoint::report_stateless(std::string_view start_line, const sip::OutgoingMessage& response,
+                                const rt::Address& remote) {
   if (!observer_) return;
   const auto method = start_line.substr(0, start_line.find(' '));
   auto uri = start_line.substr(std::min(start_line.size(), method.size() + 1));
-  uri = uri.substr(0, uri.find(' '));
-  const std::string from = aor_text(response->header("From")), to = aor_text(response->header("To"));
-  observer_(TxnOutcome{true, method, uri, &remote, 513, response->reason(), from, to});
+  uri = uri.substr(0, std::min(uri.rfind(" SIP/"), kMaxLoggedUriBytes));  // a log line, not a dump
+  const std::string from = aor_text(response.header("From")), to = aor_text(response.header("To"));
+  observer_(TxnOutcome{true, method, uri, &remote, response.status(), response.reason(), from, to});
 }
 
 void Endpoint::on_malformed(std::string_view bytes, const sip::ParseError& error,
@@ -121,6 +130,7 @@ void Endpoint::on_malformed(std::string_view bytes, const sip::ParseError& error
   // A malformed response is dropped (§18.1.2); a request gets a 400 when we can build one.
   if (auto response = stateless_400_for(bytes, error, sip::new_tag(random_), source)) {
     send_to_wire(source, response->to_string());
+    report_stateless(bytes.substr(0, std::min(bytes.find("\r\n"), bytes.find('\n'))), *response, source);
   }
 }
 

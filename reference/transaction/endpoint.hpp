@@ -168,6 +168,8 @@ private:
   void on_request(sip::Message request, const rt::Address& source);
   static std::string server_key_of(const sip::Message& request, std::string_view method);
   bool is_accepted(std::uint64_t id) const;  // an INVITE server in RFC 6026 Accepted
+  void report_stateless(std::string_view start_line, const sip::OutgoingMessage& response,
+                        const rt::Address& remote);
   void on_response(const sip::Message& response, const rt::Address& source);
   void on_malformed(std::string_view bytes, const sip::ParseError& error,
                     const rt::Address& source);

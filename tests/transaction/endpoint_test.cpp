@@ -166,6 +166,20 @@ TEST_F(EndpointTest, MalformedRequestGetsStateless400NamingTheProblem) {
   EXPECT_EQ(endpoint.server_count(), 0u);
 }
 
+// An operator sees the refused request in serve's log: who sent it and why (the element's
+// line escapes the bytes; nothing about the request is lost because no transaction was made).
+TEST_F(EndpointTest, Stateless400IsReportedAsAnOutcomeWithItsReason) {
+  std::vector<std::string> lines;
+  endpoint.set_outcome_observer([&](const TxnOutcome& o) {
+    lines.push_back(std::string(o.method) + " " + std::string(o.request_uri) + " " + o.peer->to_string() + " " +
+                    std::to_string(o.status) + " " + std::string(o.reason));
+  });
+  const auto bad = incoming("INVITE", "z9hG4bKbad2", ";rport", "REGISTER");
+  const auto error = std::get<sip::ParseError>(sip::Message::parse(bad));
+  from_phone(bad);
+  EXPECT_THAT(lines, ElementsAre("INVITE sip:registrar.example 192.0.2.7:40000 400 " + error.reason_phrase()));
+}
+
 // RFC 4475 "insuf": no From, To or Call-ID, still a 400 (Via is what it needs); and a header
 // whose value holds the bad octet is left out of the 400, not echoed back with it.
 TEST_F(EndpointTest, Stateless400NeedsOnlyAViaAndNeverEchoesAControlOctet) {
