@@ -178,7 +178,9 @@ std::optional<std::string> write_outputs(const fs::path& dir, const scenario::Ve
     for (const auto& address : party.addresses) names += fmt::format("{} {}\n", address.to_string(), party.name);
   }
   if (auto e = write_file(folder / "names.txt", names)) return e;
-  if (auto e = write_file(folder / "verdict.json", verdict.to_json().dump(2) + "\n")) return e;
+  // A target's bytes need not be UTF-8 (a reason phrase, a header value): replaced, never a throw.
+  const auto verdict_json = verdict.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (auto e = write_file(folder / "verdict.json", verdict_json + "\n")) return e;
   report.ladder_dir = verdict.name;
   report.pcap = verdict.name + "/capture.pcap";
   return std::nullopt;
