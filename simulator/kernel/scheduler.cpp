@@ -73,48 +73,29 @@ bool Scheduler::run_next() {
 }
 
 RunResult Scheduler::run_until(rt::Instant deadline, std::uint64_t max_events) {
-  RunResult result;
-  while (!heap_.empty() && heap_.front().time <= deadline) {
-    if (result.events_run >= max_events) {
-      result.reason = StopReason::event_limit;
-      result.now = now_;
-      return result;
-    }
-    if (run_next()) {
-      ++result.events_run;
-      if (stop_check_ && stop_check_()) {
-        result.reason = StopReason::stopped;
-        result.now = now_;
-        return result;
-      }
-    }
-  }
-  now_ = std::max(now_, deadline);
-  result.reason = StopReason::reached_time;
-  result.now = now_;
+  RunResult result = run_events(deadline, max_events);
+  if (result.reason == StopReason::reached_time) now_ = result.now = std::max(now_, deadline);
   return result;
 }
 
-RunResult Scheduler::run_until_idle(std::uint64_t max_events) {
+RunResult Scheduler::run_until_idle(std::uint64_t max_events) { return run_events(std::nullopt, max_events); }
+
+// Runs events up to `deadline` (or until the queue is empty when there is none), stopping at the
+// event cap or as soon as the stop check holds.
+RunResult Scheduler::run_events(std::optional<rt::Instant> deadline, std::uint64_t max_events) {
   RunResult result;
-  while (!heap_.empty()) {
-    if (result.events_run >= max_events) {
-      result.reason = StopReason::event_limit;
-      result.now = now_;
-      return result;
-    }
-    if (run_next()) {
-      ++result.events_run;
-      if (stop_check_ && stop_check_()) {
-        result.reason = StopReason::stopped;
-        result.now = now_;
-        return result;
-      }
-    }
+  auto stop = [&](StopReason reason) {
+    result.reason = reason;
+    result.now = now_;
+    return result;
+  };
+  while (!heap_.empty() && (!deadline || heap_.front().time <= *deadline)) {
+    if (result.events_run >= max_events) return stop(StopReason::event_limit);
+    if (!run_next()) continue;
+    ++result.events_run;
+    if (stop_check_ && stop_check_()) return stop(StopReason::stopped);
   }
-  result.reason = StopReason::idle;
-  result.now = now_;
-  return result;
+  return stop(deadline ? StopReason::reached_time : StopReason::idle);
 }
 
 }  // namespace trunklab::sim

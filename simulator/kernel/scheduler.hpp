@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <utility>
 #include <unordered_map>
 #include <vector>
@@ -81,6 +82,7 @@ private:
   std::uint64_t push(rt::Instant at, Callback fn, bool cancellable);
   // Pops the next entry and runs it; false if it was a cancelled timer.
   bool run_next();
+  RunResult run_events(std::optional<rt::Instant> deadline, std::uint64_t max_events);
 
   rt::Instant now_{};
   std::uint64_t next_seq_ = 1;  // the TimerId of an event is its sequence number; 0 = kNoTimer
