@@ -42,3 +42,14 @@ SERVE_TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
 plain_log() {
   sed -E "s/^$SERVE_TS //; s/^([A-Z]+ [^ ]+ (from|to) [^ ]+)( (aor|user) [^ ]+)? -> ([0-9]{3})( .*)?$/\1 -> \5/" "$1"
 }
+
+# stop_pids PID...: TERM each of the test's own children, wait up to 3 s each, then KILL.
+stop_pids() {
+  local pid
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
