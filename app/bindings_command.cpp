@@ -5,7 +5,7 @@
 
 #include "reference/registrar/store.hpp"
 #include "reference/sip/printable.hpp"
-#include "reference/transport/clock.hpp"
+#include "reference/realtime/clock.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>

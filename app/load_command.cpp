@@ -1,12 +1,12 @@
 // `trunklab load`: a rate-controlled REGISTER-with-digest load driver against a registrar
-// over UDP (realtime::RegisterLoad does the protocol). It stops by itself: after --duration,
+// over UDP (load::RegisterLoad does the protocol). It stops by itself: after --duration,
 // and the registrations still in flight are given at most --timeout to finish.
 #include "app/commands.hpp"
 
 #include "reference/config/config.hpp"
-#include "reference/transport/example_config.hpp"
-#include "reference/transport/listen_spec.hpp"
-#include "reference/transport/register_load.hpp"
+#include "reference/config/example.hpp"
+#include "reference/realtime/listen_spec.hpp"
+#include "load/register_load.hpp"
 
 #include <fmt/core.h>
 
@@ -22,7 +22,7 @@ struct LoadCommandOptions {
   std::string duration = "10s";
   std::string timeout = "5s";
   bool print_config = false;
-  realtime::LoadOptions load;
+  load::LoadOptions load;
 };
 
 // "10s", "500ms", "2m": the same duration syntax as the configuration files.
@@ -37,8 +37,8 @@ std::optional<rt::Duration> parse_duration(const std::string& text) {
 int run_load(LoadCommandOptions& options) {
   auto& load = options.load;
   if (options.print_config) {
-    auto config = realtime::example_config();
-    realtime::add_load_users(config, load.user_prefix, load.users, load.password);
+    auto config = config::example_config();
+    load::add_load_users(config, load.user_prefix, load.users, load.password);
     fmt::print("{}\n", config::to_json(config).dump(2));
     return 0;
   }
@@ -57,12 +57,12 @@ int run_load(LoadCommandOptions& options) {
   }
   load.duration = *duration;
   load.timeout = *timeout;
-  auto result = realtime::run_register_load(load);
+  auto result = load::run_register_load(load);
   if (auto* error = std::get_if<std::string>(&result)) {
     fmt::print(stderr, "trunklab load: {}\n", *error);
     return 2;
   }
-  const auto& report = std::get<realtime::LoadReport>(result);
+  const auto& report = std::get<load::LoadReport>(result);
   fmt::print("{}", report.summary(load));
   return report.failure_ratio() > load.max_failure_ratio ? 1 : 0;
 }

@@ -4,8 +4,8 @@
 #include "app/commands.hpp"
 
 #include "reports/run_report.hpp"
-#include "simulator/scenario/runner.hpp"
-#include "simulator/scenario/scenario.hpp"
+#include "scenario/runner.hpp"
+#include "scenario/scenario.hpp"
 
 #include <fmt/core.h>
 

@@ -6,13 +6,13 @@
 #include "reference/config/config.hpp"
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
-#include "reference/transport/clock.hpp"
-#include "reference/transport/event_loop.hpp"
-#include "reference/transport/example_config.hpp"
-#include "reference/transport/listen_spec.hpp"
-#include "reference/transport/real_random.hpp"
-#include "reference/transport/tcp_transport.hpp"
-#include "reference/transport/udp_transport.hpp"
+#include "reference/realtime/clock.hpp"
+#include "reference/realtime/event_loop.hpp"
+#include "reference/config/example.hpp"
+#include "reference/realtime/listen_spec.hpp"
+#include "reference/realtime/real_random.hpp"
+#include "reference/realtime/tcp_transport.hpp"
+#include "reference/realtime/udp_transport.hpp"
 
 #include <fmt/core.h>
 #include <sys/resource.h>
@@ -53,7 +53,7 @@ double cpu_seconds() {
 
 // A configuration refusal names file, JSON path and reason (config::InputError's message).
 std::optional<config::Config> load_config(const ServeOptions& options, std::string& error) {
-  if (options.config_path.empty()) return realtime::example_config();
+  if (options.config_path.empty()) return config::example_config();
   try {
     return config::load_config_file(options.config_path);
   } catch (const config::InputError& e) {
@@ -109,7 +109,7 @@ void print_summary(const Log& log, const element::ReferenceServer& server, const
 
 int serve(const ServeOptions& options) {
   if (options.print_config) {
-    fmt::print("{}\n", config::to_json(realtime::example_config()).dump(2));
+    fmt::print("{}\n", config::to_json(config::example_config()).dump(2));
     return 0;
   }
   std::string error;

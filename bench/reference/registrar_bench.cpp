@@ -1,7 +1,7 @@
 // Registrar throughput through its logic alone (no sockets, virtual clock), every message
 // parsed and serialized, and memory per binding with 100,000 live bindings.
 #include "reference/registrar/registrar.hpp"
-#include "simulator/kernel/world.hpp"
+#include "sim/kernel/world.hpp"
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>

@@ -36,7 +36,7 @@ void run_calls(benchmark::State& state, bool ip_auth) {
     lab.world().capture().set_enabled(false);
     lab.add_provider_address("carrier", "10.0.0.20");
     lab.start();
-    std::vector<sim::UserAgent*> phones;
+    std::vector<agents::UserAgent*> phones;
     for (int i = 0; i < kPhones; ++i) {
       phones.push_back(&lab.add_agent(fmt::format("p{}", i), fmt::format("10.0.1.{}", i + 1),
                                       lab.phone(fmt::format("ext{}", i))));

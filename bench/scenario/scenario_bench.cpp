@@ -1,8 +1,8 @@
 // Simulated calls per wall-clock second: one phone places N sequential calls through the
 // reference (407 challenge, provider answers, BYE), everything captured as in `trunklab run`.
 // Also the whole bundled suite (load + run + judge every scenarios/*.json).
-#include "simulator/scenario/runner.hpp"
-#include "simulator/scenario/scenario.hpp"
+#include "scenario/runner.hpp"
+#include "scenario/scenario.hpp"
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>

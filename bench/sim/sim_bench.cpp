@@ -1,7 +1,7 @@
 // Simulated datagrams per wall-clock second through the kernel and the network, without SIP
 // parsing: pairs of hosts bounce a SIP-sized datagram back and forth forever; each benchmark
 // iteration runs a fixed batch of delivery events.
-#include "simulator/kernel/world.hpp"
+#include "sim/kernel/world.hpp"
 
 #include <benchmark/benchmark.h>
 

@@ -1,6 +1,6 @@
 // Per-message cost of matching a datagram to its transaction with 10 vs 100,000 live
 // transactions: parse + hashed lookup + state machine step. Flat means no scan.
-#include "reference/transaction/endpoint.hpp"
+#include "reference/txn/endpoint.hpp"
 #include "tests/transaction/fakes.hpp"
 
 #include <benchmark/benchmark.h>

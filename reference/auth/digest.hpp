@@ -22,8 +22,8 @@
 // RFC 7616 `username*` extended notation. Parsers reject them with a message.
 #pragma once
 
-#include "reference/runtime/random.hpp"
-#include "reference/runtime/time.hpp"
+#include "reference/rt/random.hpp"
+#include "reference/rt/time.hpp"
 
 #include <array>
 #include <chrono>

@@ -5,8 +5,8 @@
 #pragma once
 
 #include "reference/config/json_reader.hpp"
-#include "reference/runtime/address.hpp"
-#include "reference/runtime/time.hpp"
+#include "reference/rt/address.hpp"
+#include "reference/rt/time.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -3,7 +3,7 @@
 // nlohmann-json parses; this layer only tracks the path, which nlohmann's own exceptions lack.
 #pragma once
 
-#include "reference/runtime/time.hpp"
+#include "reference/rt/time.hpp"
 
 #include <nlohmann/json.hpp>
 

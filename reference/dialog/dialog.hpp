@@ -2,7 +2,7 @@
 // in-dialog request (BYE, re-INVITE, ACK) to the party on that side.
 #pragma once
 
-#include "reference/runtime/address.hpp"
+#include "reference/rt/address.hpp"
 #include "reference/sip/message.hpp"
 
 #include <cstdint>

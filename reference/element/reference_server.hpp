@@ -9,10 +9,10 @@
 #include "reference/config/config.hpp"
 #include "reference/registrar/registrar.hpp"
 #include "reference/registrar/store.hpp"
-#include "reference/runtime/random.hpp"
-#include "reference/runtime/time.hpp"
-#include "reference/runtime/transport.hpp"
-#include "reference/transaction/endpoint.hpp"
+#include "reference/rt/random.hpp"
+#include "reference/rt/time.hpp"
+#include "reference/rt/transport.hpp"
+#include "reference/txn/endpoint.hpp"
 #include "reference/trunk/b2bua.hpp"
 
 #include <cstdint>

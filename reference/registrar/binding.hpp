@@ -3,8 +3,8 @@
 // RFC 3581) and the Call-ID/CSeq that order later updates (§10.3 step 7).
 #pragma once
 
-#include "reference/runtime/address.hpp"
-#include "reference/runtime/time.hpp"
+#include "reference/rt/address.hpp"
+#include "reference/rt/time.hpp"
 
 #include <cstdint>
 #include <string>

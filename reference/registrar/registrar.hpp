@@ -10,8 +10,8 @@
 #include "reference/auth/digest.hpp"
 #include "reference/config/config.hpp"
 #include "reference/registrar/store.hpp"
-#include "reference/runtime/random.hpp"
-#include "reference/runtime/time.hpp"
+#include "reference/rt/random.hpp"
+#include "reference/rt/time.hpp"
 #include "reference/sip/message.hpp"
 
 #include <cstdint>

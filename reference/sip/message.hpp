@@ -6,7 +6,7 @@
 //    relayed reason phrases and raw scenario messages).
 #pragma once
 
-#include "reference/runtime/random.hpp"
+#include "reference/rt/random.hpp"
 
 #include <cstdint>
 #include <memory>

@@ -1,6 +1,6 @@
 #include "reference/trunk/b2bua.hpp"
 
-#include "reference/transaction/wire.hpp"
+#include "reference/txn/wire.hpp"
 #include "reference/trunk/call_state.hpp"
 
 #include <fmt/format.h>

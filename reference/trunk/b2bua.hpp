@@ -14,10 +14,10 @@
 
 #include "reference/config/config.hpp"
 #include "reference/registrar/registrar.hpp"
-#include "reference/runtime/random.hpp"
-#include "reference/runtime/time.hpp"
+#include "reference/rt/random.hpp"
+#include "reference/rt/time.hpp"
 #include "reference/sip/message.hpp"
-#include "reference/transaction/endpoint.hpp"
+#include "reference/txn/endpoint.hpp"
 #include "reference/dialog/dialog.hpp"
 #include "reference/trunk/routes.hpp"
 

@@ -2,7 +2,7 @@
 // how long a call is kept so those late replies still find it.
 #include "reference/trunk/b2bua.hpp"
 
-#include "reference/transaction/fsm.hpp"
+#include "reference/txn/fsm.hpp"
 #include "reference/trunk/call_state.hpp"
 
 #include <fmt/format.h>

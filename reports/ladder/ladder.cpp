@@ -2,7 +2,7 @@
 
 #include "reference/sip/message.hpp"
 #include "reference/sip/printable.hpp"
-#include "simulator/capture/capture.hpp"
+#include "wiretap/capture.hpp"
 
 #include <fmt/core.h>
 
@@ -212,12 +212,12 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
   return ladder;
 }
 
-std::vector<Datagram> datagrams_from_capture(const std::vector<sim::CaptureRecord>& records,
+std::vector<Datagram> datagrams_from_capture(const std::vector<wiretap::CaptureRecord>& records,
                                              bool include_nat_translated) {
   std::vector<Datagram> out;
   out.reserve(records.size());
   for (const auto& r : records) {
-    if (r.view == sim::CaptureView::nat_translated && !include_nat_translated) {
+    if (r.view == wiretap::CaptureView::nat_translated && !include_nat_translated) {
       continue;
     }
     Datagram d;

@@ -3,8 +3,8 @@
 // capture records; drawn by reports/render/render.hpp as text, Mermaid, SVG or HTML.
 #pragma once
 
-#include "reference/runtime/address.hpp"
-#include "reference/runtime/time.hpp"
+#include "reference/rt/address.hpp"
+#include "reference/rt/time.hpp"
 
 #include <cstddef>
 #include <map>
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace trunklab::sim {
+namespace trunklab::wiretap {
 struct CaptureRecord;
 }
 
@@ -88,7 +88,7 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
 
 // The simulator's capture records as datagrams (party names from the records). NAT-translated
 // copies are left out unless asked for: the ladder shows each message once, as sent.
-std::vector<Datagram> datagrams_from_capture(const std::vector<sim::CaptureRecord>& records,
+std::vector<Datagram> datagrams_from_capture(const std::vector<wiretap::CaptureRecord>& records,
                                              bool include_nat_translated = false);
 
 }  // namespace trunklab::reports

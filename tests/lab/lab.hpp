@@ -6,8 +6,8 @@
 #include "reference/config/config.hpp"
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
-#include "simulator/agents/user_agent.hpp"
-#include "simulator/kernel/world.hpp"
+#include "agents/user_agent.hpp"
+#include "sim/kernel/world.hpp"
 
 #include <fmt/format.h>
 
@@ -64,7 +64,7 @@ public:
     reference_->start();
   }
 
-  sim::UserAgent& add_agent(const std::string& name, const std::string& ip, sim::UserAgentConfig c,
+  agents::UserAgent& add_agent(const std::string& name, const std::string& ip, agents::UserAgentConfig c,
                             const std::string& behind_nat = {}) {
     c.name = name;
     sim::Host* host = nullptr;
@@ -74,16 +74,16 @@ public:
       host = &world_.network().add_host_behind(*world_.network().find_nat(behind_nat), name, addr(ip));
     }
     auto binder = [host](rt::DatagramHandler& h) -> rt::Transport& { return host->bind(5060, h); };
-    auto agent = std::make_unique<sim::UserAgent>(std::move(c), binder, world_.clock(), world_.timers(),
+    auto agent = std::make_unique<agents::UserAgent>(std::move(c), binder, world_.clock(), world_.timers(),
                                                   world_.random_stream(name));
     auto& ref = *agent;
     agents_[name] = std::move(agent);
     return ref;
   }
 
-  sim::UserAgentConfig phone(const std::string& extension, const std::string& customer = "default") {
+  agents::UserAgentConfig phone(const std::string& extension, const std::string& customer = "default") {
     const auto* ext = config_.find_extension(customer, extension);
-    sim::UserAgentConfig c;
+    agents::UserAgentConfig c;
     c.username = ext->username;
     c.password = ext->password;
     c.registrar_domain = config_.registrar_domain(customer);
@@ -94,8 +94,8 @@ public:
     return c;
   }
 
-  sim::UserAgentConfig provider(std::vector<sim::ReplyStep> script) {
-    sim::UserAgentConfig c;
+  agents::UserAgentConfig provider(std::vector<agents::ReplyStep> script) {
+    agents::UserAgentConfig c;
     c.answer.steps = std::move(script);
     c.outbound_proxy = trunk_address();
     return c;
@@ -115,7 +115,7 @@ public:
   std::vector<std::string> ladder(bool with_reason = false) const {
     std::vector<std::string> out;
     for (const auto& r : const_cast<sim::World&>(world_).capture().records()) {
-      if (r.view != sim::CaptureView::sent || r.duplicate) continue;
+      if (r.view != wiretap::CaptureView::sent || r.duplicate) continue;
       auto first_line = r.bytes.substr(0, r.bytes.find("\r\n"));
       std::string label;
       if (first_line.starts_with("SIP/2.0 ")) {
@@ -137,7 +137,7 @@ public:
     const auto& records = const_cast<sim::World&>(world_).capture().records();
     std::size_t li = 0;
     for (const auto& r : records) {
-      if (r.view != sim::CaptureView::sent || r.duplicate) continue;
+      if (r.view != wiretap::CaptureView::sent || r.duplicate) continue;
       if (lines[li++] == line && nth-- == 0) return r.bytes;
     }
     return {};
@@ -149,7 +149,7 @@ private:
   registrar::MemoryStore store_;
   Forwarder reference_forwarder_;
   std::unique_ptr<element::ReferenceServer> reference_;
-  std::map<std::string, std::unique_ptr<sim::UserAgent>> agents_;
+  std::map<std::string, std::unique_ptr<agents::UserAgent>> agents_;
 };
 
 inline std::string join(const std::vector<std::string>& lines) {

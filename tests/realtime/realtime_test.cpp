@@ -3,13 +3,13 @@
 // digest registrations against the reference server on the same loop over real loopback UDP.
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
-#include "reference/transport/clock.hpp"
-#include "reference/transport/event_loop.hpp"
-#include "reference/transport/example_config.hpp"
-#include "reference/transport/listen_spec.hpp"
-#include "reference/transport/real_random.hpp"
-#include "reference/transport/register_load.hpp"
-#include "reference/transport/udp_transport.hpp"
+#include "reference/realtime/clock.hpp"
+#include "reference/realtime/event_loop.hpp"
+#include "reference/config/example.hpp"
+#include "reference/realtime/listen_spec.hpp"
+#include "reference/realtime/real_random.hpp"
+#include "load/register_load.hpp"
+#include "reference/realtime/udp_transport.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -25,6 +25,11 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using config::example_config;
+using load::add_load_users;
+using load::LoadOptions;
+using load::LoadReport;
+using load::RegisterLoad;
 
 // Generous bound for waits that normally take microseconds: only a hung loop reaches it.
 constexpr rt::Duration kBound = 5s;

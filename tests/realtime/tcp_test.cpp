@@ -3,12 +3,12 @@
 // refused connections counted, and the reference server answering a REGISTER over TCP.
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
-#include "reference/transport/clock.hpp"
-#include "reference/transport/event_loop.hpp"
-#include "reference/transport/example_config.hpp"
-#include "reference/transport/real_random.hpp"
-#include "reference/transport/sockaddr.hpp"
-#include "reference/transport/tcp_transport.hpp"
+#include "reference/realtime/clock.hpp"
+#include "reference/realtime/event_loop.hpp"
+#include "reference/config/example.hpp"
+#include "reference/realtime/real_random.hpp"
+#include "reference/realtime/sockaddr.hpp"
+#include "reference/realtime/tcp_transport.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -28,6 +28,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using config::example_config;
 
 // Generous bound for waits that normally take microseconds: only a hung loop reaches it.
 constexpr rt::Duration kBound = 5s;

@@ -1,6 +1,6 @@
 // The reference registrar (RFC 3261 §10.3) driven message by message, in virtual time.
 #include "reference/registrar/registrar.hpp"
-#include "simulator/kernel/world.hpp"
+#include "sim/kernel/world.hpp"
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>

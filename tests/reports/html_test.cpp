@@ -1,7 +1,7 @@
 // The HTML ladder in a real browser: headless Chromium loads the page from disk with the
 // network off, runs its script, and we read the resulting DOM and the console log.
 #include "reports/render/render.hpp"
-#include "simulator/capture/capture.hpp"
+#include "wiretap/capture.hpp"
 #include "tests/reports/fixtures.hpp"
 
 #include <gtest/gtest.h>
@@ -70,8 +70,8 @@ TEST(HtmlLadder, LoadsInHeadlessChromiumWithoutConsoleErrorsAndShowsEveryMessage
   // Message text that would break a naive page: a closing script tag and markup in a header.
   datagrams.push_back(datagram(9100, kAlice, kTrunk,
                                request("OPTIONS", "</script><b>x</b>@host", 1)));
-  sim::CaptureRecord lost{rt::Instant{rt::from_ms(9200)}, "alice", "trunk", addr(kAlice),
-                          addr(kTrunk), request("BYE", "c9", 9), sim::CaptureView::sent, false,
+  wiretap::CaptureRecord lost{rt::Instant{rt::from_ms(9200)}, "alice", "trunk", addr(kAlice),
+                          addr(kTrunk), request("BYE", "c9", 9), wiretap::CaptureView::sent, false,
                           true, "partition"};
   auto from_sim = datagrams_from_capture({lost});
   datagrams.insert(datagrams.end(), from_sim.begin(), from_sim.end());

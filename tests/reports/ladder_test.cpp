@@ -1,7 +1,7 @@
 #include "reports/ladder/ladder.hpp"
 #include "reports/ladder/names.hpp"
 #include "reports/render/render.hpp"
-#include "simulator/capture/capture.hpp"
+#include "wiretap/capture.hpp"
 #include "tests/reports/fixtures.hpp"
 
 #include <gtest/gtest.h>
@@ -93,10 +93,10 @@ TEST(BuildLadder, SkipsWhatIsNotSipAndKeepsMalformedSip) {
 }
 
 TEST(BuildLadder, CarriesNamesAndDropsFromSimulatorCaptures) {
-  sim::CaptureRecord sent{rt::Instant{}, "alice", "trunk", addr(kAlice), addr(kTrunk),
-                          request("OPTIONS", "c1", 1), sim::CaptureView::sent, false, true, "loss 100%"};
-  sim::CaptureRecord natted = sent;
-  natted.view = sim::CaptureView::nat_translated;
+  wiretap::CaptureRecord sent{rt::Instant{}, "alice", "trunk", addr(kAlice), addr(kTrunk),
+                          request("OPTIONS", "c1", 1), wiretap::CaptureView::sent, false, true, "loss 100%"};
+  wiretap::CaptureRecord natted = sent;
+  natted.view = wiretap::CaptureView::nat_translated;
   Ladder ladder = build_ladder(datagrams_from_capture({sent, natted}));
   ASSERT_EQ(ladder.messages.size(), 1u);
   EXPECT_EQ(ladder.parties[0].name, "alice");
@@ -186,8 +186,8 @@ TEST(MermaidLadder, IsASequenceDiagramWithAliasedParticipants) {
 }
 
 TEST(MermaidLadder, DroppedMessagesEndInACross) {
-  sim::CaptureRecord lost{rt::Instant{}, "alice", "trunk", addr(kAlice), addr(kTrunk),
-                          request("INVITE", "c1", 1), sim::CaptureView::sent, false, true, ""};
+  wiretap::CaptureRecord lost{rt::Instant{}, "alice", "trunk", addr(kAlice), addr(kTrunk),
+                          request("INVITE", "c1", 1), wiretap::CaptureView::sent, false, true, ""};
   EXPECT_NE(render_mermaid(build_ladder(datagrams_from_capture({lost}))).find("P1-xP2: INVITE (dropped)"),
             std::string::npos);
 }

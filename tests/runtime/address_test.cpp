@@ -1,4 +1,4 @@
-#include "reference/runtime/address.hpp"
+#include "reference/rt/address.hpp"
 
 #include <gtest/gtest.h>
 

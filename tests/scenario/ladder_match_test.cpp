@@ -1,6 +1,6 @@
 // The ladder matcher: exact and subset modes, reason phrases, retransmissions, and the
 // side-by-side diff from the first divergence.
-#include "simulator/scenario/ladder_match.hpp"
+#include "scenario/ladder_match.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

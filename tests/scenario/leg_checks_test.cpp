@@ -1,10 +1,10 @@
 // finally.ghost_answers and finally.left_ringing: a provider that answers a call the caller never
 // had, or is left ringing, fails the scenario with a message naming it; judged from the
 // reference's legs in virtual time and from the parties alone (as against a target).
-#include "simulator/scenario/leg_checks.hpp"
-#include "simulator/scenario/runner.hpp"
+#include "scenario/leg_checks.hpp"
+#include "scenario/runner.hpp"
 
-#include "simulator/net/fault.hpp"
+#include "sim/net/fault.hpp"
 #include "tests/lab/lab.hpp"
 
 #include <gmock/gmock.h>
@@ -86,9 +86,9 @@ TEST(LegChecks, ACallLeftRingingFailsNamingTheParty) {
 
 // Against a target only the parties are observable: the ghost is counted from what they saw.
 struct PartiesOnly final : detail::RunState {
-  std::map<std::string, const sim::UserAgent*> agents;
+  std::map<std::string, const agents::UserAgent*> agents;
   const element::ReferenceServer* server() const override { return nullptr; }
-  const sim::UserAgent* agent(const std::string& name) const override {
+  const agents::UserAgent* agent(const std::string& name) const override {
     auto it = agents.find(name);
     return it == agents.end() ? nullptr : it->second;
   }

@@ -1,7 +1,7 @@
 // Caps on a run in virtual time and the meaning of `"run_until": "idle"`: a run that would never
 // end (a phone refreshing its registration forever) ends when idle, and a run that reaches a cap
 // of `limits` is a FAIL naming the cap and the seed, never a PASS.
-#include "simulator/scenario/runner.hpp"
+#include "scenario/runner.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // The scenario loader: what a valid file becomes, and errors that name file, JSON path and
 // what was expected.
-#include "simulator/scenario/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Errors at load time, not at run time: every name a scenario refers to (parties in ladder lines,
 // steps and final checks; extensions, providers, trunks, NATs, counters) and every duration is
 // checked when the file is loaded, with the file, the JSON path and the names that exist.
-#include "simulator/scenario/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 #include <gtest/gtest.h>
 

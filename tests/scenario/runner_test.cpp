@@ -1,6 +1,6 @@
 // The runner end to end: a scenario run against the reference passes, is deterministic (same
 // seed: same pcap bytes and verdict), and a broken expectation fails with a readable diff.
-#include "simulator/scenario/runner.hpp"
+#include "scenario/runner.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

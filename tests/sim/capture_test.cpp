@@ -1,5 +1,5 @@
-#include "simulator/capture/capture.hpp"
-#include "simulator/kernel/world.hpp"
+#include "wiretap/capture.hpp"
+#include "sim/kernel/world.hpp"
 #include "tests/sim/sim_fixtures.hpp"
 
 #include <gtest/gtest.h>
@@ -17,6 +17,11 @@ namespace {
 using rt::from_ms;
 using rt::Instant;
 using testing::ip;
+using wiretap::build_udp_frame;
+using wiretap::Capture;
+using wiretap::CaptureRecord;
+using wiretap::kPcapEpochUnixSeconds;
+using wiretap::PcapOptions;
 
 std::uint32_t be16(const std::string& s, std::size_t at) {
   return (std::uint32_t{static_cast<std::uint8_t>(s[at])} << 8) | static_cast<std::uint8_t>(s[at + 1]);

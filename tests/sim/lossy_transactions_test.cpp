@@ -1,7 +1,7 @@
 // Two SIP transactions over a 30% lossy link complete on the RFC 3261 retransmission schedule:
 // the transaction layer on the simulated network, nothing mocked.
-#include "reference/transaction/endpoint.hpp"
-#include "simulator/kernel/world.hpp"
+#include "reference/txn/endpoint.hpp"
+#include "sim/kernel/world.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -100,7 +100,7 @@ TEST(LossyTransactions, CompleteOnTheRetransmissionScheduleOver30PercentLoss) {
   std::map<std::string, std::vector<std::int64_t>> sends;  // Call-ID -> send times
   std::size_t retransmissions = 0;
   for (const auto& r : world.capture().records()) {
-    if (r.src_host != "client" || r.view != sim::CaptureView::sent || r.bytes.starts_with("ACK")) continue;
+    if (r.src_host != "client" || r.view != wiretap::CaptureView::sent || r.bytes.starts_with("ACK")) continue;
     auto at = r.bytes.find("Call-ID: ") + 9;
     sends[r.bytes.substr(at, r.bytes.find("\r\n", at) - at)].push_back(rt::to_ms(r.time));
   }

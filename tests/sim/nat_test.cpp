@@ -1,4 +1,4 @@
-#include "simulator/kernel/world.hpp"
+#include "sim/kernel/world.hpp"
 #include "tests/sim/sim_fixtures.hpp"
 
 #include <gtest/gtest.h>
@@ -131,17 +131,17 @@ TEST(Nat, CaptureShowsBothSidesOfTheNat) {
   const auto& records = t.world.capture().records();
   ASSERT_EQ(records.size(), 4u);
   // Outbound: as sent (private source), then on the public side.
-  EXPECT_EQ(records[0].view, CaptureView::sent);
+  EXPECT_EQ(records[0].view, wiretap::CaptureView::sent);
   EXPECT_EQ(records[0].src, ip("192.168.1.10:5060"));
-  EXPECT_EQ(records[1].view, CaptureView::nat_translated);
+  EXPECT_EQ(records[1].view, wiretap::CaptureView::nat_translated);
   EXPECT_EQ(records[1].src, ip("203.0.113.7:20000"));
   // Inbound: as the registrar sent it (public destination, labelled with the phone's name),
   // then as it leaves the NAT towards the phone.
-  EXPECT_EQ(records[2].view, CaptureView::sent);
+  EXPECT_EQ(records[2].view, wiretap::CaptureView::sent);
   EXPECT_EQ(records[2].src_host, "registrar");
   EXPECT_EQ(records[2].dst_host, "phone");
   EXPECT_EQ(records[2].dst, ip("203.0.113.7:20000"));
-  EXPECT_EQ(records[3].view, CaptureView::nat_translated);
+  EXPECT_EQ(records[3].view, wiretap::CaptureView::nat_translated);
   EXPECT_EQ(records[3].dst, ip("192.168.1.10:5060"));
   for (const auto& r : records) EXPECT_FALSE(r.dropped);
 }

@@ -1,4 +1,4 @@
-#include "simulator/kernel/world.hpp"
+#include "sim/kernel/world.hpp"
 #include "tests/sim/sim_fixtures.hpp"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-#include "simulator/kernel/random_streams.hpp"
-#include "simulator/kernel/world.hpp"
+#include "sim/kernel/random_streams.hpp"
+#include "sim/kernel/world.hpp"
 
 #include <gtest/gtest.h>
 

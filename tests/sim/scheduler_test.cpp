@@ -1,5 +1,5 @@
-#include "simulator/kernel/scheduler.hpp"
-#include "simulator/kernel/world.hpp"
+#include "sim/kernel/scheduler.hpp"
+#include "sim/kernel/world.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // Shared helpers for the simulator tests: a handler that records what arrives.
 #pragma once
 
-#include "reference/runtime/transport.hpp"
-#include "simulator/kernel/world.hpp"
+#include "reference/rt/transport.hpp"
+#include "sim/kernel/world.hpp"
 
 #include <string>
 #include <vector>

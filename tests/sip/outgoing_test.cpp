@@ -1,7 +1,7 @@
 // Writer exactness, response_to (RFC 3261 §8.2.6), identifiers, reason phrases, TCP framing.
 #include "tests/sip/sip_test_util.hpp"
 
-#include "reference/runtime/random.hpp"
+#include "reference/rt/random.hpp"
 
 #include <gtest/gtest.h>
 

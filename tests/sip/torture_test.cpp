@@ -2,7 +2,7 @@
 // invalid §3.1.2), plus a fuzz-ish robustness pass.
 #include "tests/sip/sip_test_util.hpp"
 
-#include "reference/runtime/random.hpp"
+#include "reference/rt/random.hpp"
 
 #include <gtest/gtest.h>
 

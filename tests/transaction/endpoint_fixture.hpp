@@ -1,9 +1,9 @@
 // The Endpoint fixture the transaction tests share: a fake clock and transport, a recording TU.
 #pragma once
 
-#include "reference/transaction/endpoint.hpp"
-#include "reference/transaction/fsm.hpp"
-#include "reference/transaction/wire.hpp"
+#include "reference/txn/endpoint.hpp"
+#include "reference/txn/fsm.hpp"
+#include "reference/txn/wire.hpp"
 #include "tests/transaction/fakes.hpp"
 
 #include <gmock/gmock.h>

@@ -2,10 +2,10 @@
 // (deadline, start order), a recording transport and a recording transaction user.
 #pragma once
 
-#include "reference/runtime/time.hpp"
-#include "reference/runtime/transport.hpp"
+#include "reference/rt/time.hpp"
+#include "reference/rt/transport.hpp"
 #include "reference/sip/message.hpp"
-#include "reference/transaction/endpoint.hpp"
+#include "reference/txn/endpoint.hpp"
 
 #include <cstdint>
 #include <functional>

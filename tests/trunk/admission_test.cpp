@@ -4,7 +4,7 @@
 // reference writes says why in its reason phrase, keeping the standard phrase in front.
 #include "tests/lab/lab.hpp"
 
-#include "reference/transport/example_config.hpp"
+#include "reference/config/example.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -31,7 +31,7 @@ config::Config base_config() {
   return c;
 }
 
-sim::ReplyStep reply(int status, rt::Duration after = 0ms) { return {status, after, {}, {}}; }
+agents::ReplyStep reply(int status, rt::Duration after = 0ms) { return {status, after, {}, {}}; }
 
 // The header values of `name` in a message, in order.
 std::vector<std::string> header_values(const std::string& message, const std::string& name) {
@@ -53,9 +53,9 @@ struct Admission : ::testing::Test {
     lab->start();
     telnyx = &lab->add_agent("telnyx", "10.0.0.20", lab->provider({reply(200, 100ms)}));
   }
-  sim::UserAgent* telnyx = nullptr;
+  agents::UserAgent* telnyx = nullptr;
   // A phone that addresses the trunk by the reference's IP instead of its trunk domain.
-  sim::UserAgent& phone_by_ip(const std::string& name, const std::string& ip) {
+  agents::UserAgent& phone_by_ip(const std::string& name, const std::string& ip) {
     auto c = lab->phone("office-1");
     c.call_domain = "10.0.0.1:5060";
     return lab->add_agent(name, ip, c);
@@ -96,7 +96,7 @@ TEST_F(Admission, AuthenticatedExtensionAddressingTheTrunkByIpIsRouted) {
 TEST_F(Admission, TrustedAddressAddressingTheTrunkByIpIsRoutedUnchallenged) {
   config.trunks = {{"pbx", "default", 0, {"10.0.0.30"}}};
   start();
-  sim::UserAgentConfig pbx;
+  agents::UserAgentConfig pbx;
   pbx.outbound_proxy = lab->trunk_address();
   pbx.call_domain = "10.0.0.1";
   auto& office = lab->add_agent("pbx", "10.0.0.30", pbx);
@@ -171,7 +171,7 @@ TEST_F(Admission, Sha256IsOfferedFirstWhenConfiguredAndAccepted) {
 }
 
 TEST(BuiltInConfig, ChallengesMd5SoOldClientsWork) {
-  EXPECT_THAT(realtime::example_config().auth.algorithms, ElementsAre("MD5"));
+  EXPECT_THAT(config::example_config().auth.algorithms, ElementsAre("MD5"));
   EXPECT_THAT(config::AuthPolicy{}.algorithms, ElementsAre("MD5"));
 }
 

@@ -18,10 +18,10 @@ struct BadInput : ::testing::Test {
     c.extensions = {{"office-1", "office1", "s3cret", "default"}};
     return c;
   }()};
-  sim::UserAgent* fuzzer = nullptr;
+  agents::UserAgent* fuzzer = nullptr;
   void SetUp() override {
     lab.start();
-    fuzzer = &lab.add_agent("fuzzer", "10.0.0.66", sim::UserAgentConfig{});
+    fuzzer = &lab.add_agent("fuzzer", "10.0.0.66", agents::UserAgentConfig{});
   }
   std::string exchange(const std::string& text) {
     auto before = fuzzer->raw_responses().size();

@@ -4,7 +4,7 @@
 // A ghost call is a provider answering a call the caller never had: billed on a real carrier.
 #include "tests/lab/lab.hpp"
 
-#include "simulator/net/fault.hpp"
+#include "sim/net/fault.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-sim::ReplyStep reply(int status, rt::Duration after = 0ms) { return {status, after, {}, {}}; }
+agents::ReplyStep reply(int status, rt::Duration after = 0ms) { return {status, after, {}, {}}; }
 
 rt::Instant at(rt::Duration d) { return rt::Instant{d}; }
 
@@ -42,11 +42,11 @@ std::string header_line(const std::string& message, const std::string& name) {
 // alice calls out; telnyx (invite_timeout 2 s) is tried first, then twilio answers after 1 s.
 struct GhostCall : ::testing::Test {
   std::unique_ptr<Lab> lab;
-  sim::UserAgent* alice = nullptr;
-  sim::UserAgent* telnyx = nullptr;
-  sim::UserAgent* twilio = nullptr;
+  agents::UserAgent* alice = nullptr;
+  agents::UserAgent* telnyx = nullptr;
+  agents::UserAgent* twilio = nullptr;
 
-  void build(std::vector<sim::ReplyStep> telnyx_script) {
+  void build(std::vector<agents::ReplyStep> telnyx_script) {
     config::Config c;
     c.extensions = {{"office-1", "office1", "s3cret", "default"}};
     c.providers = {{"telnyx", "sip.telnyx.example", {}, {}, {}, {}},
@@ -67,9 +67,9 @@ struct GhostCall : ::testing::Test {
     if (!dst.empty()) rule.with_dst_host(std::move(dst));
     lab->world().network().add_fault(rule);
   }
-  sim::AgentCall telnyx_call() const {
+  agents::AgentCall telnyx_call() const {
     auto calls = telnyx->calls();
-    return calls.empty() ? sim::AgentCall{} : calls.front();
+    return calls.empty() ? agents::AgentCall{} : calls.front();
   }
   // The messages on `line` (e.g. "telnyx -> trunk 200"), delivered or dropped, whose CSeq
   // header ends with `method`.
@@ -86,7 +86,7 @@ struct GhostCall : ::testing::Test {
   }
   bool telnyx_had(const std::string& kind) const {
     const auto& events = telnyx->events();
-    return std::any_of(events.begin(), events.end(), [&](const sim::AgentEvent& e) { return e.kind == kind; });
+    return std::any_of(events.begin(), events.end(), [&](const agents::AgentEvent& e) { return e.kind == kind; });
   }
 };
 

@@ -26,8 +26,8 @@ config::Config inbound_config() {
 
 struct Inbound : ::testing::Test {
   Lab lab{inbound_config()};
-  sim::UserAgent* phone = nullptr;
-  sim::UserAgent* pstn = nullptr;
+  agents::UserAgent* phone = nullptr;
+  agents::UserAgent* pstn = nullptr;
 
   void build(bool behind_nat, std::uint32_t expires_s = 3600) {
     lab.add_provider_address("telnyx", "10.0.0.20");

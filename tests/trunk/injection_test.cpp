@@ -16,7 +16,7 @@ constexpr const char* kNumber = "+15551234567";
 
 struct Injection : ::testing::Test {
   std::unique_ptr<testlab::Lab> lab;
-  sim::UserAgent* pbx = nullptr;
+  agents::UserAgent* pbx = nullptr;
 
   void SetUp() override {
     config::Config c;
@@ -26,7 +26,7 @@ struct Injection : ::testing::Test {
     lab = std::make_unique<testlab::Lab>(c);
     lab->add_provider_address("telnyx", "10.0.0.20");
     lab->start();
-    pbx = &lab->add_agent("pbx", "10.0.0.66", sim::UserAgentConfig{});
+    pbx = &lab->add_agent("pbx", "10.0.0.66", agents::UserAgentConfig{});
     lab->add_agent("telnyx", "10.0.0.20", lab->provider({{486, rt::Duration{0}, {}, {}}}));
   }
 
@@ -47,7 +47,7 @@ struct Injection : ::testing::Test {
     std::string final_line;
     std::vector<std::string> to_provider;
     for (const auto& r : lab->world().capture().records()) {
-      if (r.view != sim::CaptureView::sent) continue;
+      if (r.view != wiretap::CaptureView::sent) continue;
       if (r.dst_host == "telnyx") to_provider.push_back(r.bytes);
       const auto line = r.bytes.substr(0, r.bytes.find("\r\n"));
       if (r.dst_host == "pbx" && line.starts_with("SIP/2.0 ") && line[8] != '1') final_line = line;

@@ -21,10 +21,10 @@ struct TooLarge : ::testing::Test {
     c.extensions = {{"office-1", "office1", "s3cret", "default"}};
     return c;
   }()};
-  sim::UserAgent* phone = nullptr;
+  agents::UserAgent* phone = nullptr;
   void SetUp() override {
     lab.start();
-    phone = &lab.add_agent("phone", "10.0.0.66", sim::UserAgentConfig{});
+    phone = &lab.add_agent("phone", "10.0.0.66", agents::UserAgentConfig{});
   }
   // The start line of the answer and its size ("" and 0 when none came).
   std::pair<std::string, std::size_t> exchange(const std::string& text) {

@@ -32,12 +32,12 @@ config::Config reference_config() {
 std::vector<std::string> replay_whole(const std::string& bytes) {
   testlab::Lab lab(reference_config());
   lab.start();
-  auto& sender = lab.add_agent("torture", "10.0.0.66", sim::UserAgentConfig{});
+  auto& sender = lab.add_agent("torture", "10.0.0.66", agents::UserAgentConfig{});
   sender.send_raw(bytes, lab.trunk_address());
   lab.run_for_s(1);
   std::vector<std::string> sent;
   for (const auto& r : lab.world().capture().records()) {
-    if (r.view != sim::CaptureView::sent || r.src_host != "trunk") continue;
+    if (r.view != wiretap::CaptureView::sent || r.src_host != "trunk") continue;
     sent.push_back(r.bytes);
   }
   return sent;

@@ -25,17 +25,17 @@ config::Config base_config() {
   return c;
 }
 
-sim::ReplyStep reply(int status, rt::Duration after = 0ms) { return {status, after, {}, {}}; }
+agents::ReplyStep reply(int status, rt::Duration after = 0ms) { return {status, after, {}, {}}; }
 
 struct Outbound : ::testing::Test {
   config::Config config = base_config();
   std::unique_ptr<Lab> lab;
-  sim::UserAgent* alice = nullptr;
-  sim::UserAgent* telnyx = nullptr;
-  sim::UserAgent* twilio = nullptr;
+  agents::UserAgent* alice = nullptr;
+  agents::UserAgent* telnyx = nullptr;
+  agents::UserAgent* twilio = nullptr;
 
   void SetUp() override {}
-  void build(std::vector<sim::ReplyStep> telnyx_script, std::vector<sim::ReplyStep> twilio_script = {}) {
+  void build(std::vector<agents::ReplyStep> telnyx_script, std::vector<agents::ReplyStep> twilio_script = {}) {
     lab = std::make_unique<Lab>(config);
     lab->add_provider_address("telnyx", "10.0.0.20");
     lab->add_provider_address("twilio", "10.0.0.21");
@@ -234,7 +234,7 @@ TEST(Trunk, TrustedSourceAddressIsNotChallenged) {
   Lab lab(c);
   lab.add_provider_address("telnyx", "10.0.0.20");
   lab.start();
-  sim::UserAgentConfig pbx;
+  agents::UserAgentConfig pbx;
   pbx.outbound_proxy = lab.trunk_address();
   pbx.call_domain = c.trunk_domain("pbx");
   auto& office = lab.add_agent("pbx", "10.0.0.30", pbx);
@@ -255,7 +255,7 @@ TEST(Trunk, ProviderChallengeIsAnsweredWithTheProviderCredentials) {
   lab.start();
   auto& alice = lab.add_agent("alice", "10.0.0.10", lab.phone("office-1"));
   auto pcfg = lab.provider({reply(200, 100ms)});
-  pcfg.challenge = sim::DigestChallengeConfig{407, "sip.telnyx.example", "acct-77", "provider-pass"};
+  pcfg.challenge = agents::DigestChallengeConfig{407, "sip.telnyx.example", "acct-77", "provider-pass"};
   lab.add_agent("telnyx", "10.0.0.20", pcfg);
   lab.at_s(0, [&] { alice.call("+15551234567"); });
   lab.run_for_s(10);

@@ -1,0 +1,105 @@
+// rt::Transport over TCP (RFC 3261 §18): a listening socket, the connections peers open to it,
+// and the ones it opens itself. Every message is cut out of the byte stream by
+// sip::frame_length (Content-Length is mandatory on streams, §18.3) and handed on like a
+// datagram, with the connection's remote address as its source; a response or request to that
+// address goes back on the same connection (§18.2.2), else a new connection is opened.
+// A stream that cannot be framed (no or a bad Content-Length, oversized headers) is closed:
+// nothing after the damage can be trusted. One over the framing limits (headers over 64 kB, a
+// body over 16 MB) is first handed to DatagramHandler::on_oversized (the reference answers
+// 513 Message Too Large, RFC 3261 §21.5.14), and closed once that answer is written. Non-blocking: output the kernel will not take yet is
+// queued until the socket is writable.
+#pragma once
+
+#include "reference/rt/transport.hpp"
+#include "reference/realtime/event_loop.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+
+namespace trunklab::realtime {
+
+struct TcpOptions {
+  // A connection with nothing read or written for this long is closed (a peer that went away
+  // without a FIN, or one that holds connections open for nothing). Like Kamailio's
+  // tcp_connection_lifetime, but longer: phones re-register well within it.
+  rt::Duration idle_timeout = std::chrono::minutes(5);
+  // Connections beyond this are closed as soon as accepted: descriptors and buffers are finite.
+  std::size_t max_connections = 4096;
+};
+
+struct TcpStats {
+  std::uint64_t accepted = 0;
+  std::uint64_t connected = 0;       // connections opened to send
+  std::uint64_t closed = 0;
+  std::uint64_t received = 0;        // messages framed and handed on
+  std::uint64_t sent = 0;            // messages queued for sending
+  std::uint64_t framing_errors = 0;  // streams closed because they could not be framed
+  std::uint64_t oversized = 0;       // of those, over the framing limits: answered 513 first
+  std::uint64_t send_errors = 0;     // connect or write failures (the message is lost)
+  std::uint64_t idle_closed = 0;     // closed after idle_timeout
+  std::uint64_t over_limit = 0;      // accepted and closed at once: max_connections reached
+};
+
+class TcpTransport final : public rt::Transport {
+public:
+  // Listens on `address` (port 0: the kernel picks). The error names the address and the
+  // system's reason, e.g. "tcp:127.0.0.1:5060: bind: Address already in use".
+  static std::variant<std::unique_ptr<TcpTransport>, std::string> open(EventLoop& loop,
+                                                                      const rt::Address& address,
+                                                                      TcpOptions options = {});
+  ~TcpTransport() override;
+  TcpTransport(const TcpTransport&) = delete;
+  TcpTransport& operator=(const TcpTransport&) = delete;
+
+  void set_handler(rt::DatagramHandler* handler) { handler_ = handler; }
+
+  rt::TransportKind kind() const override { return rt::TransportKind::tcp; }
+  rt::Address local_address() const override { return local_; }
+  void send(const rt::Address& to, std::string_view bytes) override;
+  std::size_t max_datagram_bytes() const override { return rt::kNoDatagramLimit; }
+
+  const TcpStats& stats() const { return stats_; }
+  std::size_t connection_count() const { return connections_.size(); }
+
+  // A peer that opens connections and never completes a message cannot hold memory forever:
+  // a connection's unframed input is bounded by sip::frame_length's header and body limits,
+  // its life by idle_timeout, and the number of connections by max_connections.
+
+private:
+  struct Connection {
+    Fd socket;
+    rt::Address remote;
+    std::string input;   // bytes read, not yet a whole message
+    std::string output;  // bytes queued, not yet taken by the kernel
+    bool connecting = false;
+    bool closing = false;  // refused: input ignored, closed once `output` is flushed
+    rt::Duration last_activity{};  // monotonic
+  };
+
+  TcpTransport(EventLoop& loop, Fd listener, rt::Address local, TcpOptions options);
+  void sweep_idle();
+  void on_acceptable();
+  Connection* connect_to(const rt::Address& to);
+  void adopt(Fd socket, const rt::Address& remote, bool connecting);
+  void on_readable(int fd);
+  void on_writable(int fd);
+  void flush(Connection& connection);
+  void refuse(int fd);
+  void close(int fd);
+
+  EventLoop& loop_;
+  TcpOptions options_;
+  rt::TimerId sweep_timer_ = rt::kNoTimer;
+  Fd listener_;
+  rt::Address local_;
+  rt::DatagramHandler* handler_ = nullptr;
+  std::map<int, std::unique_ptr<Connection>> connections_;  // by socket
+  std::map<rt::Address, int> by_remote_;
+  TcpStats stats_;
+};
+
+}  // namespace trunklab::realtime

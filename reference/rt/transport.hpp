@@ -1,0 +1,45 @@
+// The wire boundary. Elements send datagrams through a Transport and receive them through a
+// DatagramHandler; the simulator's network and the real UDP sockets both implement Transport,
+// and capture taps observe at this boundary (libre's trace hook: tx/rx, src, dst, bytes).
+#pragma once
+
+#include "reference/rt/address.hpp"
+
+#include <cstddef>
+#include <string_view>
+
+namespace trunklab::rt {
+
+enum class TransportKind { udp, tcp, tls };
+
+// The largest UDP payload: 65535 minus the IPv4 (20) and UDP (8) headers; over IPv6 the
+// payload length field covers the UDP header only (65535 - 8).
+inline constexpr std::size_t kMaxUdpPayloadIpv4 = 65507;
+inline constexpr std::size_t kMaxUdpPayloadIpv6 = 65527;
+// A stream transport cuts no datagrams.
+inline constexpr std::size_t kNoDatagramLimit = static_cast<std::size_t>(-1);
+
+class DatagramHandler {
+public:
+  virtual ~DatagramHandler() = default;
+  // `local` is the address the datagram arrived on, `remote` the address it came from.
+  virtual void on_datagram(const Address& local, const Address& remote, std::string_view bytes) = 0;
+  // A stream message over the framing limits (sip::frame_length): its head, to be answered
+  // 513 (RFC 3261 §21.5.14) before the transport closes the connection.
+  virtual void on_oversized(const Address& /*local*/, const Address& /*remote*/, std::string_view /*head*/) {}
+};
+
+class Transport {
+public:
+  virtual ~Transport() = default;
+  virtual TransportKind kind() const { return TransportKind::udp; }
+  virtual Address local_address() const = 0;
+  // Fire and forget, as UDP: loss is the transaction layer's business (retransmissions).
+  virtual void send(const Address& to, std::string_view bytes) = 0;
+  // The largest message send() can carry (EMSGSIZE beyond it). The transaction layer decides
+  // what to do with a bigger one (513, RFC 3261 §21.5.14) instead of letting the socket drop
+  // it, so the decision is the same in virtual time as on a real socket.
+  virtual std::size_t max_datagram_bytes() const { return kMaxUdpPayloadIpv4; }
+};
+
+}  // namespace trunklab::rt

@@ -1,0 +1,223 @@
+#include "scenario/runner.hpp"
+
+#include "scenario/run_state.hpp"
+
+#include "reference/element/reference_server.hpp"
+#include "reference/registrar/store.hpp"
+#include "agents/user_agent.hpp"
+#include "sim/kernel/world.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <set>
+#include <sstream>
+
+namespace trunklab::scenario {
+
+namespace {
+
+using detail::RunState;
+
+// Forwards the reference host's datagrams to the server, which needs its transport before it
+// exists (the server is built on the socket this handler is bound to).
+struct Forwarder final : rt::DatagramHandler {
+  rt::DatagramHandler* target = nullptr;
+  void on_datagram(const rt::Address& local, const rt::Address& remote, std::string_view bytes) override {
+    if (target) target->on_datagram(local, remote, bytes);
+  }
+};
+
+class Simulation final : public RunState {
+public:
+  Simulation(const Scenario& scenario, std::uint64_t seed)
+      : scenario_(scenario), world_(seed) {
+    build_network();
+    build_reference();
+    for (const auto& party : scenario_.parties) {
+      if (party.on_wire()) build_party(party);
+    }
+    schedule_steps();
+  }
+
+  // Runs to run_until, or until idle, within the caps; returns the cap reached ("" = none)
+  // and, in `why`, what it was and what the run was doing.
+  std::string run(const Limits& limits, std::string& why) {
+    const bool until_idle = !scenario_.run_until;
+    const rt::Duration wanted = scenario_.run_until.value_or(limits.virtual_time);
+    const auto deadline = rt::Instant{std::min(wanted, limits.virtual_time)};
+    std::string cap;
+    const auto& net = world_.network();
+    const auto& capture = world_.capture();
+    world_.scheduler().set_stop_check([&] {
+      if (net.stats().sent > limits.messages) {
+        cap = "messages";
+      } else if (capture.pcap_size() > limits.output_bytes) {
+        cap = "output_bytes";
+      }
+      return !cap.empty() || (until_idle && busy_with().empty());
+    });
+    auto result = world_.scheduler().run_until(deadline, limits.events);
+    world_.scheduler().set_stop_check(nullptr);
+    const auto doing = busy_with();
+    const auto at = config::format_duration(world_.now().time_since_epoch());
+    if (cap == "messages") {
+      why = fmt::format("limits.messages: the parties sent more than {} messages by {}", limits.messages, at);
+    } else if (cap == "output_bytes") {
+      why = fmt::format("limits.output_bytes: the capture grew past {} bytes by {}", limits.output_bytes, at);
+    } else if (result.reason == sim::StopReason::event_limit) {
+      cap = "events";
+      why = fmt::format("limits.events: {} events executed by {} with more due", limits.events, at);
+    } else if (result.reason == sim::StopReason::reached_time &&
+               (until_idle ? world_.scheduler().pending_events() > 0 : wanted > limits.virtual_time)) {
+      cap = "virtual_time";
+      why = fmt::format("limits.virtual_time: the run reached {} {}", config::format_duration(limits.virtual_time),
+                        until_idle ? "without becoming idle" : "before run_until " + config::format_duration(wanted));
+    }
+    if (!cap.empty() && !doing.empty()) why += " (still open: " + doing + ")";
+    return cap;
+  }
+
+  // What keeps the run from being idle, "" when it is (see run_scenario in runner.hpp).
+  std::string busy_with() {
+    if (steps_left_ > 0) return fmt::format("{} step(s) to come", steps_left_);
+    if (const auto flying = world_.network().datagrams_in_flight(); flying > 0) return fmt::format("{} datagram(s) on the wire", flying);
+    if (server_->trunk().live_calls() > 0) return fmt::format("{} call(s) in the trunk", server_->trunk().live_calls());
+    std::string parties;
+    for (const auto& [name, agent] : agents_) {
+      if (agent->busy()) parties += (parties.empty() ? "" : ", ") + name;
+    }
+    return parties.empty() ? "" : "transactions or calls of " + parties;
+  }
+
+  sim::World& world() { return world_; }
+  const element::ReferenceServer* server() const override { return server_.get(); }
+  const agents::UserAgent* agent(const std::string& name) const override {
+    auto it = agents_.find(name);
+    return it == agents_.end() ? nullptr : it->second.get();
+  }
+  std::uint64_t calls_started() const { return calls_started_; }
+
+private:
+  void build_network() {
+    auto& net = world_.network();
+    net.set_default_link(scenario_.default_link);
+    for (const auto& nat : scenario_.nats) net.add_nat(nat.name, *nat.public_ip, nat.idle_timeout);
+    reference_host_ = &net.add_host(kReferenceName, scenario_.reference_address.with_port(0));
+    for (const auto& party : scenario_.parties) {
+      if (!party.on_wire()) continue;
+      auto ip = party.address->with_port(0);
+      if (party.behind.empty()) {
+        net.add_host(party.name, ip);
+      } else {
+        net.add_host_behind(*net.find_nat(party.behind), party.name, ip);
+      }
+    }
+    for (const auto& link : scenario_.links) net.set_link(link.a, link.b, link.link);
+    for (const auto& fault : scenario_.faults) net.add_fault(fault);
+  }
+
+  void build_reference() {
+    rt::Transport& transport = reference_host_->bind(scenario_.reference_address.port(), forwarder_);
+    server_ = std::make_unique<element::ReferenceServer>(
+        scenario_.reference, world_.clock(), world_.timers(), transport,
+        world_.random_stream(kReferenceName), store_);
+    forwarder_.target = &server_->datagram_handler();
+    server_->start();
+  }
+
+  void build_party(const PartySpec& party) {
+    agents::UserAgentConfig c = detail::party_config(scenario_, party, scenario_.reference_address, 1.0);
+    sim::Host& host = *world_.network().find_host(party.name);
+    const std::uint16_t port = party.address->port();
+    auto binder = [&host, port](rt::DatagramHandler& handler) -> rt::Transport& { return host.bind(port, handler); };
+    auto agent = std::make_unique<agents::UserAgent>(std::move(c), binder, world_.clock(), world_.timers(),
+                                                  world_.random_stream(party.name));
+    const auto* phone = std::get_if<PhoneSpec>(&party.role);
+    if (phone && phone->register_at_start) {
+      auto* raw = agent.get();
+      ++steps_left_;
+      world_.at(rt::Instant{}, [this, raw] {
+        --steps_left_;
+        raw->register_now();
+      });
+    }
+    agents_.emplace(party.name, std::move(agent));
+  }
+
+  void schedule_steps() {
+    for (const auto& step : scenario_.steps) {
+      ++steps_left_;
+      world_.at(step.at, [this, &step] {
+        --steps_left_;
+        execute(step);
+      });
+    }
+  }
+
+  void execute(const Step& step) {
+    auto& net = world_.network();
+    switch (step.action) {
+      case Action::nat_rebind: net.rebind_nat_at(*net.find_nat(step.party), world_.now()); return;
+      case Action::host_down: net.find_host(step.party)->set_up(false); return;
+      case Action::host_up: net.find_host(step.party)->set_up(true); return;
+      default: break;
+    }
+    auto& agent = *agents_.at(step.party);
+    const PartySpec& party = *scenario_.find_party(step.party);
+    if (step.action == Action::send) {
+      const auto book = detail::scenario_addresses(scenario_);
+      agent.send_raw(detail::expand_raw(scenario_, step, book, ++raw_counter_), book.at(step.target));
+      return;
+    }
+    if (detail::apply_party_step(agent, step, party, scenario_.reference_address)) ++calls_started_;
+  }
+
+  const Scenario& scenario_;
+  sim::World world_;
+  registrar::MemoryStore store_;
+  Forwarder forwarder_;
+  sim::Host* reference_host_ = nullptr;
+  std::unique_ptr<element::ReferenceServer> server_;
+  std::map<std::string, std::unique_ptr<agents::UserAgent>> agents_;
+  std::uint64_t raw_counter_ = 0;
+  std::uint64_t calls_started_ = 0;
+  std::size_t steps_left_ = 0;  // scheduled steps (and registrations at start) not yet run
+};
+
+}  // namespace
+
+Limits LimitOverrides::applied_to(Limits limits) const {
+  if (virtual_time) limits.virtual_time = *virtual_time;
+  if (events) limits.events = *events;
+  if (messages) limits.messages = *messages;
+  if (output_bytes) limits.output_bytes = *output_bytes;
+  return limits;
+}
+
+Verdict run_scenario(const Scenario& scenario, const RunOptions& options) {
+  Verdict verdict;
+  verdict.name = scenario.name;
+  verdict.file = scenario.file;
+  verdict.seed = options.seed.value_or(scenario.seed);
+  if (options.live) return detail::run_live(scenario, options, std::move(verdict));
+  std::unique_ptr<Simulation> sim;
+  try {
+    sim = std::make_unique<Simulation>(scenario, verdict.seed);
+  } catch (const std::invalid_argument& e) {
+    verdict.failures.push_back(fmt::format("topology refused by the network: {}", e.what()));
+    return verdict;
+  }
+  std::string why;
+  verdict.limit = sim->run(options.limits.applied_to(scenario.limits), why);
+  if (!verdict.limit.empty()) verdict.failures.push_back("limit reached: " + why);
+  verdict.virtual_duration = sim->world().now().time_since_epoch();
+  verdict.calls_started = sim->calls_started();
+  return detail::judge_run(scenario, options, *sim, sim->world().capture(), std::move(verdict));
+}
+
+}  // namespace trunklab::scenario

@@ -1,0 +1,102 @@
+// Runs a scenario in virtual time against the reference and judges it: builds the World (hosts,
+// NATs, links, faults), the reference trunk/registrar at "trunk" and one emulated party per
+// scenario party, schedules the steps, runs, then checks the expectations against the capture
+// (what was on the wire) and the final state of the reference and the parties.
+#pragma once
+
+#include "reports/ladder/ladder.hpp"
+#include "scenario/ladder_match.hpp"
+#include "scenario/scenario.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trunklab::scenario {
+
+// Running against a real system under test instead of the built-in reference: every emulated
+// party on a real UDP socket, real time, the target in the place of the party "trunk".
+struct LiveOptions {
+  rt::Address target;
+  std::map<std::string, rt::Address> binds;  // party -> its socket (--bind NAME=IP:PORT)
+  std::uint16_t base_port = 5070;            // others: 127.0.0.1:(base_port + party index)
+  double time_scale = 1.0;                   // scales step times, reply delays and run_until
+  std::string capture_iface;                 // "" = record what the parties' sockets send and
+                                             // receive; else libpcap on this interface (root)
+};
+
+// `trunklab run --max-...`: caps that replace the scenario's `limits` (or their defaults).
+struct LimitOverrides {
+  std::optional<rt::Duration> virtual_time;
+  std::optional<std::uint64_t> events;
+  std::optional<std::uint64_t> messages;
+  std::optional<std::uint64_t> output_bytes;
+  Limits applied_to(Limits limits) const;
+};
+
+struct RunOptions {
+  std::optional<std::uint64_t> seed;  // overrides the scenario's seed
+  bool keep_pcap = true;              // fill Verdict::pcap
+  bool report_ladder = true;          // fill Verdict::ladder (for the ladder.* files)
+  std::optional<LiveOptions> live;    // against a target, in real time
+  LimitOverrides limits;              // virtual time only
+};
+
+struct Verdict {
+  std::string name;
+  std::string file;
+  std::uint64_t seed = 0;
+  bool passed = false;
+  std::vector<std::string> failures;  // one per failed expectation, readable on their own
+  std::vector<std::string> notes;     // checks that could not be made (against a target)
+  std::vector<WireLine> lines;        // the actual ladder
+  reports::Ladder ladder;             // for the report renderers (RunOptions::report_ladder)
+  rt::Duration virtual_duration{};
+  std::string pcap;                   // pcap file bytes (empty unless keep_pcap)
+  std::uint64_t calls_started = 0;    // calls the parties placed (benchmarks)
+  std::string limit;                  // the cap the run reached ("messages", ...); "" = none
+  bool real_time = false;             // run against a target (`--target`)
+  std::string target;                 // "udp:IP:PORT" when real_time
+
+  // The actual ladder, one annotated line per message: the golden file's content.
+  std::string ladder_text() const;
+  // Every failure, then the seed and how to reproduce the run.
+  std::string failure_text() const;
+  nlohmann::json to_json() const;
+};
+
+// Runs one scenario. Never throws for scenario-level problems: a topology the network refuses
+// (duplicate addresses...) becomes a failed verdict with the message.
+//
+// In virtual time the run ends at `run_until`, or, for "idle" (no run_until), as soon as the run
+// is idle: every step done, no party waiting for a final response or with a call being set up
+// or up, no call in the reference's trunk, no datagram on the wire. Registration refreshes,
+// keep-alives and OPTIONS probes are timers, not open work: they do not keep a run alive. Any cap
+// of Scenario::limits (after RunOptions::limits) that the run reaches first ends it with a
+// failure naming the cap and Verdict::limit set.
+Verdict run_scenario(const Scenario& scenario, const RunOptions& options = {});
+
+// The socket each party gets against a target, and the reference configuration the target must
+// have for the scenario (providers at the emulated providers' sockets): `--print-target-config`.
+rt::Address live_address(const Scenario& scenario, const LiveOptions& live, const std::string& party);
+config::Config target_config(const Scenario& scenario, const LiveOptions& live);
+// Why the scenario cannot run against a target (it needs NAT boxes, faults or links, which only
+// the simulated network has), or nullopt.
+std::optional<std::string> target_unsupported(const Scenario& scenario);
+
+// Golden ladders: <scenario dir>/golden/<name>.ladder.txt.
+std::filesystem::path golden_path(const Scenario& scenario);
+// Compares the verdict's ladder with the golden file; a difference is added to the verdict's
+// failures. With `update`, (re)writes the file instead. A missing golden file is a failure when
+// `required` or when the scenario's folder has a golden/ folder (the bundled scenarios: a new
+// one gets its file with --update); otherwise there is nothing to compare. Returns an I/O error
+// message, if any.
+std::optional<std::string> check_golden(const Scenario& scenario, Verdict& verdict, bool update,
+                                        bool required = false);
+
+}  // namespace trunklab::scenario

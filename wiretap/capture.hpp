@@ -1,0 +1,98 @@
+// Capture: an observer at the simulated transport boundary. Every datagram a host emits is
+// recorded with its virtual time, addresses, the names of both parties and its bytes; the record
+// list feeds ladders and reports, and write_pcap() turns it into a pcap file (Ethernet / IPv4 /
+// UDP) that Wireshark, tshark and sngrep open.
+//
+// Where things appear (the network calls record() / mark_dropped()):
+// - A datagram is captured on the sender side when it is sent, as a capture on the sender's
+//   interface would show it, even if the network drops it later. The record's `dropped` flag and
+//   `drop_reason` say so, so ladders can mark the loss.
+// - A duplicate made by a fault rule is a second record (`duplicate` = true) at the send time.
+// - NAT: each wire segment is captured. The packet as the inside host sent it (private source)
+//   is view `sent`; the same packet after translation on the public side is view
+//   `nat_translated` (outbound: recorded at send time, public source; inbound: recorded when it
+//   reaches the NAT, private destination). Ladders usually keep only `sent`.
+#pragma once
+
+#include "reference/rt/address.hpp"
+#include "reference/rt/time.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trunklab::wiretap {
+
+enum class CaptureView { sent, nat_translated };
+
+struct CaptureRecord {
+  rt::Instant time{};
+  std::string src_host;  // the party that sent it ("alice", or the NAT's name for its view)
+  std::string dst_host;  // the party it is addressed to, as resolved at send time; "" = unknown
+  rt::Address src;
+  rt::Address dst;
+  std::string bytes;
+  CaptureView view = CaptureView::sent;
+  bool duplicate = false;
+  bool dropped = false;
+  std::string drop_reason;  // why the network dropped it; empty when delivered
+};
+
+// Timestamps in the pcap: this epoch plus virtual time, so one scenario and seed always yield
+// the same bytes. 2026-01-01T00:00:00Z.
+inline constexpr std::int64_t kPcapEpochUnixSeconds = 1767225600;
+
+struct PcapOptions {
+  bool include_nat_translated = true;  // write the public-side copies of NAT'd packets
+  bool include_dropped = true;         // datagrams the network dropped (seen on the sender)
+};
+
+class Capture {
+public:
+  using RecordIndex = std::size_t;
+  static constexpr RecordIndex kNoRecord = static_cast<RecordIndex>(-1);
+
+  // Disabled capture records nothing (benchmarks); record() then returns kNoRecord.
+  void set_enabled(bool enabled) { enabled_ = enabled; }
+  bool enabled() const { return enabled_; }
+
+  RecordIndex record(CaptureRecord record);
+  void mark_dropped(RecordIndex index, std::string_view reason);
+  // Forgets the records (benchmarks). Only between runs: datagrams in flight keep record indices.
+  void clear() {
+    records_.clear();
+    payload_bytes_ = 0;
+  }
+
+  const std::vector<CaptureRecord>& records() const { return records_; }
+  // The size pcap_bytes() gives with the default options: the file header, then per record a
+  // pcap record header and Ethernet/IPv4/UDP headers around its bytes. The runner caps it.
+  std::uint64_t pcap_size() const { return kPcapFileHeader + payload_bytes_ + records_.size() * kPcapPerRecord; }
+  static constexpr std::uint64_t kPcapFileHeader = 24;
+  static constexpr std::uint64_t kPcapPerRecord = 16 + 14 + 20 + 8;
+
+  // The pcap file as bytes (libpcap writes it into memory), or an error message.
+  struct PcapBytes {
+    std::string bytes;
+    std::string error;  // empty on success
+  };
+  PcapBytes pcap_bytes(const PcapOptions& options = {}) const;
+  // Writes the pcap to `path`; returns an error message, or nullopt on success.
+  std::optional<std::string> write_pcap(const std::string& path,
+                                        const PcapOptions& options = {}) const;
+
+private:
+  bool enabled_ = true;
+  std::vector<CaptureRecord> records_;
+  std::uint64_t payload_bytes_ = 0;
+};
+
+// One Ethernet/IPv4/UDP frame for a datagram (exposed for tests): IPv4 header checksum valid,
+// UDP checksum computed. `ip_id` is the IPv4 identification field. IPv4 only.
+std::string build_udp_frame(const rt::Address& src, const rt::Address& dst,
+                            std::string_view payload, std::uint16_t ip_id);
+
+}  // namespace trunklab::wiretap
