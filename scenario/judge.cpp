@@ -7,11 +7,11 @@
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
 #include "reference/sip/printable.hpp"
+#include "reference/sip/text.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <functional>
 #include <map>
 
@@ -21,65 +21,10 @@ namespace {
 
 using detail::RunState;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-// RFC 3261 §7.3.3 compact header names, so a check on "Via" also finds "v:".
-std::string full_header_name(std::string_view name) {
-  static const std::map<std::string, std::string, std::less<>> compact = {
-      {"i", "call-id"}, {"m", "contact"}, {"e", "content-encoding"}, {"l", "content-length"},
-      {"c", "content-type"}, {"f", "from"}, {"s", "subject"}, {"k", "supported"}, {"t", "to"},
-      {"v", "via"}};
-  auto n = lower(name);
-  auto it = compact.find(n);
-  return it == compact.end() ? n : it->second;
-}
-
-// The wire text split into its first line, headers and body. Checks read the bytes as sent
-// rather than a parsed message: the parser normalises, and malformed messages must be
-// checkable too.
-struct WireText {
-  std::string first_line;
-  std::vector<std::pair<std::string, std::string>> headers;  // (full lower-case name, value)
-  std::string body;
-
-  explicit WireText(std::string_view bytes) {
-    auto end_of_headers = bytes.find("\r\n\r\n");
-    std::string_view head = bytes.substr(0, end_of_headers);
-    if (end_of_headers != std::string_view::npos) body = std::string(bytes.substr(end_of_headers + 4));
-    std::size_t pos = 0;
-    bool first = true;
-    while (pos <= head.size()) {
-      auto eol = head.find("\r\n", pos);
-      auto line = head.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-      pos = eol == std::string_view::npos ? head.size() + 1 : eol + 2;
-      if (first) {
-        first_line = std::string(line);
-        first = false;
-      } else if (!line.empty() && (line.front() == ' ' || line.front() == '\t') && !headers.empty()) {
-        headers.back().second += " " + std::string(line.substr(line.find_first_not_of(" \t")));
-      } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
-        auto name = line.substr(0, colon);
-        while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-        auto value = line.substr(colon + 1);
-        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-        headers.emplace_back(full_header_name(name), std::string(value));
-      }
-    }
-  }
-
-  std::vector<std::string> values(std::string_view name) const {
-    std::vector<std::string> out;
-    auto wanted = full_header_name(name);
-    for (const auto& [n, v] : headers) {
-      if (n == wanted) out.push_back(v);
-    }
-    return out;
-  }
-};
+// Checks read the bytes as sent rather than a parsed message: the parser normalises, and
+// malformed messages must be checkable too. Header names match ignoring case and compact
+// forms (a check on "Via" also finds "v:").
+using WireText = sip::text::RawMessage;
 
 std::string quoted_list(const std::vector<std::string>& values) {
   if (values.empty()) return "(absent)";
@@ -123,11 +68,11 @@ private:
       fail(fmt::format("{}: no message \"{}\" (occurrence {}) on the wire", c.json_path, c.match, c.occurrence));
       return;
     }
-    WireText text(verdict_.lines[*at].bytes);
+    const WireText text = sip::text::scan_lenient(verdict_.lines[*at].bytes);
     auto where = fmt::format("{} (\"{}\", message {})", c.json_path, c.match, *at + 1);
-    if (c.status_line && text.first_line != *c.status_line) {
+    if (c.status_line && text.start_line != *c.status_line) {
       fail(fmt::format("{}: first line: expected \"{}\", got \"{}\"", where, *c.status_line,
-                       sip::printable(text.first_line)));
+                       sip::printable(text.start_line)));
     }
     const auto& dst = verdict_.lines[*at].dst;
     if (c.sent_to && dst.to_string() != sim_.expected_text(c.sent_to->to_string())) {

@@ -19,7 +19,6 @@ bool is_token_char(char c) {
   }
 }
 
-char lower(char c) { return ascii_lower(c); }
 
 // A cursor over the header value; every method leaves `pos` after what it consumed.
 class Lexer {
@@ -106,17 +105,6 @@ bool parse_param(Lexer& lex, AuthParam& param, std::string& error) {
 }
 
 }  // namespace
-
-std::string to_lower(std::string_view text) {
-  std::string out{text};
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
 
 std::optional<std::vector<AuthParam>> parse_digest_params(std::string_view header_value,
                                                           std::string& error) {

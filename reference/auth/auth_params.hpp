@@ -7,6 +7,8 @@
 // simpler and stricter.
 #pragma once
 
+#include "reference/sip/text.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,12 +36,11 @@ void append_quoted(std::string& out, std::string_view text);
 
 // ASCII-only character classes: the header grammar is ASCII, and the <cctype> functions are
 // locale-dependent and (here) measurably slow.
-constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+using sip::text::iequals;
+using sip::text::to_lower;
+constexpr char ascii_lower(char c) { return sip::text::lower_ascii(c); }
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool is_alnum(char c) { return is_digit(c) || (ascii_lower(c) >= 'a' && ascii_lower(c) <= 'z'); }
 constexpr bool is_hex_digit(char c) { return is_digit(c) || (ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f'); }
-
-std::string to_lower(std::string_view text);
-bool iequals(std::string_view a, std::string_view b);
 
 }  // namespace trunklab::auth::detail

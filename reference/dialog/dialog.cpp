@@ -1,8 +1,8 @@
 #include "reference/dialog/dialog.hpp"
 
-#include <fmt/format.h>
+#include "reference/sip/text.hpp"
 
-#include <cctype>
+#include <fmt/format.h>
 
 namespace trunklab::dialog {
 
@@ -63,9 +63,7 @@ static std::size_t find_tag_param(std::string_view v) {
     std::size_t ws = 0;
     while (ws < rest.size() && (rest[ws] == ' ' || rest[ws] == '\t')) ++ws;
     rest.remove_prefix(ws);
-    if (rest.size() >= 3 && std::tolower(static_cast<unsigned char>(rest[0])) == 't' &&
-        std::tolower(static_cast<unsigned char>(rest[1])) == 'a' &&
-        std::tolower(static_cast<unsigned char>(rest[2])) == 'g' &&
+    if (rest.size() >= 3 && sip::text::iequals(rest.substr(0, 3), "tag") &&
         (rest.size() == 3 || rest[3] == '=' || rest[3] == ' ' || rest[3] == ';')) {
       return i;
     }

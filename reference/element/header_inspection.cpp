@@ -1,10 +1,11 @@
 #include "reference/element/header_inspection.hpp"
 
+#include "reference/sip/text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <string_view>
 
 namespace trunklab::element {
@@ -16,19 +17,13 @@ constexpr std::array<std::string_view, 2> kSchemes{"sip", "sips"};
 // The option tags this element implements: none (no 100rel, timer, path, outbound, ...).
 constexpr std::array<std::string_view, 0> kSupported{};
 
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using sip::text::is_token;
 
-std::string scheme_of(std::string_view uri) { return lowered(uri.substr(0, uri.find(':'))); }
+std::string scheme_of(std::string_view uri) { return sip::text::to_lower(uri.substr(0, uri.find(':'))); }
 
-bool supported(std::string_view tag) {
-  const auto tag_lower = lowered(tag);  // option tags compare case-insensitively (§19.2)
+bool supported(std::string_view tag) {  // option tags compare case-insensitively (§19.2)
   return std::any_of(kSupported.begin(), kSupported.end(),
-                     [&](std::string_view s) { return lowered(s) == tag_lower; });
+                     [&](std::string_view s) { return sip::text::iequals(s, tag); });
 }
 
 void collect_unsupported(const sip::Message& request, std::string_view header,
@@ -37,13 +32,6 @@ void collect_unsupported(const sip::Message& request, std::string_view header,
     if (tag.empty() || supported(tag)) continue;
     if (std::find(out.begin(), out.end(), tag) == out.end()) out.push_back(std::move(tag));
   }
-}
-
-bool is_token(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-           std::string_view("-.!%*_+`'~").find(c) != std::string_view::npos;
-  });
 }
 
 // "nothingSupportsThis, nothingSupportsThisEither"; a tag that is not a token (and so may not

@@ -1,25 +1,16 @@
 #include "reference/registrar/registrar.hpp"
 
+#include "reference/sip/text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 
 namespace trunklab::registrar {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using sip::text::iequals;
+using sip::text::to_lower;
 
 std::optional<auth::Algorithm> algorithm_named(std::string_view name) {
   return auth::parse_algorithm(name);

@@ -9,7 +9,7 @@
 namespace trunklab::sip::text {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr char lower(char c) { return lower_ascii(c); }
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // RFC 3261 §7.3.3 and the IANA SIP header registry's compact forms.
@@ -76,6 +76,12 @@ bool iequals(std::string_view a, std::string_view b) {
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = lower(c);
+  return out;
 }
 
 std::string_view trim(std::string_view s) {
@@ -192,6 +198,58 @@ std::string shown_name(std::string_view line) {
 
 }  // namespace
 
+namespace {
+
+// One line of `section`, its CR (if any) and LF removed from both.
+std::string_view cut_line(std::string_view& section, bool& ended_crlf) {
+  const std::size_t eol = section.find('\n');
+  std::string_view line = section.substr(0, eol);
+  section.remove_prefix(eol == std::string_view::npos ? section.size() : eol + 1);
+  ended_crlf = !line.empty() && line.back() == '\r';
+  if (ended_crlf) line.remove_suffix(1);
+  return line;
+}
+
+std::string_view trim_lws(std::string_view s) {
+  const auto begin = s.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
+}
+
+}  // namespace
+
+RawMessage scan_lenient(std::string_view bytes) {
+  RawMessage out;
+  bool crlf = false;
+  out.start_line = std::string(cut_line(bytes, crlf));
+  bool ended = false;
+  while (!bytes.empty()) {
+    const auto line = cut_line(bytes, crlf);
+    if (line.empty()) {
+      ended = true;
+      break;
+    }
+    if ((line.front() == ' ' || line.front() == '\t') && !out.headers.empty()) {
+      out.headers.back().value += ' ';
+      out.headers.back().value += trim_lws(line);
+      continue;
+    }
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    out.headers.push_back({std::string(trim_lws(line.substr(0, colon))), std::string(trim_lws(line.substr(colon + 1)))});
+  }
+  if (ended) out.body = std::string(bytes);
+  return out;
+}
+
+std::vector<std::string> RawMessage::values(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& h : headers) {
+    if (same_header(h.name, name)) out.push_back(h.value);
+  }
+  return out;
+}
+
 std::optional<ParseError> scan_headers(std::string_view bytes, std::size_t body_offset,
                                        HeaderSection& out) {
   out.body_offset = body_offset;
@@ -204,11 +262,8 @@ std::optional<ParseError> scan_headers(std::string_view bytes, std::size_t body_
   std::optional<bool> crlf;  // the line-end convention of the first line
   std::string_view last_line;
   while (!section.empty()) {
-    const std::size_t eol = section.find('\n');
-    std::string_view line = section.substr(0, eol);
-    section.remove_prefix(eol == std::string_view::npos ? section.size() : eol + 1);
-    const bool ends_crlf = !line.empty() && line.back() == '\r';
-    if (ends_crlf) line.remove_suffix(1);
+    bool ends_crlf = false;
+    std::string_view line = cut_line(section, ends_crlf);
     if (!crlf) crlf = ends_crlf;
     if (*crlf && !ends_crlf && !line.empty()) {
       const bool folded = line.front() == ' ' || line.front() == '\t';

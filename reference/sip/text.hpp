@@ -1,4 +1,6 @@
-// Internal: the small text routines the parser and writer share (RFC 3261 §7.3, §25).
+// The small text routines of SIP (RFC 3261 §7.3, §25): the parser and writer share them, and
+// every other place that compares header names or reads raw header text uses these (one
+// case-insensitive compare, one lenient header scanner), not a copy of its own.
 #pragma once
 
 #include "reference/sip/message.hpp"
@@ -11,7 +13,10 @@
 
 namespace trunklab::sip::text {
 
+// ASCII case-insensitive: SIP's names, tokens and hosts are ASCII, and <cctype> is locale-bound.
+constexpr char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 bool iequals(std::string_view a, std::string_view b);
+std::string to_lower(std::string_view s);  // ASCII letters only
 std::string_view trim(std::string_view s);  // SP / HTAB / CR / LF at both ends
 // Position of the first SP or HTAB, or npos. (string_view::find_first_of calls memchr per
 // character, which showed up in the parse profile.)
@@ -70,5 +75,23 @@ std::string describe_octet(char c);
 // of its own for the next parser that reads the message).
 std::optional<ParseError> scan_headers(std::string_view bytes, std::size_t body_offset,
                                        HeaderSection& out);
+
+// A lenient scan of a message's text for bytes that need not parse: a message the parser
+// refused (to answer it statelessly), or a message as it was on the wire (to check what was
+// sent, not the parser's normal form). Lines end in CRLF or LF; a continuation line joins its
+// header with one SP; a line without a colon is skipped; names and values are trimmed of SP
+// and HTAB; the headers end at the first empty line, the body follows it.
+struct RawHeader {
+  std::string name;   // as written (compact forms are not expanded: use same_header)
+  std::string value;
+};
+struct RawMessage {
+  std::string start_line;
+  std::vector<RawHeader> headers;  // wire order
+  std::string body;                // "" when there is no empty line
+  // The values of the headers named `name` (ignoring case and compact forms), in order.
+  std::vector<std::string> values(std::string_view name) const;
+};
+RawMessage scan_lenient(std::string_view bytes);
 
 }  // namespace trunklab::sip::text

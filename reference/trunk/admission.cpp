@@ -3,6 +3,7 @@
 #include "reference/trunk/b2bua.hpp"
 
 #include "reference/sip/sdp.hpp"
+#include "reference/sip/text.hpp"
 #include "reference/trunk/call_state.hpp"
 
 #include <fmt/format.h>
@@ -23,12 +24,7 @@ void Trunk::reject(txn::ServerTxnId txn, const sip::Message& request, int status
 const config::Trunk* Trunk::trunk_of_domain(std::string_view host) const {
   for (const auto& t : config_.trunks) {
     auto domain = config_.trunk_domain(t.name);
-    if (domain.size() == host.size() &&
-        std::equal(domain.begin(), domain.end(), host.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        })) {
-      return &t;
-    }
+    if (sip::text::iequals(domain, host)) return &t;
   }
   return nullptr;
 }

@@ -2,6 +2,8 @@
 
 #include "reference/txn/wire.hpp"
 
+#include "reference/sip/text.hpp"
+
 #include <algorithm>
 #include <cassert>
 #include <charconv>
@@ -39,7 +41,7 @@ sip::OutgoingMessage build_non2xx_ack(const sip::OutgoingMessage& invite,
   if (auto call_id = invite.header("Call-ID")) ack.add("Call-ID", std::string(*call_id));
   ack.add("CSeq", cseq_number(invite.header("CSeq").value_or("")) + " ACK");
   for (const auto& header : invite.headers()) {
-    if (iequals(header.name, "Route")) ack.add("Route", header.value);
+    if (sip::text::iequals(header.name, "Route")) ack.add("Route", header.value);
   }
   return ack;
 }

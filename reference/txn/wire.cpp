@@ -1,5 +1,7 @@
 #include "reference/txn/wire.hpp"
 
+#include "reference/sip/text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,7 +11,8 @@
 namespace trunklab::txn {
 namespace {
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+using sip::text::iequals;
+using sip::text::lower_ascii;
 
 std::string_view trim(std::string_view s) {
   const auto begin = s.find_first_not_of(" \t");
@@ -50,34 +53,6 @@ std::string_view response_header_name(std::string_view name) {
   return {};
 }
 
-struct RawHeader {
-  std::string name;
-  std::string value;
-};
-
-// Header lines of a message that libosip2 or our checks refused, so no parsed form exists:
-// a minimal line scan (CRLF or LF, folded continuation lines joined) up to the blank line.
-std::vector<RawHeader> scan_headers(std::string_view head) {
-  std::vector<RawHeader> headers;
-  while (!head.empty()) {
-    auto eol = head.find('\n');
-    auto line = head.substr(0, eol);
-    head = eol == std::string_view::npos ? std::string_view{} : head.substr(eol + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) break;
-    if ((line.front() == ' ' || line.front() == '\t') && !headers.empty()) {
-      headers.back().value += ' ';
-      headers.back().value += trim(line);
-      continue;
-    }
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    headers.push_back({std::string(trim(line.substr(0, colon))),
-                       std::string(trim(line.substr(colon + 1)))});
-  }
-  return headers;
-}
-
 // A value the 400 must not copy: it would carry the bad octet back out (a bare CR, a NUL).
 bool has_control_octet(std::string_view value) {
   return std::any_of(value.begin(), value.end(), [](char c) {
@@ -87,8 +62,7 @@ bool has_control_octet(std::string_view value) {
 }
 
 bool has_tag(std::string_view to_value) {
-  std::string lowered(to_value);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(), lower);
+  const std::string lowered = sip::text::to_lower(to_value);
   const auto close = lowered.rfind('>');
   const auto params = close == std::string::npos ? lowered : lowered.substr(close);
   return params.find(";tag=") != std::string::npos;
@@ -102,11 +76,6 @@ static std::string stamp_via_header(std::string_view header_value, const rt::Add
   std::string value = via_with_received_rport(vias.front(), source);
   for (std::size_t i = 1; i < vias.size(); ++i) value.append(", ").append(vias[i]);
   return value;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::vector<std::string_view> split_top_level(std::string_view value) {
@@ -160,7 +129,7 @@ std::string server_key(std::string_view branch, std::string_view sent_by,
   key.append(branch).append(1, '\n').append(sent_by).append(1, '\n');
   // sent-by hosts compare case-insensitively; branch and method are case-sensitive.
   std::transform(key.begin() + static_cast<std::ptrdiff_t>(branch.size()), key.end(),
-                 key.begin() + static_cast<std::ptrdiff_t>(branch.size()), lower);
+                 key.begin() + static_cast<std::ptrdiff_t>(branch.size()), lower_ascii);
   key.append(method);
   return key;
 }
@@ -178,7 +147,7 @@ std::string legacy_server_key(const sip::Message& request, std::string_view meth
   key.append(1, '\n').append(request.call_id()).append(1, '\n');
   key.append(std::to_string(request.cseq().number)).append(1, '\n');
   std::string sent_by = via.sent_by();
-  std::transform(sent_by.begin(), sent_by.end(), sent_by.begin(), lower);
+  std::transform(sent_by.begin(), sent_by.end(), sent_by.begin(), lower_ascii);
   key.append(sent_by).append(1, '\n').append(via.branch).append(1, '\n').append(method);
   return key;
 }
@@ -231,7 +200,7 @@ std::optional<sip::OutgoingMessage> stateless_answer_for(std::string_view raw, i
   if (method.empty() || method.starts_with("SIP/") || method == start_line || method == "ACK") {
     return std::nullopt;
   }
-  const auto headers = scan_headers(raw.substr(std::min(raw.size(), start_line.size() + 1)));
+  const auto headers = sip::text::scan_lenient(raw).headers;
   auto response = sip::OutgoingMessage::response(status, std::move(reason));
   bool seen_via = false;
   for (const auto& header : headers) {

@@ -15,8 +15,6 @@ namespace trunklab::txn {
 
 inline constexpr std::string_view kMagicCookie = "z9hG4bK";  // RFC 3261 §8.1.1.7
 
-bool iequals(std::string_view a, std::string_view b);
-
 // The first Via of a message being built (first element of the first Via / v header).
 std::optional<std::string_view> first_via(const sip::OutgoingMessage& message);
 
