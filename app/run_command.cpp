@@ -1,7 +1,8 @@
 // `trunklab run [PATH...]`: runs scenario files (and the *.json files of folders) in virtual time
-// against the reference, one line per scenario and a summary. Exit 0 all passed, 1 a scenario
+// against the reference, one line per scenario and a summary (--swarm: run_swarm.cpp). Exit 0 all passed, 1 a scenario
 // failed, 2 unusable input (unreadable or invalid scenario file, bad path).
 #include "app/commands.hpp"
+#include "app/run_files.hpp"
 
 #include "reports/run_report.hpp"
 #include "scenario/runner.hpp"
@@ -47,6 +48,9 @@ struct RunArgs {
   std::optional<std::uint64_t> max_events;
   std::optional<std::uint64_t> max_messages;
   std::optional<std::uint64_t> max_output_bytes;
+  // Swarm runs (run_swarm.cpp).
+  std::uint64_t swarm = 0;
+  std::optional<std::uint64_t> swarm_seed;
 };
 
 // --max-* into overrides of the scenarios' limits; an error message otherwise.
@@ -91,6 +95,8 @@ std::variant<std::optional<scenario::LiveOptions>, std::string> live_options(con
   return std::optional<scenario::LiveOptions>{live};
 }
 
+}  // namespace
+
 // Scenario files named by the arguments, folders expanded to their *.json (schema.json is the
 // format's schema, not a scenario), sorted within a folder so runs are reproducible. A path
 // that is neither, or a folder without a scenario, is unusable input: reported in `unusable`.
@@ -119,7 +125,7 @@ std::vector<std::string> collect_files(const std::vector<std::string>& paths,
   return files;
 }
 
-bool glob_matches(std::string_view name, std::string_view glob) {
+static bool glob_matches(std::string_view name, std::string_view glob) {
   if (glob.empty()) return name.empty();
   if (glob.front() == '*') {
     for (std::size_t skip = 0; skip <= name.size(); ++skip) {
@@ -130,14 +136,12 @@ bool glob_matches(std::string_view name, std::string_view glob) {
   return !name.empty() && name.front() == glob.front() && glob_matches(name.substr(1), glob.substr(1));
 }
 
-// --filter: a substring of the scenario name, or a glob with '*'.
 bool name_matches(std::string_view name, std::string_view filter) {
   if (filter.empty()) return true;
   if (filter.find('*') == std::string_view::npos) return name.find(filter) != std::string_view::npos;
   return glob_matches(name, filter);
 }
 
-// "out/" and "./out" both print as "out".
 std::string display_dir(const std::string& dir) {
   auto text = std::filesystem::path(dir).lexically_normal().string();
   while (text.size() > 1 && text.back() == '/') text.pop_back();
@@ -153,7 +157,7 @@ std::string indent(const std::string& text) {
   return out;
 }
 
-std::optional<std::string> write_file(const fs::path& path, const std::string& bytes) {
+static std::optional<std::string> write_file(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out << bytes;
   if (!out) return fmt::format("cannot write {}", path.string());
@@ -186,20 +190,53 @@ std::optional<std::string> write_outputs(const fs::path& dir, const scenario::Ve
   return std::nullopt;
 }
 
-class Progress {
-public:
-  explicit Progress(std::size_t total) : total_(total), tty_(isatty(STDERR_FILENO) != 0) {}
-  void show(std::size_t index, const std::string& name) const {
-    if (tty_ && total_ > 1) fmt::print(stderr, "\r\033[K[{}/{}] {}", index + 1, total_, name);
-  }
-  void clear() const {
-    if (tty_ && total_ > 1) fmt::print(stderr, "\r\033[K");
-  }
+Progress::Progress(std::size_t total) : total_(total), tty_(isatty(STDERR_FILENO) != 0) {}
 
-private:
-  std::size_t total_;
-  bool tty_;
-};
+void Progress::show(std::size_t index, const std::string& name) const {
+  if (tty_ && total_ > 1) fmt::print(stderr, "\r\033[K[{}/{}] {}", index + 1, total_, name);
+}
+
+void Progress::clear() const {
+  if (tty_ && total_ > 1) fmt::print(stderr, "\r\033[K");
+}
+
+namespace {
+
+// The --max-* arguments as given, so a swarm's reproduction command runs with the same caps.
+std::string limit_args(const RunArgs& args) {
+  std::string out;
+  auto add = [&out](std::string_view option, const std::string& value) {
+    out += fmt::format("{}{} {}", out.empty() ? "" : " ", option, value);
+  };
+  if (!args.max_virtual_time.empty()) add("--max-virtual-time", args.max_virtual_time);
+  if (args.max_events) add("--max-events", std::to_string(*args.max_events));
+  if (args.max_messages) add("--max-messages", std::to_string(*args.max_messages));
+  if (args.max_output_bytes) add("--max-output-bytes", std::to_string(*args.max_output_bytes));
+  return out;
+}
+
+int start_swarm(const RunArgs& args, bool live, const scenario::LimitOverrides& limits) {
+  std::string refused;
+  if (live) refused = "--swarm and --swarm-seed run in virtual time; they cannot be combined with --target";
+  if (args.update || args.require_golden) refused = "golden ladders are not compared in swarm runs: --update and --require-golden cannot be combined with --swarm or --swarm-seed";
+  if (args.swarm > 0 && args.swarm_seed) refused = "--swarm-seed runs one swarm seed: give it without --swarm";
+  if (args.swarm_seed && args.seed) refused = "--swarm-seed is the seed: give it without --seed";
+  if (!refused.empty()) {
+    fmt::print(stderr, "trunklab run: {} (see trunklab run --help)\n", refused);
+    return 2;
+  }
+  SwarmArgs swarm;
+  swarm.paths = args.paths.empty() ? std::vector<std::string>{"scenarios"} : args.paths;
+  swarm.base_seed = args.seed;
+  swarm.count = args.swarm;
+  swarm.one_seed = args.swarm_seed;
+  swarm.filter = args.filter;
+  swarm.quiet = args.quiet;
+  swarm.out = args.out;
+  swarm.limits = limits;
+  swarm.limit_args = limit_args(args);
+  return run_swarm(swarm);
+}
 
 int run(const RunArgs& args) {
   using Clock = std::chrono::steady_clock;  // the app is the edge: wall time for the report only
@@ -215,6 +252,7 @@ int run(const RunArgs& args) {
     fmt::print(stderr, "trunklab run: {} (see trunklab run --help)\n", *error);
     return 2;
   }
+  if (args.swarm > 0 || args.swarm_seed) return start_swarm(args, live.has_value(), std::get<scenario::LimitOverrides>(parsed_limits));
   std::vector<reports::ScenarioReport> reports;
   const auto files = collect_files(args.paths.empty() ? std::vector<std::string>{"scenarios"} : args.paths, reports);
   std::size_t passed = 0;
@@ -366,6 +404,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-output-bytes", args->max_output_bytes,
                   "Cap on the capture (pcap) size of each run in bytes (default 67108864)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--swarm", args->swarm,
+                  "Run each scenario with N seeds derived from its seed (or --seed), each on a network drawn "
+                  "within the scenario's \"swarm\" bounds; lists every failing seed with its reproduction")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}));
+  cmd->add_option("--swarm-seed", args->swarm_seed,
+                  "Run one swarm seed: the network drawn from it and the verdict of that seed of a --swarm run");
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

@@ -42,7 +42,9 @@ public:
     const auto& e = scenario_.expect;
     if (!e.ladder.empty()) {
       auto exact = sim_.real_time() ? MatchMode::exact_per_pair : MatchMode::exact;
-      auto mode = e.ladder_mode == LadderMode::exact ? exact : MatchMode::subset;
+      auto mode = e.ladder_mode == LadderMode::exact            ? exact
+                  : e.ladder_mode == LadderMode::exact_per_pair ? MatchMode::exact_per_pair
+                                                                : MatchMode::subset;
       auto match = match_ladder(e.ladder, verdict_.lines, mode);
       if (!match.passed) fail(match.diff);
     }

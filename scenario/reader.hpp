@@ -1,6 +1,6 @@
 // Internal to the scenario loader (scenario.cpp): the readers of each part of a scenario file,
 // one file per concept: parties, NATs and the network (read_parties.cpp), steps
-// (read_steps.cpp), expectations (read_expect.cpp). Each throws config::InputError naming the
+// (read_steps.cpp), expectations (read_expect.cpp), swarm bounds (read_swarm.cpp). Each throws config::InputError naming the
 // JSON path.
 #pragma once
 
@@ -42,5 +42,7 @@ void check_ladder_line(const config::Node& n, const Scenario& s);
 
 std::vector<Step> read_steps(const config::Node& n, const Scenario& s);
 Expectations read_expect(const config::Node& n, const Scenario& s);
+// After the expectations: checks the bounds against them (read_swarm.cpp).
+SwarmBounds read_swarm(const config::Node& n, const Scenario& s);
 
 }  // namespace trunklab::scenario::detail

@@ -62,6 +62,8 @@ struct Verdict {
   std::string limit;                  // the cap the run reached ("messages", ...); "" = none
   bool real_time = false;             // run against a target (`--target`)
   std::string target;                 // "udp:IP:PORT" when real_time
+  std::string swarm_draw;             // a swarm run: the network drawn for its seed (swarm.hpp)
+  std::string reproduce;              // a swarm run: the command that reproduces it
 
   // The actual ladder, one annotated line per message: the golden file's content.
   std::string ladder_text() const;

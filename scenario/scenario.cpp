@@ -141,7 +141,7 @@ Scenario read_scenario(const nlohmann::json& document, const std::string& file,
   Node root(document, file);
   if (!root.is_object()) root.fail("expected a scenario object");
   root.expect_only({"$schema", "name", "description", "seed", "reference", "parties", "nat", "network",
-                    "steps", "run_until", "limits", "expect"});
+                    "steps", "run_until", "limits", "expect", "swarm"});
   Scenario s;
   s.file = file;
   s.name = root.string_or("name", default_name);
@@ -183,6 +183,7 @@ Scenario read_scenario(const nlohmann::json& document, const std::string& file,
   }
   if (auto l = root.get("limits")) s.limits = read_limits(*l);
   if (auto e = root.get("expect")) s.expect = detail::read_expect(*e, s);
+  if (auto w = root.get("swarm")) s.swarm = detail::read_swarm(*w, s);
   return s;
 }
 

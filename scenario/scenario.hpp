@@ -13,6 +13,7 @@
 #include "agents/user_agent.hpp"
 #include "sim/net/fault.hpp"
 #include "sim/net/network.hpp"
+#include "scenario/swarm_bounds.hpp"
 
 #include <cstdint>
 #include <map>
@@ -133,7 +134,8 @@ struct FinalChecks {
   std::optional<std::int64_t> left_ringing;   // incoming calls with no final response at the end
 };
 
-enum class LadderMode { exact, subset };
+// exact_per_pair: never read from a file; a swarm run judges an exact ladder per pair (swarm.hpp).
+enum class LadderMode { exact, subset, exact_per_pair };
 
 struct Expectations {
   std::vector<std::string> ladder;
@@ -169,6 +171,7 @@ struct Scenario {
   std::optional<rt::Duration> run_until;
   Limits limits;
   Expectations expect;
+  std::optional<SwarmBounds> swarm;  // "swarm": what `run --swarm` may draw; absent: seed only
 
   const PartySpec* find_party(std::string_view name) const;
 };

@@ -19,6 +19,8 @@ std::string Verdict::failure_text() const {
   for (const auto& f : failures) out += f + (f.ends_with('\n') ? "" : "\n");
   if (real_time) {
     out += fmt::format("real time against {}: timing and interleaving may differ from run to run\n", target);
+  } else if (!reproduce.empty()) {
+    out += fmt::format("seed {}, swarm draw: {}\nreproduce with `{}`\n", seed, swarm_draw, reproduce);
   } else {
     out += fmt::format("seed {}: reproduce with `trunklab run {} --seed {}`\n", seed, file, seed);
   }
@@ -32,6 +34,10 @@ nlohmann::json Verdict::to_json() const {
   j["seed"] = seed;
   j["passed"] = passed;
   j["failures"] = failures;
+  if (!reproduce.empty()) {
+    j["swarm_draw"] = swarm_draw;
+    j["reproduce"] = reproduce;
+  }
   if (!limit.empty()) j["limit"] = limit;  // the cap the run reached: a FAIL, never a pass
   j["virtual_duration_ms"] = rt::to_ms(virtual_duration);
   j["messages"] = lines.size();
