@@ -185,13 +185,10 @@ void Trunk::send_leg_invite(Call& call, Leg& leg) {
       auto& l = c.legs[index];
       l.timeout_timer = rt::kNoTimer;
       if (l.final) return;
-      if (!l.provisional) {
-        // Nothing came back: stop retransmitting to a provider we have given up on (§16.8);
-        // what it still sends arrives as a stray (a late 1xx then gets the CANCEL).
-        endpoint_.abandon(l.invite_txn);
-        client_txns_.erase(l.invite_txn.value);
-        l.abandoned = true;
-      }
+      // Nothing came back yet: the INVITE keeps being retransmitted (timer A, up to timer B) so
+      // that a provider whose 1xx were lost answers a retransmission with its 1xx, which gets
+      // the waiting CANCEL (cancel_leg, §9.1). Abandoning it here left a ringing provider that
+      // answered later: a ghost call, found by a swarm with loss.
       cancel_leg(c, l);
       on_leg_failed(c, index, 408, "Request Timeout", nullptr);
     });
