@@ -2,7 +2,6 @@
 
 #include "reference/txn/wire.hpp"
 
-#include <algorithm>
 
 namespace trunklab::agents {
 
@@ -22,10 +21,7 @@ Answerer::Answerer(Party& party) : party_(party) {
 }
 
 Answerer::~Answerer() {
-  for (auto& [id, call] : party_.calls) {
-    party_.timers.cancel_timer(call->retransmit_timer);
-    for (auto t : call->script_timers) party_.timers.cancel_timer(t);
-  }
+  for (auto& [id, call] : party_.calls) stop_script(*call);
 }
 
 void Answerer::reply(txn::ServerTxnId id, const sip::Message& request, int status) {
@@ -134,6 +130,7 @@ std::unique_ptr<Call> Answerer::incoming_call(txn::ServerTxnId id, const sip::Me
   call->info.number = sip::Uri::parse(invite.request_uri()).value_or(sip::Uri{}).user;
   call->server_txn = id;
   call->request = dialog::copy_message(invite);
+  call->answer_2xx = std::make_unique<dialog::Retransmit2xx>(party_.timers, *party_.endpoint);
   return call;
 }
 
@@ -199,36 +196,20 @@ void Answerer::on_final_sent(Call& call, sip::OutgoingMessage& response, const R
   }
   call.info.answered = true;
   txn::stamp_received_rport(response, call.dialog.remote_address);
-  call.sent_2xx = response;
   party_.record("answered", call_id, step.status);
-  const auto t1 = party_.endpoint->config().t1;
-  call.retransmit_timer = party_.timers.start_timer(t1, [this, call_id, t1] { retransmit_2xx(call_id, t1, t1); });
+  call.answer_2xx->start(response, call.dialog.remote_address,
+                         {[&call] { return call.info.ended; }, [this, &call] { on_no_ack(call); }});
 }
 
-void Answerer::retransmit_2xx(const std::string& call_id, rt::Duration interval, rt::Duration elapsed) {
-  auto* call = party_.find_call(call_id);
-  if (!call) return;
-  call->retransmit_timer = rt::kNoTimer;
-  if (call->acked || !call->sent_2xx || call->info.ended) return;
-  const auto& config = party_.endpoint->config();
-  if (elapsed >= config.timer_h()) {
-    party_.record("ack-timeout", call_id);  // §13.3.1.4: the dialog is dead; end it
-    call->info.ended = true;
-    return party_.send_bye(*call);
-  }
-  party_.endpoint->send_stateless(*call->sent_2xx, call->dialog.remote_address);
-  auto next = std::min(interval * 2, config.t2);
-  call->retransmit_timer = party_.timers.start_timer(next, [this, call_id, next, elapsed] {
-    retransmit_2xx(call_id, next, elapsed + next);
-  });
+void Answerer::on_no_ack(Call& call) {
+  party_.record("ack-timeout", call.info.call_id);  // §13.3.1.4: the dialog is dead; end it
+  call.info.ended = true;
+  party_.send_bye(call);
 }
 
 void Answerer::on_ack(const sip::Message& ack) {
   auto* call = party_.find_call(ack.call_id());
-  if (!call || call->acked) return;
-  call->acked = true;
-  party_.timers.cancel_timer(call->retransmit_timer);
-  call->retransmit_timer = rt::kNoTimer;
+  if (call && call->answer_2xx) call->answer_2xx->ack();
 }
 
 }  // namespace trunklab::agents

@@ -34,7 +34,7 @@ private:
   void stop_script(Call& call);
   void send_scripted_reply(const std::string& call_id, const ReplyStep& step);
   void on_final_sent(Call& call, sip::OutgoingMessage& response, const ReplyStep& step);
-  void retransmit_2xx(const std::string& call_id, rt::Duration interval, rt::Duration elapsed);
+  void on_no_ack(Call& call);
   // True when the INVITE carries valid credentials; else it has been answered 401/407/403.
   bool check_challenge(txn::ServerTxnId id, const sip::Message& invite);
   bool send_challenge(txn::ServerTxnId id, const sip::Message& invite);

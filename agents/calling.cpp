@@ -96,11 +96,7 @@ void Caller::on_invite_timeout(Call& call) {
   party_.record("call-failed", call.info.call_id, 408);
 }
 
-void Caller::send_ack(Call& call) {
-  auto ack = call.dialog.request("ACK", call.dialog.invite_cseq);
-  party_.endpoint->add_via(ack);
-  party_.endpoint->send_stateless(ack, call.dialog.remote_address);
-}
+void Caller::send_ack(Call& call) { dialog::send_2xx_ack(*party_.endpoint, call.dialog, call.dialog.remote_address); }
 
 void Caller::send_cancel(Call& call) {
   auto cancel = dialog::cancel_for(call.invite);

@@ -6,6 +6,7 @@
 
 #include "agents/config.hpp"
 #include "reference/dialog/dialog.hpp"
+#include "reference/dialog/invite_2xx.hpp"
 #include "reference/rt/random.hpp"
 #include "reference/rt/transport.hpp"
 #include "reference/sip/message.hpp"
@@ -35,9 +36,7 @@ struct Call {
   std::optional<sip::Message> request;
   std::vector<rt::TimerId> script_timers;
   bool final_sent = false;
-  std::optional<sip::OutgoingMessage> sent_2xx;
-  rt::TimerId retransmit_timer = rt::kNoTimer;
-  bool acked = false;
+  std::unique_ptr<dialog::Retransmit2xx> answer_2xx;  // until the ACK (§13.3.1.4)
 };
 
 // Which component a client transaction's response goes to.

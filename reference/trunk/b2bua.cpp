@@ -40,7 +40,6 @@ Trunk::Trunk(const config::Config& config, registrar::Registrar& registrar, txn:
 Trunk::~Trunk() {
   for (auto& [name, id] : probe_timers_) timers_.cancel_timer(id);
   for (auto& [id, call] : calls_) {
-    timers_.cancel_timer(call->a_2xx_timer);
     for (auto& leg : call->legs) {
       timers_.cancel_timer(leg.timeout_timer);
       timers_.cancel_timer(leg.linger_timer);
@@ -53,6 +52,7 @@ Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, c
   call->id = next_call_++;
   call->a_txn = txn;
   call->a_invite = dialog::copy_message(invite);
+  call->a_2xx.emplace(timers_, endpoint_);
   auto& a = call->a;
   a.call_id = invite.call_id();
   a.remote_uri = dialog::strip_tag(invite.header("From").value_or(""));
@@ -97,33 +97,16 @@ void Trunk::respond_a(Call& call, int status, std::string_view reason, const sip
   }
   if (is_2xx(status)) {
     txn::stamp_received_rport(response, call.a.remote_address);
-    call.a_2xx = response;
     call.a.invite_cseq = call.a_invite->cseq().number;
-    auto id = call.id;
-    call.a_2xx_timer = timers_.start_timer(endpoint_.config().t1, [this, id] {
-      retransmit_a_2xx(id, endpoint_.config().t1, endpoint_.config().t1);
-    });
+    call.a_2xx->start(response, call.a.remote_address, {{}, [this, &call] { on_a_no_ack(call); }});
   }
   endpoint_.respond(call.a_txn, std::move(response));
 }
 
-void Trunk::retransmit_a_2xx(std::uint64_t call_id, rt::Duration interval, rt::Duration elapsed) {
-  auto it = calls_.find(call_id);
-  if (it == calls_.end()) return;
-  auto& call = *it->second;
-  call.a_2xx_timer = rt::kNoTimer;
-  if (call.a_acked || !call.a_2xx) return;
-  if (elapsed >= endpoint_.config().timer_h()) {
-    // §13.3.1.4: no ACK within 64*T1 - the dialog is confirmed dead; end it with a BYE.
-    if (call.winner) bye_leg(call.legs[*call.winner]);
-    end_call(call);
-    return;
-  }
-  endpoint_.send_stateless(*call.a_2xx, call.a.remote_address);
-  auto next = std::min(interval * 2, endpoint_.config().t2);
-  call.a_2xx_timer = timers_.start_timer(next, [this, call_id, next, elapsed] {
-    retransmit_a_2xx(call_id, next, elapsed + next);
-  });
+// §13.3.1.4: no ACK within 64*T1 - the dialog is confirmed dead; end it with a BYE.
+void Trunk::on_a_no_ack(Call& call) {
+  if (call.winner) bye_leg(call.legs[*call.winner]);
+  end_call(call);
 }
 
 // ---- the B side -------------------------------------------------------------------------------
@@ -397,17 +380,11 @@ bool Trunk::on_ack(const sip::Message& ack, const rt::Address& source) {
   if (call_it == calls_.end()) return true;
   auto& call = *call_it->second;
   if (ack.call_id() == call.a.call_id) {
-    if (!call.a_acked) {
-      call.a_acked = true;
-      timers_.cancel_timer(call.a_2xx_timer);
-      call.a_2xx_timer = rt::kNoTimer;
-    }
+    call.a_2xx->ack();
     if (call.winner) ack_leg(call.legs[*call.winner]);
   } else {
     // The ACK for a re-INVITE the B side sent and the A side answered.
-    auto ack_a = call.a.request("ACK", call.a.invite_cseq);
-    endpoint_.add_via(ack_a);
-    endpoint_.send_stateless(ack_a, call.a.remote_address);
+    dialog::send_2xx_ack(endpoint_, call.a, call.a.remote_address);
   }
   return true;
 }

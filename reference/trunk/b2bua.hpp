@@ -154,8 +154,8 @@ private:
   void end_call(Call& call);
   void forget_call(std::uint64_t call_id);
 
-  // 2xx retransmission to the A side until its ACK arrives.
-  void retransmit_a_2xx(std::uint64_t call_id, rt::Duration interval, rt::Duration elapsed);
+  // The A side never ACKed our 2xx (dialog::Retransmit2xx gave up).
+  void on_a_no_ack(Call& call);
 
   void probe(const std::string& provider);
 

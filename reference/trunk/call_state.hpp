@@ -4,6 +4,8 @@
 
 #include "reference/trunk/b2bua.hpp"
 
+#include "reference/dialog/invite_2xx.hpp"
+
 #include <fmt/format.h>
 
 namespace trunklab::trunk {
@@ -42,9 +44,7 @@ struct Trunk::Call {
   std::optional<sip::Message> a_invite;
   dialog::Dialog a;
   bool a_final_sent = false;
-  bool a_acked = false;
-  std::optional<sip::OutgoingMessage> a_2xx;  // kept for retransmission until ACKed
-  rt::TimerId a_2xx_timer = rt::kNoTimer;
+  std::optional<dialog::Retransmit2xx> a_2xx;  // our 2xx to the A side, until its ACK
   std::string offer_type, offer;  // the caller's SDP, passed through
   // B side.
   std::vector<const config::Provider*> providers;

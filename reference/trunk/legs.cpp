@@ -82,9 +82,7 @@ void Trunk::on_late_leg_response(Call& call, Leg& leg, const sip::Message& respo
 }
 
 void Trunk::ack_leg(Leg& leg) {
-  auto ack = leg.dialog.request("ACK", leg.dialog.invite_cseq);
-  endpoint_.add_via(ack);
-  endpoint_.send_stateless(ack, leg.address);
+  dialog::send_2xx_ack(endpoint_, leg.dialog, leg.address);
   leg.acked = true;
 }
 
@@ -139,7 +137,6 @@ void Trunk::forget_call(std::uint64_t call_id) {
     timers_.start_timer(endpoint_.config().timer_h(), [this, call_id] { forget_call(call_id); });
     return;
   }
-  timers_.cancel_timer(call.a_2xx_timer);
   by_call_id_.erase(call.a.call_id);
   for (auto& leg : call.legs) {
     timers_.cancel_timer(leg.timeout_timer);
