@@ -1,6 +1,7 @@
 #include "agents/registration.hpp"
 
 #include "reference/auth/digest.hpp"
+#include "reference/dialog/request.hpp"
 
 #include <fmt/format.h>
 
@@ -40,14 +41,15 @@ void Registration::send_register(std::uint32_t expires_s, bool star, std::option
   if (!c.registrar) return party_.record("register-failed", "no registrar configured");
   pending_expires_s_ = expires_s;
   pending_star_ = star;
-  const auto aor = fmt::format("sip:{}@{}", party_.user(), c.registrar_domain);
-  auto r = sip::OutgoingMessage::request("REGISTER", "sip:" + c.registrar_domain);
-  r.add("Max-Forwards", "70");
-  r.add("From", fmt::format("<{}>;tag={}", aor, from_tag_));
-  r.add("To", fmt::format("<{}>", aor));
-  r.add("Call-ID", call_id_);
-  r.add("CSeq", fmt::format("{} REGISTER", ++cseq_));
-  r.add("Contact", star ? std::string("*") : party_.contact());
+  const auto aor = fmt::format("<sip:{}@{}>", party_.user(), c.registrar_domain);
+  auto r = dialog::build_request({.method = "REGISTER",
+                                  .request_uri = "sip:" + c.registrar_domain,
+                                  .from = aor,
+                                  .from_tag = from_tag_,
+                                  .to = aor,
+                                  .call_id = call_id_,
+                                  .cseq = ++cseq_,
+                                  .contact = star ? std::string("*") : party_.contact()});
   r.add("Expires", std::to_string(expires_s));
   if (authorization) r.add("Authorization", *authorization);
   party_.endpoint->add_via(r);

@@ -1,5 +1,6 @@
 #include "reference/dialog/dialog.hpp"
 
+#include "reference/dialog/request.hpp"
 #include "reference/sip/text.hpp"
 
 #include <fmt/format.h>
@@ -8,15 +9,16 @@ namespace trunklab::dialog {
 
 sip::OutgoingMessage Dialog::request(const std::string& method, std::uint32_t cseq) {
   if (cseq == 0) cseq = ++local_cseq;
-  auto r = sip::OutgoingMessage::request(method, remote_target);
-  r.add("Max-Forwards", "70");
-  r.add("From", with_tag(local_uri, local_tag));
-  r.add("To", remote_tag.empty() ? remote_uri : with_tag(remote_uri, remote_tag));
-  r.add("Call-ID", call_id);
-  r.add("CSeq", fmt::format("{} {}", cseq, method));
-  for (const auto& route : route_set) r.add("Route", route);
-  if (method != "ACK" && method != "CANCEL" && !contact.empty()) r.add("Contact", contact);
-  return r;
+  const bool with_contact = method != "ACK" && method != "CANCEL";
+  return build_request({.method = method,
+                        .request_uri = remote_target,
+                        .from = local_uri,
+                        .from_tag = local_tag,
+                        .to = remote_tag.empty() ? remote_uri : with_tag(remote_uri, remote_tag),
+                        .call_id = call_id,
+                        .cseq = cseq,
+                        .route_set = route_set,
+                        .contact = with_contact ? contact : std::string{}});
 }
 
 void Dialog::take_response(const sip::Message& response) {

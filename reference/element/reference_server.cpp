@@ -1,5 +1,6 @@
 #include "reference/element/reference_server.hpp"
 
+#include "reference/dialog/request.hpp"
 #include "reference/element/header_inspection.hpp"
 #include "reference/sip/printable.hpp"
 
@@ -35,12 +36,13 @@ void ReferenceServer::ping_nated_contacts() {
     auto uri = sip::Uri::parse(binding.contact_uri);
     auto contact_address = uri ? rt::Address::parse(uri->host, uri->port ? uri->port : 5060) : std::nullopt;
     if (contact_address && *contact_address == binding.source) continue;
-    auto options = sip::OutgoingMessage::request("OPTIONS", binding.contact_uri);
-    options.add("Max-Forwards", "70");
-    options.add("From", fmt::format("<sip:registrar@{}>;tag={}", local_.to_string(), sip::new_tag(random_)));
-    options.add("To", fmt::format("<{}>", binding.contact_uri));
-    options.add("Call-ID", sip::new_call_id(random_, local_.ip_string()));
-    options.add("CSeq", "1 OPTIONS");
+    auto from_tag = sip::new_tag(random_);  // drawn before the Call-ID
+    auto options = dialog::build_request({.method = "OPTIONS",
+                                          .request_uri = binding.contact_uri,
+                                          .from = fmt::format("<sip:registrar@{}>", local_.to_string()),
+                                          .from_tag = std::move(from_tag),
+                                          .to = fmt::format("<{}>", binding.contact_uri),
+                                          .call_id = sip::new_call_id(random_, local_.ip_string())});
     endpoint_.add_via(options);
     endpoint_.send_request(std::move(options), binding.source);
     ++counters_.nat_pings;

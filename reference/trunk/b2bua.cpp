@@ -1,5 +1,6 @@
 #include "reference/trunk/b2bua.hpp"
 
+#include "reference/dialog/request.hpp"
 #include "reference/txn/wire.hpp"
 #include "reference/trunk/call_state.hpp"
 
@@ -462,12 +463,13 @@ void Trunk::start_probes() {
 
 void Trunk::probe(const std::string& name) {
   const auto* provider = config_.find_provider(name);
-  auto options = sip::OutgoingMessage::request("OPTIONS", fmt::format("sip:{}", provider->hostname));
-  options.add("Max-Forwards", "70");
-  options.add("From", fmt::format("<sip:trunk@{}>;tag={}", local_.to_string(), sip::new_tag(random_)));
-  options.add("To", fmt::format("<sip:{}>", provider->hostname));
-  options.add("Call-ID", sip::new_call_id(random_, local_.ip_string()));
-  options.add("CSeq", "1 OPTIONS");
+  auto from_tag = sip::new_tag(random_);  // drawn before the Call-ID
+  auto options = dialog::build_request({.method = "OPTIONS",
+                                        .request_uri = fmt::format("sip:{}", provider->hostname),
+                                        .from = fmt::format("<sip:trunk@{}>", local_.to_string()),
+                                        .from_tag = std::move(from_tag),
+                                        .to = fmt::format("<sip:{}>", provider->hostname),
+                                        .call_id = sip::new_call_id(random_, local_.ip_string())});
   endpoint_.add_via(options);
   auto id = endpoint_.send_request(std::move(options), *provider->address);
   client_txns_[id.value] = TxnRef{TxnRole::probe, 0, 0, std::nullopt, false, name, nullptr};
