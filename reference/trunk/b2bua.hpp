@@ -19,6 +19,7 @@
 #include "reference/sip/message.hpp"
 #include "reference/txn/endpoint.hpp"
 #include "reference/dialog/dialog.hpp"
+#include "reference/trunk/probing.hpp"
 #include "reference/trunk/routes.hpp"
 
 #include <cstdint>
@@ -83,7 +84,7 @@ public:
   bool on_stray_response(const sip::Message& response, const rt::Address& source);
 
   // Starts OPTIONS probing of the providers that have an options_interval.
-  void start_probes();
+  void start_probes() { probes_.start(); }
 
   std::size_t channels_in_use(std::string_view trunk) const;
   std::size_t channels_in_use() const;
@@ -97,14 +98,13 @@ public:
 private:
   struct Leg;
   struct Call;
-  enum class TxnRole { invite, cancel, relay, probe };
+  enum class TxnRole { invite, cancel, relay };
   struct TxnRef {
     TxnRole role;
     std::uint64_t call = 0;
     std::size_t leg = 0;
     std::optional<txn::ServerTxnId> origin;  // relay: the request being relayed
     bool origin_is_a = false;
-    std::string provider;  // probe
     std::shared_ptr<const sip::Message> origin_request;  // relay: what to answer
   };
 
@@ -157,8 +157,6 @@ private:
   // The A side never ACKed our 2xx (dialog::Retransmit2xx gave up).
   void on_a_no_ack(Call& call);
 
-  void probe(const std::string& provider);
-
   const config::Config& config_;
   registrar::Registrar& registrar_;
   txn::Endpoint& endpoint_;
@@ -168,13 +166,13 @@ private:
   rt::Random& random_;
   auth::DigestServer digest_;
   RouteEngine routes_;
+  ProviderProbes probes_;
   std::uint64_t next_call_ = 1;
   std::map<std::uint64_t, std::unique_ptr<Call>> calls_;
   std::deque<std::pair<std::uint64_t, CallOutcome>> finished_;  // bounded: a server runs for months
   std::map<std::string, std::uint64_t> by_call_id_;  // A and B Call-IDs -> call
   std::map<std::uint64_t, TxnRef> client_txns_;      // ClientTxnId.value -> what it is
   std::map<std::string, std::size_t> channels_;      // trunk name -> calls holding a channel
-  std::map<std::string, rt::TimerId> probe_timers_;  // provider -> next probe
   Counters counters_;
 };
 

@@ -1,5 +1,10 @@
-// The trunk's per-call state, shared by the files that implement Trunk (b2bua.cpp: calls and
-// the B side; admission.cpp: who may call and where to; legs.cpp: ending legs we gave up on).
+// The trunk's per-call state, shared by the files that implement Trunk, one responsibility
+// each: b2bua.cpp (calls, the A side, transaction callbacks), admission.cpp (which calls it
+// takes, and which way), outbound.cpp (digest of the caller, channels, provider failover),
+// inbound.cpp (a provider's call forked to the registered contacts), legs.cpp (the B-side
+// legs: INVITE, responses, CANCEL, late answers, how long a call is kept), relay.cpp
+// (in-dialog requests, ACK, CANCEL from the A side). OPTIONS probing is its own class
+// (probing.hpp).
 #pragma once
 
 #include "reference/trunk/b2bua.hpp"
@@ -73,6 +78,20 @@ inline std::string phrase_text(std::string_view text) {
 }
 
 inline bool is_2xx(int status) { return status >= 200 && status < 300; }
+
+inline bool same_ip(const rt::Address& a, const rt::Address& b) { return a.is_v6() == b.is_v6() && a.bytes() == b.bytes(); }
+
+inline void copy_body(sip::OutgoingMessage& to, const sip::Message& from) {
+  if (from.body().empty()) return;
+  to.set_body(std::string(from.content_type().value_or("application/sdp")), from.body());
+}
+
+// RFC 3261 §16.7 step 6: a 6xx wins; otherwise the lowest class, first received.
+inline bool better_inbound(int candidate, int current) {
+  if (current >= 600) return false;
+  if (candidate >= 600) return true;
+  return candidate / 100 < current / 100;
+}
 
 // How long a registered phone may ring before the inbound call gives up, and how long a leg we
 // gave up on may still answer (RFC 3261 timer C, > 3 minutes).

@@ -1,5 +1,7 @@
-// Ending legs: CANCEL (§9.1), ACK and BYE of a late answer, the strays of legs given up on, and
-// how long a call is kept so those late replies still find it.
+// The B-side legs: starting one (provider or registered contact), its INVITE and the responses
+// to it (failover, forking, the caller's final answer); ending legs: CANCEL (§9.1), ACK and BYE
+// of a late answer, the strays of legs given up on, and how long a call is kept so those late
+// replies still find it.
 #include "reference/trunk/b2bua.hpp"
 
 #include "reference/txn/fsm.hpp"
@@ -10,6 +12,159 @@
 #include <algorithm>
 
 namespace trunklab::trunk {
+
+void Trunk::start_leg(Call& call, std::string target_name, const rt::Address& address,
+                      std::string request_uri, std::optional<rt::Duration> timeout) {
+  Leg leg;
+  leg.target_name = std::move(target_name);
+  leg.address = address;
+  leg.request_uri = std::move(request_uri);
+  leg.timeout = timeout;
+  auto& d = leg.dialog;
+  d.call_id = sip::new_call_id(random_, local_.ip_string());
+  auto caller_user = sip::Uri::parse(call.a_invite->from().uri.to_string()).value_or(sip::Uri{}).user;
+  if (caller_user.empty()) caller_user = "trunk";
+  d.local_uri = fmt::format("<sip:{}@{}>", caller_user, local_.to_string());
+  d.local_tag = sip::new_tag(random_);
+  d.remote_target = leg.request_uri;
+  d.remote_address = address;
+  d.local_cseq = 0;
+  d.contact = call.a.contact;
+  by_call_id_[d.call_id] = call.id;
+  call.legs.push_back(std::move(leg));
+}
+
+void Trunk::send_leg_invite(Call& call, Leg& leg) {
+  auto invite = leg.dialog.request("INVITE");
+  leg.dialog.invite_cseq = leg.dialog.local_cseq;
+  if (auto mf = call.a_invite->max_forwards()) invite.set("Max-Forwards", std::to_string(std::max(*mf - 1, 0)));
+  if (!call.offer.empty()) invite.set_body(call.offer_type, call.offer);
+  endpoint_.add_via(invite);
+  leg.invite = invite;
+  leg.invite_txn = endpoint_.send_request(std::move(invite), leg.address);
+  std::size_t index = static_cast<std::size_t>(&leg - call.legs.data());
+  client_txns_[leg.invite_txn.value] = TxnRef{TxnRole::invite, call.id, index, std::nullopt, false, nullptr};
+  if (leg.timeout && leg.timeout_timer == rt::kNoTimer) {
+    auto call_id = call.id;
+    leg.timeout_timer = timers_.start_timer(*leg.timeout, [this, call_id, index] {
+      auto it = calls_.find(call_id);
+      if (it == calls_.end()) return;
+      auto& c = *it->second;
+      auto& l = c.legs[index];
+      l.timeout_timer = rt::kNoTimer;
+      if (l.final) return;
+      // Nothing came back yet: the INVITE keeps being retransmitted (timer A, up to timer B) so
+      // that a provider whose 1xx were lost answers a retransmission with its 1xx, which gets
+      // the waiting CANCEL (cancel_leg, §9.1). Abandoning it here left a ringing provider that
+      // answered later: a ghost call, found by a swarm with loss.
+      cancel_leg(c, l);
+      on_leg_failed(c, index, 408, "Request Timeout", nullptr);
+    });
+  }
+}
+
+void Trunk::on_leg_response(Call& call, std::size_t index, const sip::Message& response) {
+  auto& leg = call.legs[index];
+  const int status = response.status();
+  if (leg.final) return on_late_leg_response(call, leg, response, false);  // timeout, lost fork, cancel race
+  if (status >= 200) leg.closed = true;
+  if (status < 200) {
+    leg.provisional = true;
+    if (leg.dialog.remote_tag.empty()) leg.dialog.remote_tag = response.to().tag();
+    if (leg.cancel_pending) return cancel_leg(call, leg);
+    if (status != 100 && !call.cancelled) respond_a(call, status, response.reason(), &response);
+    return;
+  }
+  if (is_2xx(status)) return on_leg_answered(call, index, response);
+  if ((status == 401 || status == 407) && answer_provider_challenge(call, leg, response)) return;
+  on_leg_failed(call, index, status, response.reason(), &response);
+}
+
+void Trunk::on_leg_answered(Call& call, std::size_t index, const sip::Message& response) {
+  auto& leg = call.legs[index];
+  leg.final = true;
+  leg.answered = true;
+  timers_.cancel_timer(leg.timeout_timer);
+  leg.timeout_timer = rt::kNoTimer;
+  leg.dialog.take_response(response);
+  if (call.winner || call.cancelled || call.a_final_sent) {
+    ack_leg(leg);
+    bye_leg(leg);
+    return;
+  }
+  call.winner = index;
+  for (auto& other : call.legs) {
+    if (&other != &leg && !other.final) cancel_leg(call, other);
+  }
+  ++counters_.answered;
+  call.outcome.answered_by = leg.target_name;
+  call.outcome.active = true;
+  respond_a(call, response.status(), response.reason(), &response);
+}
+
+void Trunk::on_leg_failed(Call& call, std::size_t index, int status, const std::string& reason,
+                          const sip::Message* response) {
+  auto& leg = call.legs[index];
+  leg.final = true;
+  timers_.cancel_timer(leg.timeout_timer);
+  leg.timeout_timer = rt::kNoTimer;
+  if (call.a_final_sent) {
+    if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; }) &&
+        !call.outcome.active) {
+      end_call(call);
+    }
+    return;
+  }
+  if (call.inbound) {
+    if (response && (!call.best_inbound || better_inbound(status, call.best_inbound->first))) {
+      call.best_inbound = {status, reason};
+      call.best_inbound_response = dialog::copy_message(*response);
+    }
+    if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; })) {
+      finish_unanswered(call);
+    }
+    return;
+  }
+  const bool fail_over = status >= 500 || status == 408;
+  if (!fail_over) {
+    // The far end's answer (404, 486, 603...): relayed with its code and reason phrase.
+    ++counters_.failed;
+    respond_a(call, status, reason, response);
+    end_call(call);
+    return;
+  }
+  if (response && status >= 500) call.last_5xx = {status, reason};
+  try_next_provider(call);
+}
+
+void Trunk::finish_unanswered(Call& call) {
+  if (!call.a_final_sent) {
+    ++counters_.failed;
+    if (call.cancelled) {
+      respond_a(call, 487, "Request Terminated (cancelled by the caller)");
+    } else if (call.inbound && call.best_inbound) {
+      respond_a(call, call.best_inbound->first, call.best_inbound->second,
+                call.best_inbound_response ? &*call.best_inbound_response : nullptr);
+    } else if (call.inbound) {
+      respond_a(call, 480, "Temporarily Unavailable (no registered contact answered)");
+    } else if (call.last_5xx) {
+      auto [status, reason] = *call.last_5xx;
+      auto response = sip::OutgoingMessage::response_to(*call.a_invite, status, reason, call.a.local_tag);
+      response.add("Reason", reason_header(status, call.providers.empty() ? "no route to destination" : reason));
+      call.a_final_sent = true;
+      call.outcome.final_status = status;
+      endpoint_.respond(call.a_txn, std::move(response));
+    } else {
+      auto response = sip::OutgoingMessage::response_to(*call.a_invite, 503, "Service Unavailable (no provider answered)",
+                                                        call.a.local_tag);
+      response.add("Reason", reason_header(503, "no provider answered"));
+      call.a_final_sent = true;
+      call.outcome.final_status = 503;
+      endpoint_.respond(call.a_txn, std::move(response));
+    }
+  }
+  end_call(call);
+}
 
 void Trunk::cancel_leg(Call& call, Leg& leg) {
   if (leg.closed || leg.answered || leg.cancel_sent) return;
@@ -27,7 +182,7 @@ void Trunk::send_cancel(Call& call, Leg& leg) {
   auto cancel = dialog::cancel_for(leg.invite);
   leg.cancel_sent = true;
   auto id = endpoint_.send_request(std::move(cancel), leg.address);
-  client_txns_[id.value] = TxnRef{TxnRole::cancel, call.id, 0, std::nullopt, false, {}, nullptr};
+  client_txns_[id.value] = TxnRef{TxnRole::cancel, call.id, 0, std::nullopt, false, nullptr};
   start_leg_linger(call, leg);
 }
 
@@ -90,7 +245,7 @@ void Trunk::bye_leg(Leg& leg) {
   auto bye = leg.dialog.request("BYE");
   endpoint_.add_via(bye);
   auto id = endpoint_.send_request(std::move(bye), leg.address);
-  client_txns_[id.value] = TxnRef{TxnRole::cancel, 0, 0, std::nullopt, false, {}, nullptr};
+  client_txns_[id.value] = TxnRef{TxnRole::cancel, 0, 0, std::nullopt, false, nullptr};
 }
 
 bool Trunk::on_stray_response(const sip::Message& response, const rt::Address& source) {

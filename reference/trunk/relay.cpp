@@ -1,0 +1,92 @@
+// Requests from the far ends once a call is set up: ACK, CANCEL before the answer, and the
+// in-dialog requests (BYE, re-INVITE, INFO, ...) relayed leg to leg with their answers.
+#include "reference/trunk/b2bua.hpp"
+
+#include "reference/trunk/call_state.hpp"
+#include "reference/dialog/invite_2xx.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace trunklab::trunk {
+
+bool Trunk::on_ack(const sip::Message& ack, const rt::Address& source) {
+  (void)source;
+  auto it = by_call_id_.find(ack.call_id());
+  if (it == by_call_id_.end()) return false;
+  auto call_it = calls_.find(it->second);
+  if (call_it == calls_.end()) return true;
+  auto& call = *call_it->second;
+  if (ack.call_id() == call.a.call_id) {
+    call.a_2xx->ack();
+    if (call.winner) ack_leg(call.legs[*call.winner]);
+  } else {
+    // The ACK for a re-INVITE the B side sent and the A side answered.
+    dialog::send_2xx_ack(endpoint_, call.a, call.a.remote_address);
+  }
+  return true;
+}
+
+bool Trunk::on_cancel(txn::ServerTxnId txn, const sip::Message& cancel, const rt::Address& source) {
+  (void)source;
+  auto it = by_call_id_.find(cancel.call_id());
+  if (it == by_call_id_.end()) return false;
+  auto call_it = calls_.find(it->second);
+  if (call_it == calls_.end()) return false;
+  auto& call = *call_it->second;
+  if (cancel.call_id() != call.a.call_id) return false;
+  endpoint_.respond(txn, sip::OutgoingMessage::response_to(cancel, 200, {}, call.a.local_tag));
+  if (call.a_final_sent) return true;  // too late: the answer crossed the CANCEL
+  call.cancelled = true;
+  ++counters_.cancelled;
+  for (auto& leg : call.legs) cancel_leg(call, leg);
+  respond_a(call, 487, "Request Terminated (cancelled by the caller)");
+  if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; })) {
+    end_call(call);
+  }
+  return true;
+}
+
+bool Trunk::on_dialog_request(txn::ServerTxnId txn, const sip::Message& request, const rt::Address& source) {
+  (void)source;
+  auto it = by_call_id_.find(request.call_id());
+  if (it == by_call_id_.end()) return false;
+  auto call_it = calls_.find(it->second);
+  if (call_it == calls_.end()) return false;
+  auto& call = *call_it->second;
+  const bool from_a = request.call_id() == call.a.call_id;
+  if (!call.winner) return false;
+  if (!from_a && call.legs[*call.winner].dialog.call_id != request.call_id()) return false;
+  relay_request(call, from_a, txn, request);
+  return true;
+}
+
+void Trunk::relay_request(Call& call, bool from_a, txn::ServerTxnId origin, const sip::Message& request) {
+  auto& leg = call.legs[*call.winner];
+  auto& target = from_a ? leg.dialog : call.a;
+  auto relayed = target.request(request.method());
+  if (request.method() == "INVITE") target.invite_cseq = target.local_cseq;
+  copy_body(relayed, request);
+  if (auto reason = request.header("Reason")) relayed.add("Reason", std::string(*reason));
+  endpoint_.add_via(relayed);
+  auto id = endpoint_.send_request(std::move(relayed), target.remote_address);
+  TxnRef ref{TxnRole::relay, call.id, *call.winner, origin, from_a, nullptr};
+  if (auto copy = dialog::copy_message(request)) ref.origin_request = std::make_shared<const sip::Message>(std::move(*copy));
+  client_txns_[id.value] = std::move(ref);
+  if (request.method() == "BYE") call.outcome.active = false;
+}
+
+void Trunk::relay_final_response(const TxnRef& ref, const sip::Message& response) {
+  if (!ref.origin || !ref.origin_request) return;
+  auto reply = sip::OutgoingMessage::response_to(*ref.origin_request, response.status(), response.reason());
+  copy_body(reply, response);
+  auto call = calls_.find(ref.call);
+  if (call != calls_.end() && is_2xx(response.status()) && ref.origin_request->method() == "INVITE") {
+    reply.add("Contact", call->second->a.contact);
+  }
+  endpoint_.respond(*ref.origin, std::move(reply));
+  if (call != calls_.end() && ref.origin_request->method() == "BYE") end_call(*call->second);
+}
+
+}  // namespace trunklab::trunk
