@@ -78,6 +78,32 @@ LadderArgs with_default_names(LadderArgs args) {
   return args;
 }
 
+// What TCP reassembly could not turn into messages, on stderr. True when a limit was reached:
+// the ladder then misses messages, which is a failure (exit 1), not a silent gap.
+bool report_tcp(const reports::TcpStreamStats& tcp) {
+  if (tcp.unframeable > 0) {
+    fmt::print(stderr, "{} TCP stream direction{} not SIP (cannot be framed by Content-Length): skipped\n",
+               tcp.unframeable, tcp.unframeable == 1 ? "" : "s");
+  }
+  if (tcp.unfinished > 0) {
+    fmt::print(stderr, "{} TCP stream direction{} ended inside a message (or before a missing segment)\n",
+               tcp.unfinished, tcp.unfinished == 1 ? "" : "s");
+  }
+  const reports::TcpStreamLimits limits;
+  if (tcp.flows_over_limit > 0) {
+    fmt::print(stderr, "trunklab ladder: {} TCP segments not reassembled: more than {} stream directions at once\n",
+               tcp.flows_over_limit, limits.max_flows);
+  }
+  if (tcp.buffer_overflows > 0) {
+    fmt::print(stderr,
+               "trunklab ladder: {} TCP stream direction{} given up: over {} bytes or {} segments waiting for "
+               "the rest of a message\n",
+               tcp.buffer_overflows, tcp.buffer_overflows == 1 ? "" : "s", limits.max_buffered_bytes,
+               limits.max_pending_segments);
+  }
+  return tcp.limited();
+}
+
 int run_ladder(const LadderArgs& given) {
   const LadderArgs args = with_default_names(given);
   reports::LadderOptions options;
@@ -98,9 +124,10 @@ int run_ladder(const LadderArgs& given) {
   }
   reports::Ladder ladder = reports::build_ladder(read.datagrams, options);
   if (std::size_t skipped = read.not_udp + ladder.not_sip; skipped > 0) {
-    fmt::print(stderr, "skipped {} packet{} that {} not SIP over UDP\n", skipped,
+    fmt::print(stderr, "skipped {} packet{} that {} not SIP over UDP or TCP\n", skipped,
                skipped == 1 ? "" : "s", skipped == 1 ? "is" : "are");
   }
+  const bool tcp_limited = report_tcp(read.tcp);
   reports::RenderOptions render_options;
   render_options.full = args.full;
   render_options.title = args.capture;
@@ -114,7 +141,7 @@ int run_ladder(const LadderArgs& given) {
                read.error, ladder.messages.size());
     return 1;
   }
-  return 0;
+  return tcp_limited ? 1 : 0;
 }
 
 }  // namespace
@@ -122,8 +149,8 @@ int run_ladder(const LadderArgs& given) {
 void add_ladder_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<LadderArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "ladder", "Draw the call ladder of a pcap or pcapng capture (SIP over UDP; Ethernet, Linux "
-                "cooked SLL/SLL2 and raw IP; IPv4 and IPv6)");
+      "ladder", "Draw the call ladder of a pcap or pcapng capture (SIP over UDP and TCP; Ethernet, "
+                "Linux cooked SLL/SLL2 and raw IP; IPv4 and IPv6)");
   cmd->add_option("capture", args->capture, "The capture file (pcap or pcapng)")->required();
   cmd->add_option("--format,-f", args->format, "Output format")
       ->check(CLI::IsMember({"text", "mermaid", "svg", "html"}))

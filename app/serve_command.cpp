@@ -13,6 +13,7 @@
 #include "reference/realtime/real_random.hpp"
 #include "reference/realtime/tcp_transport.hpp"
 #include "reference/realtime/udp_transport.hpp"
+#include "wiretap/pcap_recorder.hpp"
 
 #include <fmt/core.h>
 #include <sys/resource.h>
@@ -35,6 +36,8 @@ struct ServeOptions {
   std::string db = "trunklab-bindings.db";
   bool print_config = false;
   bool quiet = false;
+  std::string pcap;  // "" = no capture
+  wiretap::RotationOptions rotation;
 };
 
 int refuse(const std::string& why) {
@@ -97,6 +100,31 @@ private:
   const rt::Clock& clock_;
 };
 
+// `--pcap FILE`: the recorder every transport reports to, or nullptr without --pcap.
+std::unique_ptr<wiretap::PcapRecorder> open_capture(const ServeOptions& options, const realtime::SocketSpec& socket,
+                                                    std::string& error) {
+  if (options.pcap.empty()) return nullptr;
+  if (socket.address.is_v6()) {
+    error = "--pcap writes IPv4 frames only; it cannot record an IPv6 listen address";
+    return nullptr;
+  }
+  auto opened = wiretap::PcapFile::open(options.pcap, options.rotation);
+  if (auto* message = std::get_if<std::string>(&opened)) {
+    error = "--pcap " + *message;
+    return nullptr;
+  }
+  return std::make_unique<wiretap::PcapRecorder>(std::move(std::get<std::unique_ptr<wiretap::PcapFile>>(opened)));
+}
+
+std::string capture_summary(const wiretap::PcapRecorder* recorder) {
+  if (recorder == nullptr) return "";
+  const auto& file = recorder->file();
+  std::string text = fmt::format("; pcap {}: {} records, {} rotations, {} write errors", file.path(),
+                                 file.stats().records, file.stats().rotations, file.stats().write_errors);
+  if (!file.last_error().empty()) text += fmt::format(" (last: {})", file.last_error());
+  return text;
+}
+
 void print_summary(const Log& log, const element::ReferenceServer& server, const std::string& transport,
                    double cpu_s) {
   const auto& r = server.registrar().counters();
@@ -134,8 +162,12 @@ int serve(const ServeOptions& options) {
     udp = std::move(std::get<std::unique_ptr<realtime::UdpTransport>>(opened));
   }
   rt::Transport& transport = udp ? static_cast<rt::Transport&>(*udp) : *tcp;
+  auto recorder = open_capture(options, socket, error);
+  if (!error.empty()) return refuse(error);
 
   realtime::SystemClock clock;
+  if (udp) udp->set_observer(recorder.get(), clock);
+  if (tcp) tcp->set_observer(recorder.get(), clock);
   realtime::OsRandom random;
   const Log log(clock);
   // Bindings that expired while the server was down go before the first lookup.
@@ -152,13 +184,18 @@ int serve(const ServeOptions& options) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   log.line(fmt::format("trunklab serve: listening on {}:{} ({} extensions, bindings in {})", udp ? "udp" : "tcp",
                        transport.local_address().to_string(), config->extensions.size(), options.db));
+  if (recorder) {
+    log.line(fmt::format("trunklab serve: recording to {} (a new file every {} bytes, at most {} files)",
+                         options.pcap, options.rotation.max_file_bytes, options.rotation.max_files));
+  }
   const std::size_t loaded = store->size();
   log.line(fmt::format("trunklab serve: {} binding{} loaded from {}, {} expired removed", loaded,
                        loaded == 1 ? "" : "s", options.db, purged));
   const double cpu_at_start = cpu_seconds();
   server.start();
   loop.run();
-  print_summary(log, server, transport_summary(udp.get(), tcp.get()), cpu_seconds() - cpu_at_start);
+  print_summary(log, server, transport_summary(udp.get(), tcp.get()) + capture_summary(recorder.get()),
+                cpu_seconds() - cpu_at_start);
   return 0;
 }
 
@@ -178,6 +215,17 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--print-config", options->print_config,
                 "Print the built-in example configuration as JSON and exit");
   cmd->add_flag("--quiet", options->quiet, "No log line per transaction");
+  cmd->add_option("--pcap", options->pcap,
+                  "Record every datagram and TCP message served to this pcap file (IPv4), flushed per record");
+  cmd->add_option("--pcap-max-bytes", options->rotation.max_file_bytes,
+                  "Rotate the --pcap file when it would exceed this size (e.g. 64MiB, 100000)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 40))
+      ->capture_default_str();
+  cmd->add_option("--pcap-files", options->rotation.max_files,
+                  "Keep at most this many capture files: FILE, FILE.1 (newest rotated) .. FILE.<N-1>")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}))
+      ->capture_default_str();
   cmd->callback([options, &exit_code] { exit_code = serve(*options); });
 }
 

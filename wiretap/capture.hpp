@@ -1,7 +1,8 @@
 // Capture: an observer at the simulated transport boundary. Every datagram a host emits is
 // recorded with its virtual time, addresses, the names of both parties and its bytes; the record
 // list feeds ladders and reports, and write_pcap() turns it into a pcap file (Ethernet / IPv4 /
-// UDP) that Wireshark, tshark and sngrep open.
+// UDP, or TCP for records of a stream transport: see tcp_flows.hpp) that Wireshark, tshark and
+// sngrep open.
 //
 // Where things appear (the network calls record() / mark_dropped()):
 // - A datagram is captured on the sender side when it is sent, as a capture on the sender's
@@ -16,6 +17,9 @@
 
 #include "reference/rt/address.hpp"
 #include "reference/rt/time.hpp"
+#include "reference/rt/transport.hpp"
+#include "wiretap/frames.hpp"
+#include "wiretap/tcp_flows.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -39,7 +43,14 @@ struct CaptureRecord {
   bool duplicate = false;
   bool dropped = false;
   std::string drop_reason;  // why the network dropped it; empty when delivered
+  // udp: `bytes` is one datagram. tcp: one message (or piece of the stream) sent on the
+  // connection between src and dst, in stream order per direction.
+  rt::TransportKind transport = rt::TransportKind::udp;
 };
+
+// The Ethernet frames of one record in a pcap: one UDP frame, or TCP segments (with the
+// handshake when `flows` has not seen the connection yet). IPv4 only.
+std::vector<std::string> frames_of(const CaptureRecord& record, TcpFlows& flows, std::uint16_t& ip_id);
 
 // Timestamps in the pcap: this epoch plus virtual time, so one scenario and seed always yield
 // the same bytes. 2026-01-01T00:00:00Z.
@@ -65,12 +76,18 @@ public:
   void clear() {
     records_.clear();
     payload_bytes_ = 0;
+    udp_records_ = 0;
+    tcp_bytes_ = 0;
+    size_flows_.clear();
   }
 
   const std::vector<CaptureRecord>& records() const { return records_; }
-  // The size pcap_bytes() gives with the default options: the file header, then per record a
-  // pcap record header and Ethernet/IPv4/UDP headers around its bytes. The runner caps it.
-  std::uint64_t pcap_size() const { return kPcapFileHeader + payload_bytes_ + records_.size() * kPcapPerRecord; }
+  // The size pcap_bytes() gives with the default options: the file header, then per UDP record
+  // a pcap record header and Ethernet/IPv4/UDP headers around its bytes, and the TCP records'
+  // segments. The runner caps it.
+  std::uint64_t pcap_size() const {
+    return kPcapFileHeader + payload_bytes_ + udp_records_ * kPcapPerRecord + tcp_bytes_;
+  }
   static constexpr std::uint64_t kPcapFileHeader = 24;
   static constexpr std::uint64_t kPcapPerRecord = 16 + 14 + 20 + 8;
 
@@ -87,12 +104,10 @@ public:
 private:
   bool enabled_ = true;
   std::vector<CaptureRecord> records_;
-  std::uint64_t payload_bytes_ = 0;
+  std::uint64_t payload_bytes_ = 0;  // UDP records, as framed
+  std::uint64_t udp_records_ = 0;
+  std::uint64_t tcp_bytes_ = 0;     // TCP records' frames with their pcap record headers
+  TcpFlows size_flows_;             // the flows pcap_bytes() will see, for pcap_size()
 };
-
-// One Ethernet/IPv4/UDP frame for a datagram (exposed for tests): IPv4 header checksum valid,
-// UDP checksum computed. `ip_id` is the IPv4 identification field. IPv4 only.
-std::string build_udp_frame(const rt::Address& src, const rt::Address& dst,
-                            std::string_view payload, std::uint16_t ip_id);
 
 }  // namespace trunklab::wiretap

@@ -98,6 +98,10 @@ void TcpTransport::adopt(Fd socket, const rt::Address& remote, bool connecting) 
   const int fd = socket.get();
   auto connection = std::make_unique<Connection>();
   connection->socket = std::move(socket);
+  connection->local = local_;
+  sockaddr_storage storage{};
+  socklen_t length = sizeof storage;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) == 0) connection->local = from_sockaddr(storage);
   connection->remote = remote;
   connection->connecting = connecting;
   connection->last_activity = monotonic_now();
@@ -132,6 +136,7 @@ void TcpTransport::send(const rt::Address& to, std::string_view bytes) {
     return;
   }
   ++stats_.sent;
+  tap_.report(wiretap::Direction::sent, rt::TransportKind::tcp, connection->local, to, bytes);
   connection->last_activity = monotonic_now();
   connection->output.append(bytes);
   if (!connection->connecting) flush(*connection);
@@ -203,6 +208,7 @@ void TcpTransport::on_readable(int fd) {
     std::string message = connection->input.substr(0, *length);
     connection->input.erase(0, *length);
     ++stats_.received;
+    tap_.report(wiretap::Direction::received, rt::TransportKind::tcp, remote, connection->local, message);
     if (handler_ != nullptr) handler_->on_datagram(local_, remote, message);
     it = connections_.find(fd);
     if (it == connections_.end()) return;  // closed while handling

@@ -12,6 +12,7 @@
 
 #include "reference/rt/transport.hpp"
 #include "reference/realtime/event_loop.hpp"
+#include "wiretap/observer.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -56,6 +57,10 @@ public:
   TcpTransport& operator=(const TcpTransport&) = delete;
 
   void set_handler(rt::DatagramHandler* handler) { handler_ = handler; }
+  // Where every message sent (as queued on its connection) and received (as framed) is
+  // reported with the connection's own addresses (the ephemeral port of one it opened),
+  // stamped by `clock`; nullptr: none. Not owned.
+  void set_observer(wiretap::Observer* observer, const rt::Clock& clock) { tap_ = wiretap::Tap(observer, clock); }
 
   rt::TransportKind kind() const override { return rt::TransportKind::tcp; }
   rt::Address local_address() const override { return local_; }
@@ -72,6 +77,7 @@ public:
 private:
   struct Connection {
     Fd socket;
+    rt::Address local;  // this end of the connection (getsockname)
     rt::Address remote;
     std::string input;   // bytes read, not yet a whole message
     std::string output;  // bytes queued, not yet taken by the kernel
@@ -97,6 +103,7 @@ private:
   Fd listener_;
   rt::Address local_;
   rt::DatagramHandler* handler_ = nullptr;
+  wiretap::Tap tap_;
   std::map<int, std::unique_ptr<Connection>> connections_;  // by socket
   std::map<rt::Address, int> by_remote_;
   TcpStats stats_;

@@ -68,6 +68,7 @@ void UdpTransport::send(const rt::Address& to, std::string_view bytes) {
                              reinterpret_cast<const sockaddr*>(&storage), length);
   if (sent == static_cast<ssize_t>(bytes.size())) {
     ++stats_.sent;
+    tap_.report(wiretap::Direction::sent, rt::TransportKind::udp, local_, to, bytes);
   } else {
     ++stats_.send_errors;
   }
@@ -95,9 +96,11 @@ void UdpTransport::on_readable() {
       continue;
     }
     ++stats_.received;
+    const rt::Address remote = from_sockaddr(sources[i]);
+    const std::string_view bytes(buffers_.data() + i * kMaxDatagram, headers[i].msg_len);
+    tap_.report(wiretap::Direction::received, rt::TransportKind::udp, remote, local_, bytes);
     if (handler_ == nullptr) continue;
-    handler_->on_datagram(local_, from_sockaddr(sources[i]),
-                          std::string_view(buffers_.data() + i * kMaxDatagram, headers[i].msg_len));
+    handler_->on_datagram(local_, remote, bytes);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include "reference/rt/transport.hpp"
 #include "reference/realtime/event_loop.hpp"
+#include "wiretap/observer.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -34,6 +35,10 @@ public:
 
   // Where received datagrams go; none (dropped) until set. Not owned.
   void set_handler(rt::DatagramHandler* handler) { handler_ = handler; }
+  // Where every datagram sent (that the kernel took) and received is reported, stamped by
+  // `clock`; nullptr: none. Not owned. The local address is the bound one (a wildcard bind
+  // reports 0.0.0.0).
+  void set_observer(wiretap::Observer* observer, const rt::Clock& clock) { tap_ = wiretap::Tap(observer, clock); }
 
   rt::Address local_address() const override { return local_; }
   void send(const rt::Address& to, std::string_view bytes) override;
@@ -50,6 +55,7 @@ private:
   Fd socket_;
   rt::Address local_;
   rt::DatagramHandler* handler_ = nullptr;
+  wiretap::Tap tap_;
   UdpStats stats_;
   std::vector<char> buffers_;  // kBatch receive buffers for recvmmsg
 };

@@ -20,8 +20,10 @@ constexpr std::uint16_t kEtherTypeIpv4 = 0x0800;
 constexpr std::uint16_t kEtherTypeIpv6 = 0x86DD;
 constexpr std::uint16_t kEtherTypeVlan = 0x8100;
 constexpr std::uint16_t kEtherTypeQinQ = 0x88A8;
+constexpr std::uint8_t kIpProtoTcp = 6;
 constexpr std::uint8_t kIpProtoUdp = 17;
 constexpr std::size_t kUdpHeader = 8;
+constexpr std::size_t kTcpHeader = 20;
 
 std::uint16_t be16(Bytes b, std::size_t at) {
   return static_cast<std::uint16_t>((b[at] << 8) | b[at + 1]);
@@ -71,13 +73,15 @@ std::optional<Bytes> ip_packet(int link_type, Bytes frame) {
   }
 }
 
-struct UdpInIp {
+// The UDP or TCP header and payload inside an IP packet (not a fragment).
+struct TransportInIp {
   rt::Address src;
   rt::Address dst;
-  Bytes udp;
+  std::uint8_t protocol = 0;
+  Bytes bytes;
 };
 
-std::optional<UdpInIp> udp_in_ipv4(Bytes ip) {
+std::optional<TransportInIp> transport_in_ipv4(Bytes ip) {
   if (ip.size() < 20) {
     return std::nullopt;
   }
@@ -85,7 +89,7 @@ std::optional<UdpInIp> udp_in_ipv4(Bytes ip) {
   std::uint16_t fragment = be16(ip, 6);
   bool more_fragments = (fragment & 0x2000) != 0;
   bool later_fragment = (fragment & 0x1FFF) != 0;
-  if (header < 20 || ip.size() < header || ip[9] != kIpProtoUdp || more_fragments ||
+  if (header < 20 || ip.size() < header || (ip[9] != kIpProtoUdp && ip[9] != kIpProtoTcp) || more_fragments ||
       later_fragment) {
     return std::nullopt;  // fragments are not reassembled: SIP over UDP fits one datagram
   }
@@ -93,11 +97,11 @@ std::optional<UdpInIp> udp_in_ipv4(Bytes ip) {
   if (total < header) {
     return std::nullopt;
   }
-  return UdpInIp{rt::Address::ipv4(be32(ip, 12), 0), rt::Address::ipv4(be32(ip, 16), 0),
-                 ip.subspan(header, total - header)};
+  return TransportInIp{rt::Address::ipv4(be32(ip, 12), 0), rt::Address::ipv4(be32(ip, 16), 0), ip[9],
+                       ip.subspan(header, total - header)};
 }
 
-std::optional<UdpInIp> udp_in_ipv6(Bytes ip) {
+std::optional<TransportInIp> transport_in_ipv6(Bytes ip) {
   constexpr std::size_t kHeader = 40;
   if (ip.size() < kHeader) {
     return std::nullopt;
@@ -116,36 +120,69 @@ std::optional<UdpInIp> udp_in_ipv6(Bytes ip) {
     next = ip[at];
     at += length;
   }
-  if (next != kIpProtoUdp || at > end) {
+  if ((next != kIpProtoUdp && next != kIpProtoTcp) || at > end) {
     return std::nullopt;
   }
-  return UdpInIp{rt::Address::ipv6(src, 0), rt::Address::ipv6(dst, 0), ip.subspan(at, end - at)};
+  return TransportInIp{rt::Address::ipv6(src, 0), rt::Address::ipv6(dst, 0), next, ip.subspan(at, end - at)};
 }
 
-}  // namespace
-
-std::optional<Datagram> datagram_of(int link_type, std::span<const std::uint8_t> frame) {
+std::optional<TransportInIp> transport_of(int link_type, Bytes frame) {
   auto ip = ip_packet(link_type, frame);
   if (!ip || ip->empty()) {
     return std::nullopt;
   }
   int version = (*ip)[0] >> 4;
-  auto udp = version == 4 ? udp_in_ipv4(*ip) : version == 6 ? udp_in_ipv6(*ip) : std::nullopt;
-  if (!udp || udp->udp.size() < kUdpHeader) {
+  return version == 4 ? transport_in_ipv4(*ip) : version == 6 ? transport_in_ipv6(*ip) : std::nullopt;
+}
+
+std::optional<Datagram> udp_datagram(const TransportInIp& udp) {
+  if (udp.protocol != kIpProtoUdp || udp.bytes.size() < kUdpHeader) {
     return std::nullopt;
   }
-  std::size_t udp_length = be16(udp->udp, 4);
+  std::size_t udp_length = be16(udp.bytes, 4);
   // A snapped capture holds less than the UDP length says: keep what was captured.
-  std::size_t payload_end = std::clamp(udp_length, kUdpHeader, udp->udp.size());
+  std::size_t payload_end = std::clamp(udp_length, kUdpHeader, udp.bytes.size());
   Datagram d;
-  d.src = udp->src.with_port(be16(udp->udp, 0));
-  d.dst = udp->dst.with_port(be16(udp->udp, 2));
-  Bytes payload = udp->udp.subspan(kUdpHeader, payload_end - kUdpHeader);
+  d.src = udp.src.with_port(be16(udp.bytes, 0));
+  d.dst = udp.dst.with_port(be16(udp.bytes, 2));
+  Bytes payload = udp.bytes.subspan(kUdpHeader, payload_end - kUdpHeader);
   d.bytes.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
   return d;
 }
 
-PcapRead read_pcap(const std::string& path) {
+std::optional<TcpSegment> tcp_segment(const TransportInIp& tcp) {
+  if (tcp.protocol != kIpProtoTcp || tcp.bytes.size() < kTcpHeader) {
+    return std::nullopt;
+  }
+  const std::size_t header = std::size_t{static_cast<std::uint8_t>(tcp.bytes[12] >> 4)} * 4;
+  if (header < kTcpHeader || header > tcp.bytes.size()) {
+    return std::nullopt;
+  }
+  const std::uint8_t flags = tcp.bytes[13];
+  TcpSegment s;
+  s.src = tcp.src.with_port(be16(tcp.bytes, 0));
+  s.dst = tcp.dst.with_port(be16(tcp.bytes, 2));
+  s.seq = be32(tcp.bytes, 4);
+  s.fin = (flags & 0x01) != 0;
+  s.syn = (flags & 0x02) != 0;
+  s.rst = (flags & 0x04) != 0;
+  Bytes payload = tcp.bytes.subspan(header);
+  s.payload = std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size());
+  return s;
+}
+
+rt::Instant time_of(const pcap_pkthdr& header) {
+  return rt::Instant{rt::Duration{std::int64_t{header.ts.tv_sec} * 1'000'000 + std::int64_t{header.ts.tv_usec}}};
+}
+
+}  // namespace
+
+std::optional<Datagram> datagram_of(int link_type, std::span<const std::uint8_t> frame) {
+  auto transport = transport_of(link_type, frame);
+  return transport ? udp_datagram(*transport) : std::nullopt;
+}
+
+PcapRead read_pcap(const std::string& path, const TcpStreamLimits& limits) {
   PcapRead result;
   std::array<char, PCAP_ERRBUF_SIZE> errbuf{};
   std::unique_ptr<pcap_t, decltype(&pcap_close)> pcap(
@@ -158,6 +195,7 @@ PcapRead read_pcap(const std::string& path) {
   }
   result.opened = true;
   int link_type = pcap_datalink(pcap.get());
+  TcpStreams tcp(limits);
   std::size_t packet_number = 0;
   for (;;) {
     pcap_pkthdr* header = nullptr;
@@ -172,15 +210,20 @@ PcapRead read_pcap(const std::string& path) {
       break;
     }
     ++packet_number;
-    auto datagram = datagram_of(link_type, Bytes(data, header->caplen));
-    if (!datagram) {
+    auto transport = transport_of(link_type, Bytes(data, header->caplen));
+    auto datagram = transport ? udp_datagram(*transport) : std::nullopt;
+    auto segment = transport && !datagram ? tcp_segment(*transport) : std::nullopt;
+    if (datagram) {
+      datagram->time = time_of(*header);
+      result.datagrams.push_back(std::move(*datagram));
+    } else if (segment) {
+      segment->time = time_of(*header);
+      for (auto& message : tcp.feed(*segment)) result.datagrams.push_back(std::move(message));
+    } else {
       ++result.not_udp;
-      continue;
     }
-    datagram->time = rt::Instant{rt::Duration{std::int64_t{header->ts.tv_sec} * 1'000'000 +
-                                              std::int64_t{header->ts.tv_usec}}};
-    result.datagrams.push_back(std::move(*datagram));
   }
+  result.tcp = tcp.finish();
   return result;
 }
 
