@@ -122,6 +122,10 @@ std::string capture_summary(const wiretap::PcapRecorder* recorder) {
   std::string text = fmt::format("; pcap {}: {} records, {} rotations, {} write errors", file.path(),
                                  file.stats().records, file.stats().rotations, file.stats().write_errors);
   if (!file.last_error().empty()) text += fmt::format(" (last: {})", file.last_error());
+  if (recorder->tcp_flows_forgotten() > 0) {  // the limit is reached: those restart with a handshake
+    text += fmt::format(", {} TCP flows forgotten (over {} at once)", recorder->tcp_flows_forgotten(),
+                        wiretap::TcpFlows::kDefaultMaxFlows);
+  }
   return text;
 }
 

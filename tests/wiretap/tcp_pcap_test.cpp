@@ -118,6 +118,19 @@ TEST(TcpPcap, AMessageOverTheSegmentLimitIsSplit) {
   EXPECT_EQ(be32(frames[1], 38), be32(frames[0], 38) + kMaxTcpSegmentPayload);
 }
 
+TEST(TcpPcap, OverTheFlowLimitTheLeastRecentFlowIsForgottenAndCounted) {
+  TcpFlows flows(2);
+  std::uint16_t ip_id = 0;
+  flows.frames(addr(kPhone), addr(kServer), "a", ip_id);
+  flows.frames(addr("10.0.0.3:40003"), addr(kServer), "b", ip_id);
+  flows.frames(addr(kPhone), addr(kServer), "c", ip_id);  // the phone's flow is now the most recent
+  EXPECT_EQ(flows.frames(addr("10.0.0.4:40004"), addr(kServer), "d", ip_id).size(), 4u);
+  EXPECT_EQ(flows.size(), 2u);
+  EXPECT_EQ(flows.forgotten(), 1u);
+  EXPECT_EQ(flows.frames(addr(kPhone), addr(kServer), "e", ip_id).size(), 1u);  // still known
+  EXPECT_EQ(flows.frames(addr("10.0.0.3:40003"), addr(kServer), "f", ip_id).size(), 4u);  // a new handshake
+}
+
 TEST(TcpPcap, PcapSizeAccountsForHandshakeAndSegments) {
   const Capture capture = registration_over_tcp();
   const auto pcap = capture.pcap_bytes();
