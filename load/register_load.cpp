@@ -1,9 +1,7 @@
 #include "load/register_load.hpp"
 
 #include "reference/auth/digest.hpp"
-#include "reference/realtime/clock.hpp"
-#include "reference/realtime/real_random.hpp"
-#include "reference/realtime/udp_transport.hpp"
+#include "reference/dialog/request.hpp"
 
 #include <fmt/core.h>
 
@@ -54,9 +52,14 @@ std::string LoadReport::summary(const LoadOptions& o) const {
       100 * o.max_failure_ratio, failure_ratio() > o.max_failure_ratio ? "FAILED" : "ok");
 }
 
-RegisterLoad::RegisterLoad(rt::Timers& timers, rt::Transport& transport, rt::Random& random,
+RegisterLoad::RegisterLoad(rt::Clock& clock, rt::Timers& timers, rt::Transport& transport, rt::Random& random,
                            LoadOptions options)
-    : timers_(timers), transport_(transport), random_(random), options_(std::move(options)) {
+    : clock_(clock),
+      timers_(timers),
+      random_(random),
+      options_(std::move(options)),
+      transport_(transport),
+      endpoint_(clock, timers, transport_, random, txn::Config{.t1 = options_.t1, .t2 = options_.t2}, *this) {
   assert(options_.users > 0 && options_.rate_per_s > 0);
   const auto host = transport_.local_address().ip_string();
   users_.resize(options_.users);
@@ -73,14 +76,11 @@ RegisterLoad::RegisterLoad(rt::Timers& timers, rt::Transport& transport, rt::Ran
 
 RegisterLoad::~RegisterLoad() {
   timers_.cancel_timer(pace_timer_);
-  for (auto& user : users_) {
-    timers_.cancel_timer(user.retransmit_timer);
-    timers_.cancel_timer(user.deadline_timer);
-  }
+  for (auto& user : users_) timers_.cancel_timer(user.deadline_timer);
 }
 
 void RegisterLoad::start() {
-  start_time_ = realtime::monotonic_now();
+  start_time_ = clock_.now();
   end_time_ = start_time_;
   pace();
 }
@@ -88,7 +88,7 @@ void RegisterLoad::start() {
 // Registration k is due at start + k / rate; a late tick catches up on every one due.
 void RegisterLoad::pace() {
   pace_timer_ = rt::kNoTimer;
-  const auto now = realtime::monotonic_now();
+  const auto now = clock_.now();
   const auto offered = [this] { return report_.started + report_.not_offered; };
   auto due_at = [this](std::uint64_t k) {
     return start_time_ + rt::Duration{static_cast<std::int64_t>(
@@ -115,7 +115,7 @@ void RegisterLoad::begin(std::size_t index) {
   auto& user = users_[index];
   ++report_.started;
   ++in_flight_;
-  user.started = realtime::monotonic_now();
+  user.started = clock_.now();
   user.phase = Phase::challenge;
   send_request(index, nullptr);
   user.deadline_timer = timers_.start_timer(options_.timeout, [this, index] {
@@ -127,51 +127,37 @@ void RegisterLoad::begin(std::size_t index) {
 
 void RegisterLoad::send_request(std::size_t index, const std::string* authorization) {
   auto& user = users_[index];
-  const auto local = transport_.local_address();
-  const auto request_uri = "sip:" + options_.domain;
   const auto aor = fmt::format("<sip:{}@{}>", user.name, options_.domain);
-  by_branch_.erase(user.branch);
-  user.branch = sip::new_branch(random_);
-  auto request = sip::OutgoingMessage::request("REGISTER", request_uri);
-  request.add("Via", fmt::format("SIP/2.0/UDP {};branch={};rport", local.to_string(), user.branch))
-      .add("Max-Forwards", "70")
-      .add("From", aor + ";tag=" + user.from_tag)
-      .add("To", aor)
-      .add("Call-ID", user.call_id)
-      .add("CSeq", fmt::format("{} REGISTER", ++user.cseq))
-      .add("Contact", fmt::format("<sip:{}@{}>", user.name, local.to_string()))
-      .add("Expires", std::to_string(options_.expires_s))
-      .add("User-Agent", "trunklab-load");
+  auto request = dialog::build_request({.method = "REGISTER",
+                                        .request_uri = "sip:" + options_.domain,
+                                        .from = aor,
+                                        .from_tag = user.from_tag,
+                                        .to = aor,
+                                        .call_id = user.call_id,
+                                        .cseq = ++user.cseq,
+                                        .contact = fmt::format("<sip:{}@{}>", user.name,
+                                                               transport_.local_address().to_string())});
+  request.add("Expires", std::to_string(options_.expires_s)).add("User-Agent", "trunklab-load");
   if (authorization) request.add("Authorization", *authorization);
-  user.request = request.to_string();
-  by_branch_[user.branch] = index;
-  transport_.send(options_.target, user.request);
-  timers_.cancel_timer(user.retransmit_timer);
-  user.retransmit_interval = options_.t1;
-  user.retransmit_timer =
-      timers_.start_timer(user.retransmit_interval, [this, index] { retransmit(index); });
-}
-
-void RegisterLoad::retransmit(std::size_t index) {
-  auto& user = users_[index];
-  ++report_.retransmissions;
-  transport_.send(options_.target, user.request);
-  user.retransmit_interval = std::min(user.retransmit_interval * 2, options_.t2);
-  user.retransmit_timer =
-      timers_.start_timer(user.retransmit_interval, [this, index] { retransmit(index); });
+  endpoint_.add_via(request);
+  ++own_sends_;
+  user.txn = endpoint_.send_request(std::move(request), options_.target);
+  by_txn_[user.txn->value] = index;
 }
 
 void RegisterLoad::finish(std::size_t index) {
   auto& user = users_[index];
-  timers_.cancel_timer(user.retransmit_timer);
   timers_.cancel_timer(user.deadline_timer);
-  user.retransmit_timer = user.deadline_timer = rt::kNoTimer;
-  by_branch_.erase(user.branch);
-  user.branch.clear();
+  user.deadline_timer = rt::kNoTimer;
+  if (user.txn) {  // given up on: no more retransmissions, a late answer is a stray
+    endpoint_.abandon(*user.txn);
+    by_txn_.erase(user.txn->value);
+    user.txn.reset();
+  }
   user.phase = Phase::idle;
   idle_.push_back(index);
   --in_flight_;
-  end_time_ = realtime::monotonic_now();
+  end_time_ = clock_.now();
   check_finished();
 }
 
@@ -199,57 +185,60 @@ void RegisterLoad::on_challenge(std::size_t index, const sip::Message& response)
   send_request(index, &header);
 }
 
-void RegisterLoad::on_datagram(const rt::Address&, const rt::Address&, std::string_view bytes) {
-  auto parsed = sip::Message::parse(bytes);
-  auto* response = std::get_if<sip::Message>(&parsed);
-  if (!response || response->is_request()) {
-    ++report_.unparsable;
-    return;
-  }
-  auto it = by_branch_.find(response->top_via().branch);
-  if (it == by_branch_.end()) return;  // a late answer to a registration already over
+void RegisterLoad::on_datagram(const rt::Address& local, const rt::Address& remote, std::string_view bytes) {
+  endpoint_.on_datagram(local, remote, bytes);
+}
+
+// The user whose REGISTER `id` was; its transaction is over (a final response or none).
+std::optional<std::size_t> RegisterLoad::take_user(txn::ClientTxnId id) {
+  auto it = by_txn_.find(id.value);
+  if (it == by_txn_.end()) return std::nullopt;
   const auto index = it->second;
-  const int status = response->status();
+  by_txn_.erase(it);
+  users_[index].txn.reset();
+  return index;
+}
+
+void RegisterLoad::on_response(txn::ClientTxnId id, const sip::Message& response) {
+  const int status = response.status();
   if (status < 200) return;
-  if (status == 401 && users_[index].phase == Phase::challenge) {
-    on_challenge(index, *response);
+  const auto index = take_user(id);
+  if (!index) return;
+  if (status == 401 && users_[*index].phase == Phase::challenge) {
+    on_challenge(*index, response);
     return;
   }
-  if (status == 200 && users_[index].phase == Phase::authorized) {
+  if (status == 200 && users_[*index].phase == Phase::authorized) {
     ++report_.succeeded;
-    report_.latencies.push_back(realtime::monotonic_now() - users_[index].started);
+    report_.latencies.push_back(clock_.now() - users_[*index].started);
   } else {
     ++report_.failed_by_status[status];
   }
-  finish(index);
+  finish(*index);
+}
+
+// Timer F (64*T1) before the registration's own timeout, or a transport error: no answer.
+void RegisterLoad::on_timeout(txn::ClientTxnId id) {
+  const auto index = take_user(id);
+  if (!index) return;
+  ++report_.timed_out;
+  finish(*index);
+}
+
+// The load driver serves nobody: a request sent to it gets 405 (and counts as not ours).
+void RegisterLoad::on_request(txn::ServerTxnId id, const sip::Message& request, const rt::Address&) {
+  ++report_.unparsable;
+  ++own_sends_;
+  auto tag = request.to().tag().empty() ? sip::new_tag(random_) : std::string{};
+  endpoint_.respond(id, sip::OutgoingMessage::response_to(request, 405, {}, tag));
 }
 
 LoadReport RegisterLoad::report() const {
   auto report = report_;
   std::sort(report.latencies.begin(), report.latencies.end());
   report.elapsed = end_time_ - start_time_;
+  report.retransmissions = transport_.sent > own_sends_ ? transport_.sent - own_sends_ : 0;
   return report;
-}
-
-std::variant<LoadReport, std::string> run_register_load(const LoadOptions& options) {
-  realtime::EventLoop loop;
-  const auto bind_to = options.target.is_v6()
-                           ? rt::Address::parse("::1")->with_port(0)
-                           : rt::Address::ipv4(0x7f000001, 0);
-  auto opened = realtime::UdpTransport::open(loop, bind_to);
-  if (auto* error = std::get_if<std::string>(&opened)) return *error;
-  auto& udp = *std::get<std::unique_ptr<realtime::UdpTransport>>(opened);
-  realtime::OsRandom random;
-  RegisterLoad load(loop, udp, random, options);
-  udp.set_handler(&load);
-  load.start();
-  // Bounded: pacing ends after `duration`, the last registration `timeout` later.
-  const auto limit = options.duration + options.timeout + std::chrono::seconds(1);
-  const auto give_up = realtime::monotonic_now() + limit;
-  while (!load.finished() && realtime::monotonic_now() < give_up) {
-    loop.run_for(std::chrono::milliseconds(50));
-  }
-  return load.report();
 }
 
 void add_load_users(config::Config& config, const std::string& prefix, std::size_t count,

@@ -1,20 +1,24 @@
 // The REGISTER-with-digest load driver behind `trunklab load`: registrations started at a
 // fixed rate, round-robin over N accounts, each one the full RFC 3261 §22 exchange
-// (REGISTER -> 401 -> REGISTER with Authorization -> 200). Requests are retransmitted as a
-// non-INVITE client transaction does (timer E: T1 doubling up to T2), and a registration
-// that has not finished within `timeout` counts as failed, so every wait is bounded.
+// (REGISTER -> 401 -> REGISTER with Authorization -> 200). Each REGISTER is a client
+// transaction of the shared transaction layer (txn::Endpoint: timer E retransmits, T1 doubling
+// up to T2), and a registration that has not finished within `timeout` counts as failed, so
+// every wait is bounded. Clock, timers, transport and randomness are injected: `trunklab load`
+// runs it on a socket in real time (run_register_load), the tests also in virtual time.
 #pragma once
 
-#include "reference/rt/random.hpp"
-#include "reference/sip/message.hpp"
-#include "reference/rt/transport.hpp"
 #include "reference/config/config.hpp"
-#include "reference/realtime/event_loop.hpp"
+#include "reference/rt/random.hpp"
+#include "reference/rt/time.hpp"
+#include "reference/rt/transport.hpp"
+#include "reference/sip/message.hpp"
+#include "reference/txn/endpoint.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -44,7 +48,7 @@ struct LoadReport {
   std::uint64_t succeeded = 0;
   std::uint64_t timed_out = 0;
   std::uint64_t retransmissions = 0;
-  std::uint64_t unparsable = 0;   // datagrams that were not a SIP response of ours
+  std::uint64_t unparsable = 0;   // requests and responses that answer no request of ours
   std::map<int, std::uint64_t> failed_by_status;  // final answers other than 401-then-200
   std::uint64_t no_usable_challenge = 0;          // 401 without a digest challenge we can answer
   std::vector<rt::Duration> latencies;            // first REGISTER sent to 200, sorted
@@ -57,10 +61,14 @@ struct LoadReport {
   std::string summary(const LoadOptions& options) const;
 };
 
-class RegisterLoad final : public rt::DatagramHandler {
+class RegisterLoad final : public rt::DatagramHandler, private txn::TransactionUser {
 public:
-  RegisterLoad(rt::Timers& timers, rt::Transport& transport, rt::Random& random, LoadOptions options);
+  // The transport delivers its datagrams to this object (set_handler / bind with it).
+  RegisterLoad(rt::Clock& clock, rt::Timers& timers, rt::Transport& transport, rt::Random& random,
+               LoadOptions options);
   ~RegisterLoad() override;
+  RegisterLoad(const RegisterLoad&) = delete;
+  RegisterLoad& operator=(const RegisterLoad&) = delete;
 
   void start();                         // the first registration goes out now
   bool finished() const { return finished_; }  // duration over and nothing in flight
@@ -76,32 +84,53 @@ private:
     std::string from_tag;
     std::uint32_t cseq = 0;
     Phase phase = Phase::idle;
-    std::string branch;
-    std::string request;   // bytes of the request in flight, for retransmission
-    rt::Duration started{};  // monotonic
-    rt::Duration retransmit_interval{};
-    rt::TimerId retransmit_timer = rt::kNoTimer;
+    std::optional<txn::ClientTxnId> txn;  // the REGISTER in flight
+    rt::Instant started{};
     rt::TimerId deadline_timer = rt::kNoTimer;
+  };
+  // Counts what goes on the wire: every send beyond our own requests is a retransmission.
+  struct CountingTransport final : rt::Transport {
+    explicit CountingTransport(rt::Transport& inner_in) : inner(inner_in) {}
+    rt::TransportKind kind() const override { return inner.kind(); }
+    rt::Address local_address() const override { return inner.local_address(); }
+    void send(const rt::Address& to, std::string_view bytes) override {
+      ++sent;
+      inner.send(to, bytes);
+    }
+    std::size_t max_datagram_bytes() const override { return inner.max_datagram_bytes(); }
+    rt::Transport& inner;
+    std::uint64_t sent = 0;
   };
 
   void pace();
   void begin(std::size_t user);
   void send_request(std::size_t user, const std::string* authorization);
-  void retransmit(std::size_t user);
   void finish(std::size_t user);
   void on_challenge(std::size_t user, const sip::Message& response);
   void check_finished();
+  std::optional<std::size_t> take_user(txn::ClientTxnId id);
 
+  // txn::TransactionUser
+  void on_request(txn::ServerTxnId id, const sip::Message& request, const rt::Address& source) override;
+  void on_response(txn::ClientTxnId id, const sip::Message& response) override;
+  void on_timeout(txn::ClientTxnId id) override;
+  void on_ack(const sip::Message&, const rt::Address&) override { ++report_.unparsable; }
+  void on_stray_response(const sip::Message&, const rt::Address&) override { ++report_.unparsable; }
+  void on_transport_error(txn::ClientTxnId id) override { on_timeout(id); }
+
+  rt::Clock& clock_;
   rt::Timers& timers_;
-  rt::Transport& transport_;
   rt::Random& random_;
   LoadOptions options_;
+  CountingTransport transport_;
+  txn::Endpoint endpoint_;
   std::vector<User> users_;
   std::deque<std::size_t> idle_;
-  std::unordered_map<std::string, std::size_t> by_branch_;
+  std::unordered_map<std::uint64_t, std::size_t> by_txn_;  // ClientTxnId.value -> user
   std::size_t in_flight_ = 0;
-  rt::Duration start_time_{};
-  rt::Duration end_time_{};
+  std::uint64_t own_sends_ = 0;  // requests we started, and answers to stray requests
+  rt::Instant start_time_{};
+  rt::Instant end_time_{};
   rt::TimerId pace_timer_ = rt::kNoTimer;
   bool pacing_done_ = false;
   bool finished_ = false;

@@ -22,4 +22,11 @@ std::string iso8601_utc(rt::Instant at);
 // CLOCK_MONOTONIC in microseconds: the timeline of EventLoop deadlines.
 rt::Duration monotonic_now();
 
+// rt::Clock on CLOCK_MONOTONIC, for what measures durations and paces itself (`trunklab
+// load`): a wall-clock step must not bend its latencies or its rate.
+class MonotonicClock final : public rt::Clock {
+public:
+  rt::Instant now() const override { return rt::Instant{monotonic_now()}; }
+};
+
 }  // namespace trunklab::realtime

@@ -229,7 +229,8 @@ struct ServerOnLoop {
 
 LoadReport drive(ServerOnLoop& s, LoadOptions options) {
   auto client = open_udp(s.loop, "udp:127.0.0.1:0");
-  RegisterLoad load(s.loop, *client, s.random, options);
+  MonotonicClock monotonic;
+  RegisterLoad load(monotonic, s.loop, *client, s.random, options);
   client->set_handler(&load);
   load.start();
   const auto end = monotonic_now() + options.duration + options.timeout + kBound;
@@ -284,7 +285,8 @@ TEST(RegisterLoad, SilentTargetTimesOutWithinTheBound) {
   options.users = 2;
   options.timeout = 150ms;
   options.t1 = 20ms;
-  RegisterLoad load(loop, *client, random, options);
+  MonotonicClock monotonic;
+  RegisterLoad load(monotonic, loop, *client, random, options);
   client->set_handler(&load);
   load.start();
   const auto end = monotonic_now() + kBound;
