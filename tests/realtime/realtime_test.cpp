@@ -12,6 +12,7 @@
 #include "reference/realtime/udp_transport.hpp"
 
 #include <gmock/gmock.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -247,15 +248,18 @@ TEST(RegisterLoad, EveryRegistrationPassesTheDigestChallengeAndBindsTheContact) 
   options.duration = 100ms;
   options.users = 5;
   const auto report = drive(s, options);
+  // On a busy machine a late pacing tick finds every account still busy and skips what was due
+  // ("not offered"); the exact counts are asserted in virtual time (tests/load).
   EXPECT_EQ(report.planned, 20u);
-  EXPECT_EQ(report.started, 20u);
-  EXPECT_EQ(report.succeeded, 20u);
+  EXPECT_EQ(report.started + report.not_offered, 20u);
+  EXPECT_GE(report.started, 5u);
+  EXPECT_EQ(report.succeeded, report.started);
   EXPECT_EQ(report.failed(), 0u);
-  EXPECT_EQ(report.latencies.size(), 20u);
-  EXPECT_EQ(s.server->registrar().counters().challenged, 20u);
-  EXPECT_EQ(s.server->registrar().counters().accepted, 20u);
+  EXPECT_EQ(report.latencies.size(), report.started);
+  EXPECT_EQ(s.server->registrar().counters().challenged, report.started);
+  EXPECT_EQ(s.server->registrar().counters().accepted, report.started);
   EXPECT_EQ(s.store.size(), 5u) << "one binding per account, refreshed";
-  EXPECT_THAT(report.summary(options), HasSubstr("succeeded 20, failed 0"));
+  EXPECT_THAT(report.summary(options), HasSubstr(fmt::format("succeeded {}, failed 0", report.started)));
 }
 
 TEST(RegisterLoad, WrongPasswordCountsAsFailureWithTheStatus) {
