@@ -15,11 +15,6 @@ std::uint64_t link_key(std::uint32_t a, std::uint32_t b) {
   return (std::uint64_t{a} << 32) | b;
 }
 
-bool same_endpoint(const rt::Address& wanted, const rt::Address& actual) {
-  return wanted.with_port(0) == actual.with_port(0) &&
-         (wanted.port() == 0 || wanted.port() == actual.port());
-}
-
 void require_ipv4(const std::string& name, const rt::Address& ip) {
   if (ip.is_v6()) throw std::invalid_argument("host " + name + ": the simulated network is IPv4");
 }
@@ -166,15 +161,9 @@ void Network::set_link(std::string_view a, std::string_view b, Link link) {
 
 void Network::set_default_link(Link link) { default_link_.link = link; }
 
-void Network::add_fault(FaultRule rule) {
-  const std::string stream =
-      "net.fault." + (rule.name.empty() ? "#" + std::to_string(faults_.size()) : rule.name);
-  faults_.push_back(FaultState{std::move(rule), &random_.stream(stream)});
-}
+void Network::add_fault(FaultRule rule) { faults_.add(std::move(rule), random_); }
 
-bool Network::remove_fault(std::string_view name) {
-  return std::erase_if(faults_, [&](const FaultState& f) { return f.rule.name == name; }) > 0;
-}
+bool Network::remove_fault(std::string_view name) { return faults_.remove(name); }
 
 void Network::clear_faults() { faults_.clear(); }
 
@@ -234,29 +223,13 @@ std::optional<std::string> Network::unroutable(const Host& from, const rt::Addre
   return std::nullopt;
 }
 
-namespace {
-
-bool named(const Match& m, const Host* host, const Nat* nat) {
-  return m.host.empty() || (host && host->name() == m.host) || (nat && nat->name() == m.host);
-}
-
-}  // namespace
-
-const Network::FaultState* Network::first_matching_fault(const Party& src, const Party& dst) {
-  const rt::Instant now = scheduler_.now();
-  auto matches = [](const Match& m, const Party& p) {
-    if (!named(m, p.host, p.nat)) return false;
-    return !m.address || same_endpoint(*m.address, p.inner) || same_endpoint(*m.address, p.outer);
+const FaultRule* Network::first_matching_fault(const Party& src, const Party& dst) {
+  if (faults_.empty()) return nullptr;
+  auto endpoint = [](const Party& p) {
+    return Endpoint{p.host ? std::string_view(p.host->name()) : std::string_view{},
+                    p.nat ? std::string_view(p.nat->name()) : std::string_view{}, p.inner, p.outer};
   };
-  for (const FaultState& f : faults_) {
-    const FaultRule& r = f.rule;
-    if (now < r.active_from || now >= r.active_until) continue;
-    const bool hit = (matches(r.src, src) && matches(r.dst, dst)) ||
-                     (r.both_directions && matches(r.src, dst) && matches(r.dst, src));
-    // Roll only for rules that match, so a rule's stream depends on its own traffic alone.
-    if (hit && chance(*f.dice, r.probability)) return &f;
-  }
-  return nullptr;
+  return faults_.first_match(endpoint(src), endpoint(dst), scheduler_.now());
 }
 
 rt::Duration Network::transit(const Party& src, const Party& dst) {
@@ -274,12 +247,7 @@ rt::Duration Network::transit(const Party& src, const Party& dst) {
       }
     }
   }
-  rt::Duration delay = state->link.latency;
-  if (state->link.jitter.count() > 0) {
-    const auto span = static_cast<std::uint64_t>(state->link.jitter.count()) + 1;
-    delay += rt::Duration{static_cast<std::int64_t>(uniform_below(*state->jitter, span))};
-  }
-  return delay;
+  return link_transit(state->link.latency, state->link.jitter, *state->jitter);
 }
 
 std::uint32_t Network::new_flight() {
@@ -362,12 +330,12 @@ void Network::send(Socket& from, const rt::Address& to, std::string_view bytes) 
 
   if (failure) return drop(id, *failure);
 
-  const FaultState* fault = first_matching_fault(src, dst);
-  const FaultAction action = fault ? fault->rule.action : FaultAction::pass;
+  const FaultRule* fault = first_matching_fault(src, dst);
+  const FaultAction action = fault ? fault->action : FaultAction::pass;
   switch (action) {
     case FaultAction::pass: return schedule(id, transit(src, dst));
-    case FaultAction::delay: return schedule(id, transit(src, dst) + fault->rule.delay);
-    case FaultAction::drop: return drop(id, "fault rule '" + fault->rule.name + "'");
+    case FaultAction::delay: return schedule(id, transit(src, dst) + fault->delay);
+    case FaultAction::drop: return drop(id, "fault rule '" + fault->name + "'");
     case FaultAction::duplicate: {
       schedule(id, transit(src, dst));
       ++stats_.duplicated;
@@ -378,7 +346,7 @@ void Network::send(Socket& from, const rt::Address& to, std::string_view bytes) 
       copy.dst = flight.dst;
       copy.bytes.assign(bytes);
       record_sent(copy, src, dst, false, true);
-      return schedule(copy_id, transit(src, dst) + fault->rule.delay);
+      return schedule(copy_id, transit(src, dst) + fault->delay);
     }
   }
 }

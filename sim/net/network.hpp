@@ -19,6 +19,7 @@
 #include "sim/kernel/random_streams.hpp"
 #include "sim/kernel/scheduler.hpp"
 #include "sim/net/fault.hpp"
+#include "sim/net/fault_chain.hpp"
 #include "sim/net/nat.hpp"
 
 #include <cstdint>
@@ -152,10 +153,6 @@ private:
     Nat* nat = nullptr;
     std::uint32_t id = 0;
   };
-  struct FaultState {
-    FaultRule rule;
-    rt::Random* dice;
-  };
   struct LinkState {
     Link link;
     rt::Random* jitter;
@@ -169,7 +166,7 @@ private:
   void record_sent(Flight& flight, const Party& src, const Party& dst, bool translated,
                    bool duplicate);
   Party resolve_destination(const rt::Address& to) const;
-  const FaultState* first_matching_fault(const Party& src, const Party& dst);
+  const FaultRule* first_matching_fault(const Party& src, const Party& dst);
   rt::Duration transit(const Party& src, const Party& dst);
   std::uint32_t new_flight();
   void schedule(std::uint32_t flight, rt::Duration after);
@@ -207,7 +204,7 @@ private:
   IpIndex nodes_by_ip_;
   std::unordered_map<std::uint64_t, LinkState> links_;   // key: (min node, max node)
   LinkState default_link_;
-  std::vector<FaultState> faults_;
+  FaultChain faults_;
   std::deque<Flight> flights_;
   std::vector<std::uint32_t> free_flights_;
 };
