@@ -280,13 +280,6 @@ int run(const RunArgs& args) {
     const auto one_started = Clock::now();
     scenario::RunOptions options;
     options.live = live;
-    if (live) {
-      if (auto why = scenario::target_unsupported(*scenario)) {
-        progress.clear();
-        refuse(files[i], fmt::format("{}: cannot run against a target: {}", files[i], *why));
-        continue;
-      }
-    }
     if (live && args.print_target_config) {
       fmt::print("{}\n", config::to_json(scenario::target_config(*scenario, *live)).dump(2));
       continue;

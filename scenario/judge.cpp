@@ -127,15 +127,21 @@ private:
                        t.from.value_or("the start")));
       return;
     }
+    // In the scenario's time: a real-time run at --time-scale 0.2 took a fifth of it.
     auto took = verdict_.lines[*at].time - from_time;
-    auto span = fmt::format("\"{}\" -> \"{}\"", t.from.value_or("start"), t.to);
-    if (t.max && took > *t.max) {
-      fail(fmt::format("{}: {} took {}, expected at most {}", t.json_path, span, config::format_duration(took),
-                       config::format_duration(*t.max)));
+    if (sim_.time_scale() != 1.0) {
+      took = rt::Duration{static_cast<std::int64_t>(static_cast<double>(took.count()) / sim_.time_scale())};
     }
-    if (t.min && took < *t.min) {
-      fail(fmt::format("{}: {} took {}, expected at least {}", t.json_path, span, config::format_duration(took),
-                       config::format_duration(*t.min)));
+    const auto slack = sim_.timing_tolerance();
+    const auto within = slack.count() > 0 ? fmt::format(" (± {} in real time)", config::format_duration(slack)) : "";
+    auto span = fmt::format("\"{}\" -> \"{}\"", t.from.value_or("start"), t.to);
+    if (t.max && took > *t.max + slack) {
+      fail(fmt::format("{}: {} took {}, expected at most {}{}", t.json_path, span, config::format_duration(took),
+                       config::format_duration(*t.max), within));
+    }
+    if (t.min && took < *t.min - slack) {
+      fail(fmt::format("{}: {} took {}, expected at least {}{}", t.json_path, span, config::format_duration(took),
+                       config::format_duration(*t.min), within));
     }
   }
 

@@ -41,6 +41,11 @@ agents::UserAgentConfig party_config(const Scenario& scenario, const PartySpec& 
       }
     };
     scale(c.answer);
+    // The party's own keep-alive belongs to the scenario's time (a NAT's idle timeout is
+    // scaled alike); registration refreshes follow the Expires the target grants.
+    if (c.keepalive_interval) {
+      *c.keepalive_interval = rt::Duration{static_cast<std::int64_t>(static_cast<double>(c.keepalive_interval->count()) * time_scale)};
+    }
     for (auto& [prefix, script] : c.answer_by_prefix) scale(script);
   }
   return c;

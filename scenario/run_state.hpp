@@ -7,6 +7,7 @@
 #include "agents/user_agent.hpp"
 #include "wiretap/capture.hpp"
 #include "scenario/runner.hpp"
+#include "scenario/stage.hpp"
 
 #include <cstdint>
 #include <map>
@@ -21,6 +22,11 @@ public:
   virtual const element::ReferenceServer* server() const = 0;
   virtual const agents::UserAgent* agent(const std::string& name) const = 0;
   virtual bool real_time() const { return false; }
+  // Times on the wire are the scenario's times multiplied by this (real time may run faster).
+  virtual double time_scale() const { return 1.0; }
+  // How far a measured span may miss a `within` bound: nothing in virtual time; in real time
+  // the harness's and the target's timers fire a few milliseconds apart.
+  virtual rt::Duration timing_tolerance() const { return rt::Duration{0}; }
   // An expected header value or body part, with the scenario's addresses as the run has them.
   virtual std::string expected_text(const std::string& text) const { return text; }
 };
@@ -33,9 +39,8 @@ agents::UserAgentConfig party_config(const Scenario& scenario, const PartySpec& 
 bool apply_party_step(agents::UserAgent& agent, const Step& step, const PartySpec& party,
                       const rt::Address& reference);
 
-// Where each party is, by name, with the reference (or the target) as "trunk": the scenario's
-// addresses in virtual time, the real sockets against a target.
-using AddressBook = std::map<std::string, rt::Address>;
+// The scenario's addresses in virtual time, the real sockets against a target (stage.hpp).
+using scenario::AddressBook;
 AddressBook scenario_addresses(const Scenario& scenario);
 // A raw-message step's text with its placeholders filled from `book`; `counter` makes branch
 // and Call-ID fresh per message.

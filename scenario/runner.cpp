@@ -1,6 +1,8 @@
 #include "scenario/runner.hpp"
 
+#include "scenario/engine.hpp"
 #include "scenario/run_state.hpp"
+#include "scenario/stage.hpp"
 
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
@@ -32,75 +34,38 @@ struct Forwarder final : rt::DatagramHandler {
   }
 };
 
-class Simulation final : public RunState {
+// The virtual stage: the World's clock, timers and network, with the built-in reference at
+// "trunk" (the reference is part of the stage: against a target, the target is).
+class VirtualStage final : public Stage {
 public:
-  Simulation(const Scenario& scenario, std::uint64_t seed)
-      : scenario_(scenario), world_(seed) {
+  VirtualStage(const Scenario& scenario, std::uint64_t seed)
+      : scenario_(scenario), world_(seed), book_(detail::scenario_addresses(scenario)) {
     build_network();
     build_reference();
-    for (const auto& party : scenario_.parties) {
-      if (party.on_wire()) build_party(party);
-    }
-    schedule_steps();
   }
 
-  // Runs to run_until, or until idle, within the caps; returns the cap reached ("" = none)
-  // and, in `why`, what it was and what the run was doing.
-  std::string run(const Limits& limits, std::string& why) {
-    const bool until_idle = !scenario_.run_until;
-    const rt::Duration wanted = scenario_.run_until.value_or(limits.virtual_time);
-    const auto deadline = rt::Instant{std::min(wanted, limits.virtual_time)};
-    std::string cap;
-    const auto& net = world_.network();
-    const auto& capture = world_.capture();
-    world_.scheduler().set_stop_check([&] {
-      if (net.stats().sent > limits.messages) {
-        cap = "messages";
-      } else if (capture.pcap_size() > limits.output_bytes) {
-        cap = "output_bytes";
-      }
-      return !cap.empty() || (until_idle && busy_with().empty());
-    });
-    auto result = world_.scheduler().run_until(deadline, limits.events);
-    world_.scheduler().set_stop_check(nullptr);
-    const auto doing = busy_with();
-    const auto at = config::format_duration(world_.now().time_since_epoch());
-    if (cap == "messages") {
-      why = fmt::format("limits.messages: the parties sent more than {} messages by {}", limits.messages, at);
-    } else if (cap == "output_bytes") {
-      why = fmt::format("limits.output_bytes: the capture grew past {} bytes by {}", limits.output_bytes, at);
-    } else if (result.reason == sim::StopReason::event_limit) {
-      cap = "events";
-      why = fmt::format("limits.events: {} events executed by {} with more due", limits.events, at);
-    } else if (result.reason == sim::StopReason::reached_time &&
-               (until_idle ? world_.scheduler().pending_events() > 0 : wanted > limits.virtual_time)) {
-      cap = "virtual_time";
-      why = fmt::format("limits.virtual_time: the run reached {} {}", config::format_duration(limits.virtual_time),
-                        until_idle ? "without becoming idle" : "before run_until " + config::format_duration(wanted));
-    }
-    if (!cap.empty() && !doing.empty()) why += " (still open: " + doing + ")";
-    return cap;
+  rt::Clock& clock() override { return world_.clock(); }
+  rt::Timers& timers() override { return world_.timers(); }
+  rt::Random& random_stream(const std::string& name) override { return world_.random_stream(name); }
+  rt::Transport& bind_party(const PartySpec& party, rt::DatagramHandler& handler) override {
+    return world_.network().find_host(party.name)->bind(party.address->port(), handler);
   }
-
-  // What keeps the run from being idle, "" when it is (see run_scenario in runner.hpp).
-  std::string busy_with() {
-    if (steps_left_ > 0) return fmt::format("{} step(s) to come", steps_left_);
-    if (const auto flying = world_.network().datagrams_in_flight(); flying > 0) return fmt::format("{} datagram(s) on the wire", flying);
-    if (server_->trunk().live_calls() > 0) return fmt::format("{} call(s) in the trunk", server_->trunk().live_calls());
-    std::string parties;
-    for (const auto& [name, agent] : agents_) {
-      if (agent->busy()) parties += (parties.empty() ? "" : ", ") + name;
+  void network_step(const Step& step) override {
+    auto& net = world_.network();
+    switch (step.action) {
+      case Action::nat_rebind: net.rebind_nat_at(*net.find_nat(step.party), world_.now()); return;
+      case Action::host_down: net.find_host(step.party)->set_up(false); return;
+      case Action::host_up: net.find_host(step.party)->set_up(true); return;
+      default: return;
     }
-    return parties.empty() ? "" : "transactions or calls of " + parties;
   }
+  rt::Address reference() const override { return scenario_.reference_address; }
+  const AddressBook& addresses() const override { return book_; }
+  const wiretap::Capture& capture() const override { return world_.capture(); }
+  std::size_t datagrams_in_flight() const override { return world_.network().datagrams_in_flight(); }
 
   sim::World& world() { return world_; }
-  const element::ReferenceServer* server() const override { return server_.get(); }
-  const agents::UserAgent* agent(const std::string& name) const override {
-    auto it = agents_.find(name);
-    return it == agents_.end() ? nullptr : it->second.get();
-  }
-  std::uint64_t calls_started() const { return calls_started_; }
+  const element::ReferenceServer& server() const { return *server_; }
 
 private:
   void build_network() {
@@ -130,63 +95,80 @@ private:
     server_->start();
   }
 
-  void build_party(const PartySpec& party) {
-    agents::UserAgentConfig c = detail::party_config(scenario_, party, scenario_.reference_address, 1.0);
-    sim::Host& host = *world_.network().find_host(party.name);
-    const std::uint16_t port = party.address->port();
-    auto binder = [&host, port](rt::DatagramHandler& handler) -> rt::Transport& { return host.bind(port, handler); };
-    auto agent = std::make_unique<agents::UserAgent>(std::move(c), binder, world_.clock(), world_.timers(),
-                                                  world_.random_stream(party.name));
-    const auto* phone = std::get_if<PhoneSpec>(&party.role);
-    if (phone && phone->register_at_start) {
-      auto* raw = agent.get();
-      ++steps_left_;
-      world_.at(rt::Instant{}, [this, raw] {
-        --steps_left_;
-        raw->register_now();
-      });
-    }
-    agents_.emplace(party.name, std::move(agent));
-  }
-
-  void schedule_steps() {
-    for (const auto& step : scenario_.steps) {
-      ++steps_left_;
-      world_.at(step.at, [this, &step] {
-        --steps_left_;
-        execute(step);
-      });
-    }
-  }
-
-  void execute(const Step& step) {
-    auto& net = world_.network();
-    switch (step.action) {
-      case Action::nat_rebind: net.rebind_nat_at(*net.find_nat(step.party), world_.now()); return;
-      case Action::host_down: net.find_host(step.party)->set_up(false); return;
-      case Action::host_up: net.find_host(step.party)->set_up(true); return;
-      default: break;
-    }
-    auto& agent = *agents_.at(step.party);
-    const PartySpec& party = *scenario_.find_party(step.party);
-    if (step.action == Action::send) {
-      const auto book = detail::scenario_addresses(scenario_);
-      agent.send_raw(detail::expand_raw(scenario_, step, book, ++raw_counter_), book.at(step.target));
-      return;
-    }
-    if (detail::apply_party_step(agent, step, party, scenario_.reference_address)) ++calls_started_;
-  }
-
   const Scenario& scenario_;
   sim::World world_;
+  AddressBook book_;
   registrar::MemoryStore store_;
   Forwarder forwarder_;
   sim::Host* reference_host_ = nullptr;
   std::unique_ptr<element::ReferenceServer> server_;
-  std::map<std::string, std::unique_ptr<agents::UserAgent>> agents_;
-  std::uint64_t raw_counter_ = 0;
-  std::uint64_t calls_started_ = 0;
-  std::size_t steps_left_ = 0;  // scheduled steps (and registrations at start) not yet run
+};
+
+// A virtual-time run: the engine on the virtual stage, run to run_until or idle within the caps.
+class Simulation final : public RunState {
+public:
+  Simulation(const Scenario& scenario, std::uint64_t seed)
+      : scenario_(scenario), stage_(scenario, seed), engine_(scenario, stage_) {
+    engine_.start();
+  }
+
+  // Runs to run_until, or until idle, within the caps; returns the cap reached ("" = none)
+  // and, in `why`, what it was and what the run was doing.
+  std::string run(const Limits& limits, std::string& why) {
+    auto& world = stage_.world();
+    const bool until_idle = !scenario_.run_until;
+    const rt::Duration wanted = scenario_.run_until.value_or(limits.virtual_time);
+    const auto deadline = rt::Instant{std::min(wanted, limits.virtual_time)};
+    std::string cap;
+    const auto& net = world.network();
+    const auto& capture = world.capture();
+    world.scheduler().set_stop_check([&] {
+      if (net.stats().sent > limits.messages) {
+        cap = "messages";
+      } else if (capture.pcap_size() > limits.output_bytes) {
+        cap = "output_bytes";
+      }
+      return !cap.empty() || (until_idle && busy_with().empty());
+    });
+    auto result = world.scheduler().run_until(deadline, limits.events);
+    world.scheduler().set_stop_check(nullptr);
+    const auto doing = busy_with();
+    const auto at = config::format_duration(world.now().time_since_epoch());
+    if (cap == "messages") {
+      why = fmt::format("limits.messages: the parties sent more than {} messages by {}", limits.messages, at);
+    } else if (cap == "output_bytes") {
+      why = fmt::format("limits.output_bytes: the capture grew past {} bytes by {}", limits.output_bytes, at);
+    } else if (result.reason == sim::StopReason::event_limit) {
+      cap = "events";
+      why = fmt::format("limits.events: {} events executed by {} with more due", limits.events, at);
+    } else if (result.reason == sim::StopReason::reached_time &&
+               (until_idle ? world.scheduler().pending_events() > 0 : wanted > limits.virtual_time)) {
+      cap = "virtual_time";
+      why = fmt::format("limits.virtual_time: the run reached {} {}", config::format_duration(limits.virtual_time),
+                        until_idle ? "without becoming idle" : "before run_until " + config::format_duration(wanted));
+    }
+    if (!cap.empty() && !doing.empty()) why += " (still open: " + doing + ")";
+    return cap;
+  }
+
+  // What keeps the run from being idle, "" when it is (see run_scenario in runner.hpp).
+  std::string busy_with() const {
+    if (const auto left = engine_.steps_left(); left > 0) return fmt::format("{} step(s) to come", left);
+    if (const auto flying = stage_.datagrams_in_flight(); flying > 0) return fmt::format("{} datagram(s) on the wire", flying);
+    if (const auto calls = stage_.server().trunk().live_calls(); calls > 0) return fmt::format("{} call(s) in the trunk", calls);
+    const auto parties = engine_.busy_parties();
+    return parties.empty() ? "" : "transactions or calls of " + parties;
+  }
+
+  sim::World& world() { return stage_.world(); }
+  const element::ReferenceServer* server() const override { return &stage_.server(); }
+  const agents::UserAgent* agent(const std::string& name) const override { return engine_.agent(name); }
+  std::uint64_t calls_started() const { return engine_.calls_started(); }
+
+private:
+  const Scenario& scenario_;
+  VirtualStage stage_;
+  Engine engine_;
 };
 
 }  // namespace

@@ -20,7 +20,9 @@
 namespace trunklab::scenario {
 
 // Running against a real system under test instead of the built-in reference: every emulated
-// party on a real UDP socket, real time, the target in the place of the party "trunk".
+// party on a real UDP socket (behind an emulated NAT: one per public mapping), real time, the
+// target in the place of the party "trunk"; NAT boxes, faults and links as in virtual time
+// (real_stage.hpp).
 struct LiveOptions {
   rt::Address target;
   std::map<std::string, rt::Address> binds;  // party -> its socket (--bind NAME=IP:PORT)
@@ -87,9 +89,6 @@ Verdict run_scenario(const Scenario& scenario, const RunOptions& options = {});
 // have for the scenario (providers at the emulated providers' sockets): `--print-target-config`.
 rt::Address live_address(const Scenario& scenario, const LiveOptions& live, const std::string& party);
 config::Config target_config(const Scenario& scenario, const LiveOptions& live);
-// Why the scenario cannot run against a target (it needs NAT boxes, faults or links, which only
-// the simulated network has), or nullopt.
-std::optional<std::string> target_unsupported(const Scenario& scenario);
 
 // Golden ladders: <scenario dir>/golden/<name>.ladder.txt.
 std::filesystem::path golden_path(const Scenario& scenario);

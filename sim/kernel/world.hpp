@@ -46,7 +46,9 @@ public:
   rt::Random& random_stream(std::string_view name) { return random_.stream(name); }
 
   Network& network() { return network_; }
+  const Network& network() const { return network_; }
   wiretap::Capture& capture() { return capture_; }
+  const wiretap::Capture& capture() const { return capture_; }
 
   // Runs `fn` at a virtual time (a step of a scenario: a host going down, a call starting).
   rt::TimerId at(rt::Instant when, std::function<void()> fn);

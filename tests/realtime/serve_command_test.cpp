@@ -52,12 +52,6 @@ TEST(RunCommand, RealTimeOptionsWithoutATargetOrWithABadOneAreRefused) {
   ChildProcess bad_target({TRUNKLAB_BINARY, "run", "--target", "udp:nowhere"});
   EXPECT_EQ(bad_target.wait(kBound), 2);
   EXPECT_THAT(bad_target.output(), HasSubstr("--target udp:nowhere: expected udp:IP:PORT"));
-  // A scenario that needs the simulated network (here: loss and jitter) is unusable against a
-  // target, refused before any socket opens.
-  ChildProcess lossy({TRUNKLAB_BINARY, "run", std::string(TRUNKLAB_SOURCE_DIR) + "/scenarios/lossy-network.json",
-                      "--target", "udp:127.0.0.1:9"});
-  EXPECT_EQ(lossy.wait(kBound), 2);
-  EXPECT_THAT(lossy.output(), HasSubstr("cannot run against a target: network faults and links are simulated only"));
   ChildProcess tls({TRUNKLAB_BINARY, "serve", "--listen", "tls:127.0.0.1:5061"});
   EXPECT_EQ(tls.wait(kBound), 2);
   EXPECT_THAT(tls.output(), HasSubstr("TLS is not supported"));

@@ -7,6 +7,8 @@
 #
 #   parity_test.sh TRUNKLAB SCENARIO_DIR FIRST_PORT NAME...
 # Each scenario uses FIRST_PORT + 10*i and the next few ports (target, then one per party).
+# TIME_SCALE (default 0.2) is passed to --time-scale; the scenarios named in SERVE_AFTER_PARTIES
+# get their target started once the parties' sockets are bound.
 set -euo pipefail
 trunklab=$1 scenarios=$2 port=$3
 shift 3
@@ -26,12 +28,24 @@ failed=0
 for name in "$@"; do
   target="udp:127.0.0.1:$port"
   base=$((port + 1))
-  run=("$trunklab" run "$scenarios/$name.json" --target "$target" --bind-base-port "$base" --time-scale 0.2)
+  run=("$trunklab" run "$scenarios/$name.json" --target "$target" --bind-base-port "$base" --time-scale "${TIME_SCALE:-0.2}")
   "${run[@]}" --print-target-config > "$work/$name.config.json"
-  start_serve "$trunklab" "$work/$name.config.json" "$target" "$work/$name.serve.log" ||
-    { cat "$work/$name.serve.log"; echo "FAIL $name: serve did not start"; exit 1; }
   status=0
-  timeout 120 "${run[@]}" --out "$work/out" > "$work/$name.run.log" 2>&1 || status=$?
+  if [[ " ${SERVE_AFTER_PARTIES:-} " == *" $name "* ]]; then
+    # The target probes its providers the moment it starts: started before the parties' sockets
+    # are bound, its first probe is lost and the retransmission 500 ms later is what arrives,
+    # which would shorten the first probe interval the scenario measures.
+    timeout 150 "${run[@]}" --out "$work/out" > "$work/$name.run.log" 2>&1 &
+    run_pid=$!
+    sleep 0.5
+    start_serve "$trunklab" "$work/$name.config.json" "$target" "$work/$name.serve.log" ||
+      { cat "$work/$name.serve.log"; echo "FAIL $name: serve did not start"; exit 1; }
+    wait "$run_pid" || status=$?
+  else
+    start_serve "$trunklab" "$work/$name.config.json" "$target" "$work/$name.serve.log" ||
+      { cat "$work/$name.serve.log"; echo "FAIL $name: serve did not start"; exit 1; }
+    timeout 150 "${run[@]}" --out "$work/out" > "$work/$name.run.log" 2>&1 || status=$?
+  fi
   stop_serve || true
   if [ "$status" -ne 0 ]; then
     echo "FAIL $name: trunklab run --target exited $status"
