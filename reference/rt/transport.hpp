@@ -27,6 +27,10 @@ public:
   // A stream message over the framing limits (sip::frame_length): its head, to be answered
   // 513 (RFC 3261 §21.5.14) before the transport closes the connection.
   virtual void on_oversized(const Address& /*local*/, const Address& /*remote*/, std::string_view /*head*/) {}
+  // A connection-oriented transport could not carry what was sent to `remote`: the connection
+  // was refused (RST), reset, or timed out. What was queued on it is lost; the transaction
+  // layer turns this into a transport error (RFC 3261 §8.1.3.1: as a 503).
+  virtual void on_unreachable(const Address& /*local*/, const Address& /*remote*/) {}
 };
 
 class Transport {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cassert>
 #include <optional>
 #include <string>
@@ -345,6 +346,27 @@ void Endpoint::transport_error(ClientTxnId id) {
 }
 
 void Endpoint::transport_error(ServerTxnId id) { dispatch_server(id.value, TransportError{}); }
+
+// Every transaction whose messages went to `remote` on the lost connection fails, in id order
+// (the maps are hashed; the order of the TU's callbacks must not depend on that).
+void Endpoint::on_unreachable(const rt::Address& /*local*/, const rt::Address& remote) {
+  std::vector<std::uint64_t> clients;
+  for (const auto& [id, entry] : clients_) {
+    if (entry.destination == remote) clients.push_back(id);
+  }
+  std::vector<std::uint64_t> servers;
+  for (const auto& [id, entry] : servers_) {
+    if (entry.source == remote) servers.push_back(id);
+  }
+  std::sort(clients.begin(), clients.end());
+  std::sort(servers.begin(), servers.end());
+  for (std::uint64_t id : clients) {
+    if (clients_.contains(id)) transport_error(ClientTxnId{id});
+  }
+  for (std::uint64_t id : servers) {
+    if (servers_.contains(id)) transport_error(ServerTxnId{id});
+  }
+}
 
 // ---- running the machines ----------------------------------------------------------------------
 

@@ -99,6 +99,9 @@ public:
   // A request over a stream transport's framing limits: a stateless 513 saying which limit,
   // reported to the outcome observer (the transport closes the connection after it).
   void on_oversized(const rt::Address& local, const rt::Address& remote, std::string_view head) override;
+  // A stream transport lost its connection to `remote`: the client transactions that sent
+  // there and the server transactions whose requests came from there get a transport error.
+  void on_unreachable(const rt::Address& local, const rt::Address& remote) override;
 
   // Adds the top Via: "SIP/2.0/<transport> <local address>;branch=<new>;rport".
   // Returns the branch.

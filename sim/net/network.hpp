@@ -21,9 +21,11 @@
 #include "sim/net/fault.hpp"
 #include "sim/net/fault_chain.hpp"
 #include "sim/net/nat.hpp"
+#include "sim/net/tcp.hpp"
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -84,6 +86,10 @@ public:
   rt::Transport& bind(std::uint16_t port, rt::DatagramHandler& handler);
   void unbind(std::uint16_t port);
   Socket* socket(std::uint16_t port) const;
+  // Listens on a TCP port (its own port space, as on a real host); sends from it connect from
+  // ephemeral ports (tcp.hpp). Throws std::invalid_argument if taken.
+  TcpSocket& bind_tcp(std::uint16_t port, rt::DatagramHandler& handler, TcpOptions options = {});
+  TcpSocket* tcp_socket(std::uint16_t port) const;
 
 private:
   friend class Network;
@@ -95,6 +101,9 @@ private:
   bool up_ = true;
   std::uint16_t next_ephemeral_ = kFirstEphemeralPort;
   std::map<std::uint16_t, std::unique_ptr<Socket>> sockets_;
+  std::map<std::uint16_t, std::unique_ptr<TcpSocket>> tcp_sockets_;
+  std::uint16_t next_tcp_port_ = kFirstEphemeralPort;
+  std::uint16_t allocate_tcp_port();  // for a connection's own end (not a listener's port)
 };
 
 class Network {
@@ -128,10 +137,19 @@ public:
 
   const NetworkStats& stats() const { return stats_; }
   // Datagrams sent and not yet delivered or dropped (a run is not idle while any is on the wire).
-  std::size_t datagrams_in_flight() const { return flights_.size() - free_flights_.size(); }
+  // TCP segments count while on the wire or awaiting retransmission, and so do reads and
+  // failure reports due in this instant.
+  std::size_t datagrams_in_flight() const {
+    return flights_.size() - free_flights_.size() + tcp_flights_.size() + tcp_pending_;
+  }
+  std::size_t tcp_connections() const { return tcp_connections_.size(); }
+  // TCP segments lost (each sent again after its RTO, or given up), and why the last one was.
+  std::uint64_t tcp_segments_lost() const { return tcp_segments_lost_; }
+  const std::string& last_tcp_loss() const { return last_tcp_loss_; }
 
 private:
   friend class Socket;
+  friend class TcpSocket;
   // A datagram in flight, in a deque so a handler can send (and grow it) while reading its bytes.
   struct Flight {
     const Host* sender = nullptr;
@@ -159,6 +177,61 @@ private:
   };
 
   void send(Socket& from, const rt::Address& to, std::string_view bytes);
+
+  // ---- TCP (tcp.cpp) ----
+  struct TcpEnd {
+    TcpSocket* socket = nullptr;  // the server end's is null until the SYN reaches a listener
+    rt::Address local;            // this end's address on the wire
+    rt::Address remote;
+    std::uint32_t snd_next = 0;   // the sequence number of the next byte to send
+    std::uint32_t rcv_next = 0;   // the next one expected
+    std::map<std::uint32_t, std::string> out_of_order;  // arrived ahead of a lost segment
+    std::string unread;           // in order, not yet read (a read is due this instant)
+    std::string input;            // read, not yet a whole message
+    bool read_posted = false;
+    rt::Instant last_activity{};
+  };
+  struct TcpConnection {
+    enum class State { syn_sent, established, closed };
+    std::uint64_t id = 0;
+    State state = State::syn_sent;
+    TcpEnd ends[2];  // [0] the connecting side, [1] the accepting side
+    Host* hosts[2] = {nullptr, nullptr};
+    std::string queued;  // sent by the client before the handshake completed
+    bool server_syn_sent = false;
+    bool fin_sent[2] = {false, false};
+    bool idle_timer_armed = false;
+    rt::TimerId idle_timer = rt::kNoTimer;
+  };
+  struct TcpFlight {
+    std::uint64_t connection = 0;
+    int from = 0;  // the end that sent it
+    rt::Address src;
+    rt::Address dst;
+    TcpHeader header;
+    std::string payload;
+    int tries = 0;  // retransmissions so far
+  };
+  void tcp_send(TcpSocket& from, const rt::Address& to, std::string_view bytes);
+  void tcp_connect(TcpSocket& from, const rt::Address& to, std::string_view bytes);
+  void tcp_send_data(std::uint64_t id, int end, std::string_view bytes);
+  void tcp_emit(std::uint64_t id, int from, std::uint8_t flags, std::string payload, std::uint32_t seq, int tries);
+  void tcp_lost(std::uint64_t flight, const std::string& reason);
+  void record_message(const Host& host, const rt::Address& src, const rt::Address& dst, std::string_view bytes,
+                      std::string_view failure);
+  void tcp_arrive(std::uint64_t flight);
+  void tcp_on_syn(std::uint64_t id, Host& host);
+  void tcp_on_syn_ack(std::uint64_t id);
+  void tcp_on_data(std::uint64_t id, int to, std::uint32_t seq, std::string payload);
+  void tcp_on_fin(std::uint64_t id, int to);
+  void tcp_read(std::uint64_t id, int to);
+  void tcp_close(std::uint64_t id, int end);
+  void tcp_abort(std::uint64_t id, int end);
+  void touch(TcpConnection& c, int end);
+  void arm_idle(TcpConnection& c);
+  void on_idle_check(std::uint64_t id);
+  void detach(TcpConnection& c);
+  void post_pending(std::function<void()> fn);
   void arrive(std::uint32_t flight);
   void drop(std::uint32_t flight, std::string_view reason);
   void release(std::uint32_t flight);
@@ -207,6 +280,15 @@ private:
   FaultChain faults_;
   std::deque<Flight> flights_;
   std::vector<std::uint32_t> free_flights_;
+  // TCP, in ordered maps: connection and segment ids are allocated in event order, so
+  // iteration (none reaches output today) would be deterministic too.
+  std::map<std::uint64_t, TcpConnection> tcp_connections_;
+  std::map<std::uint64_t, TcpFlight> tcp_flights_;
+  std::uint64_t next_tcp_connection_ = 1;
+  std::uint64_t next_tcp_flight_ = 1;
+  std::size_t tcp_pending_ = 0;  // reads and failure reports posted for this instant
+  std::uint64_t tcp_segments_lost_ = 0;
+  std::string last_tcp_loss_;
 };
 
 }  // namespace trunklab::sim

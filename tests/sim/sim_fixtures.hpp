@@ -30,7 +30,11 @@ public:
     for (const auto& r : received) out.push_back(r.bytes);
     return out;
   }
+  void on_unreachable(const rt::Address& local, const rt::Address& remote) override {
+    unreachable.push_back(Received{clock_.now(), local, remote, {}});
+  }
   std::vector<Received> received;
+  std::vector<Received> unreachable;  // connections refused, reset or given up (TCP)
 
 private:
   const rt::Clock& clock_;
