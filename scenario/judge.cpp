@@ -65,7 +65,7 @@ private:
   void check_message(const MessageCheck& c) {
     auto p = pattern(c.match, c.json_path);
     if (!p) return;
-    auto at = find_line(verdict_.lines, *p, c.occurrence);
+    auto at = find_line(verdict_.lines, *p, c.occurrence, 0, true);
     if (!at) {
       fail(fmt::format("{}: no message \"{}\" (occurrence {}) on the wire", c.json_path, c.match, c.occurrence));
       return;
@@ -111,7 +111,7 @@ private:
     if (t.from) {
       auto p = pattern(*t.from, t.json_path);
       if (!p) return;
-      auto at = find_line(verdict_.lines, *p);
+      auto at = find_line(verdict_.lines, *p, 1, 0, true);
       if (!at) {
         fail(fmt::format("{}: no message \"{}\" on the wire to measure from", t.json_path, *t.from));
         return;
@@ -121,7 +121,7 @@ private:
     }
     auto p = pattern(t.to, t.json_path);
     if (!p) return;
-    auto at = find_line(verdict_.lines, *p, t.to_occurrence, from_index);
+    auto at = find_line(verdict_.lines, *p, t.to_occurrence, from_index, true);
     if (!at) {
       fail(fmt::format("{}: no message \"{}\" (occurrence {}) after \"{}\"", t.json_path, t.to, t.to_occurrence,
                        t.from.value_or("the start")));

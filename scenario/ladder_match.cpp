@@ -122,9 +122,10 @@ bool LinePattern::matches(const WireLine& line) const {
 }
 
 std::optional<std::size_t> find_line(const std::vector<WireLine>& lines, const LinePattern& pattern,
-                                     int occurrence, std::size_t from) {
+                                     int occurrence, std::size_t from, bool messages_only) {
   int seen = 0;
   for (std::size_t i = from; i < lines.size(); ++i) {
+    if (messages_only && (lines[i].retransmission || lines[i].duplicate)) continue;
     if (pattern.matches(lines[i]) && ++seen == occurrence) return i;
   }
   return std::nullopt;
@@ -136,6 +137,31 @@ using Pair = std::pair<std::string, std::string>;
 Pair pair_of(std::string a, std::string b) {
   if (b < a) std::swap(a, b);
   return {std::move(a), std::move(b)};
+}
+
+// Exact, with each retransmission or network duplicate either matched by an expected line or
+// left out, whichever lets the whole ladder match: a retransmission that happens to look like
+// the next expected line (a REGISTER resent while its 401 was delayed) must not use up the line
+// meant for the message after it. Memoised on (actual, expected) positions: O(n * m).
+bool exact_match_exists(const std::vector<LinePattern>& patterns, const std::vector<WireLine>& actual) {
+  const std::size_t n = actual.size();
+  const std::size_t m = patterns.size();
+  std::vector<signed char> memo((n + 1) * (m + 1), -1);
+  // Iterative from the end: ok(i, k) = the actual lines from i match the patterns from k.
+  for (std::size_t i = n + 1; i-- > 0;) {
+    for (std::size_t k = m + 1; k-- > 0;) {
+      bool ok;
+      if (i == n) {
+        ok = k == m;
+      } else {
+        const bool skippable = actual[i].retransmission || actual[i].duplicate;
+        ok = (skippable && memo[(i + 1) * (m + 1) + k] == 1) ||
+             (k < m && patterns[k].matches(actual[i]) && memo[(i + 1) * (m + 1) + k + 1] == 1);
+      }
+      memo[i * (m + 1) + k] = ok ? 1 : 0;
+    }
+  }
+  return memo[0] == 1;
 }
 
 LadderMatch match_each_pair(const std::vector<std::string>& expected, const std::vector<WireLine>& actual) {
@@ -198,6 +224,8 @@ LadderMatch match_ladder(const std::vector<std::string>& expected, const std::ve
     }
     return {true, {}};
   }
+  if (exact_match_exists(patterns, actual)) return {true, {}};
+  // No way to match: the greedy walk below finds the first divergence to show.
   std::size_t k = 0;
   for (std::size_t i = 0; i < actual.size(); ++i) {
     if (k < patterns.size() && patterns[k].matches(actual[i])) {

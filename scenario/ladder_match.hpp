@@ -71,8 +71,10 @@ struct LadderMatch {
 LadderMatch match_ladder(const std::vector<std::string>& expected, const std::vector<WireLine>& actual,
                          MatchMode mode);
 
-// Index of the `occurrence`-th (1-based) line matching `pattern` at or after `from`.
+// Index of the `occurrence`-th (1-based) line matching `pattern` at or after `from`. With
+// `messages_only`, retransmissions and network duplicates are not counted (nor found): the 3rd
+// REGISTER is the 3rd one the party sent, however often the network made it send one again.
 std::optional<std::size_t> find_line(const std::vector<WireLine>& lines, const LinePattern& pattern,
-                                     int occurrence = 1, std::size_t from = 0);
+                                     int occurrence = 1, std::size_t from = 0, bool messages_only = false);
 
 }  // namespace trunklab::scenario
