@@ -27,6 +27,9 @@ struct Dialog {
   // values in the order in-dialog requests visit them. Loose routing (;lr) only: RFC 2543
   // strict routers are not supported.
   std::vector<std::string> route_set;
+  // The ACK last sent for a 2xx (send_2xx_ack), sent again unchanged for its retransmissions.
+  std::optional<sip::OutgoingMessage> ack_2xx;
+  std::uint32_t ack_2xx_cseq = 0;  // the INVITE's CSeq that ack_2xx acknowledges
 
   // A request within the dialog; the caller adds the Via (Endpoint::add_via).
   // `cseq` = 0 takes the next local CSeq.

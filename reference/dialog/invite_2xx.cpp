@@ -34,10 +34,17 @@ void Retransmit2xx::fire(rt::Duration interval, rt::Duration elapsed) {
   timer_ = timers_.start_timer(next, [this, next, elapsed] { fire(next, elapsed + next); });
 }
 
+// A retransmitted 2xx gets the same ACK again, branch included (§13.2.2.4 allows a new one, but
+// the same bytes are what the far end, a stateful proxy or a capture recognises as a repeat
+// rather than a second ACK). A 2xx of a later INVITE (re-INVITE: another CSeq) gets a new one.
 void send_2xx_ack(txn::Endpoint& endpoint, Dialog& dialog, const rt::Address& to) {
-  auto ack = dialog.request("ACK", dialog.invite_cseq);
-  endpoint.add_via(ack);
-  endpoint.send_stateless(ack, to);
+  if (!dialog.ack_2xx || dialog.ack_2xx_cseq != dialog.invite_cseq) {
+    auto ack = dialog.request("ACK", dialog.invite_cseq);
+    endpoint.add_via(ack);
+    dialog.ack_2xx = std::move(ack);
+    dialog.ack_2xx_cseq = dialog.invite_cseq;
+  }
+  endpoint.send_stateless(*dialog.ack_2xx, to);
 }
 
 }  // namespace trunklab::dialog

@@ -65,5 +65,27 @@ TEST_F(Retransmit2xxTest, StopsWhenTheUasGaveUpAndWhenDestroyed) {
   EXPECT_EQ(time.pending(), 0u);  // the destructor cancelled the pending retransmission
 }
 
+// The UAC ACKs each retransmission of a 2xx with the same ACK (branch included), so the far end
+// and a capture see a repeat, not a second ACK; a re-INVITE's 2xx gets its own (found by a swarm:
+// every re-ACK with a fresh branch showed up as an unexpected ACK in the ladder).
+TEST_F(Retransmit2xxTest, EachRetransmissionOfA2xxGetsTheSameAckAndAReInviteANewOne) {
+  Dialog d;
+  d.call_id = "c1";
+  d.local_uri = "<sip:alice@10.0.0.1>";
+  d.local_tag = "a";
+  d.remote_uri = "<sip:bob@10.0.0.2>";
+  d.remote_tag = "b";
+  d.remote_target = "sip:bob@10.0.0.2:5060";
+  d.invite_cseq = 1;
+  send_2xx_ack(endpoint, d, peer);
+  send_2xx_ack(endpoint, d, peer);
+  d.invite_cseq = 2;
+  send_2xx_ack(endpoint, d, peer);
+  ASSERT_EQ(transport.sent.size(), 3u);
+  EXPECT_EQ(transport.sent[0].bytes, transport.sent[1].bytes);
+  EXPECT_NE(transport.sent[1].bytes, transport.sent[2].bytes);
+  EXPECT_NE(transport.sent[2].bytes.find("CSeq: 2 ACK"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace trunklab::dialog
