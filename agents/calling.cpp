@@ -39,7 +39,7 @@ void Caller::send_invite(Call& call, std::optional<Authorization> authorization)
   d.invite_cseq = d.local_cseq;
   invite.set_body("application/sdp", party_.sdp_body(d.local_tag));
   if (authorization) invite.add(authorization->first, authorization->second);
-  party_.endpoint->add_via(invite);
+  party_.endpoint->add_via(invite, d.remote_address);
   call.invite = invite;
   call.provisional = false;
   party_.send_tracked(std::move(invite), d.remote_address, TxnKind::invite, d.call_id);

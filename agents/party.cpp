@@ -54,7 +54,7 @@ void Party::send_tracked(sip::OutgoingMessage request, const rt::Address& destin
 
 void Party::send_bye(Call& call) {
   auto bye = call.dialog.request("BYE");
-  endpoint->add_via(bye);
+  endpoint->add_via(bye, call.dialog.remote_address);
   send_tracked(std::move(bye), call.dialog.remote_address, TxnKind::bye, call.info.call_id);
   record("hangup", call.info.call_id);
 }

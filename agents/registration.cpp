@@ -52,7 +52,7 @@ void Registration::send_register(std::uint32_t expires_s, bool star, std::option
                                   .contact = star ? std::string("*") : party_.contact()});
   r.add("Expires", std::to_string(expires_s));
   if (authorization) r.add("Authorization", *authorization);
-  party_.endpoint->add_via(r);
+  party_.endpoint->add_via(r, *c.registrar);
   party_.send_tracked(std::move(r), *c.registrar, TxnKind::register_, {});
 }
 

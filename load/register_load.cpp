@@ -139,7 +139,7 @@ void RegisterLoad::send_request(std::size_t index, const std::string* authorizat
                                                                transport_.local_address().to_string())});
   request.add("Expires", std::to_string(options_.expires_s)).add("User-Agent", "trunklab-load");
   if (authorization) request.add("Authorization", *authorization);
-  endpoint_.add_via(request);
+  endpoint_.add_via(request, options_.target);
   ++own_sends_;
   user.txn = endpoint_.send_request(std::move(request), options_.target);
   by_txn_[user.txn->value] = index;

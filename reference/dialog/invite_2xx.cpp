@@ -40,7 +40,7 @@ void Retransmit2xx::fire(rt::Duration interval, rt::Duration elapsed) {
 void send_2xx_ack(txn::Endpoint& endpoint, Dialog& dialog, const rt::Address& to) {
   if (!dialog.ack_2xx || dialog.ack_2xx_cseq != dialog.invite_cseq) {
     auto ack = dialog.request("ACK", dialog.invite_cseq);
-    endpoint.add_via(ack);
+    endpoint.add_via(ack, to);
     dialog.ack_2xx = std::move(ack);
     dialog.ack_2xx_cseq = dialog.invite_cseq;
   }

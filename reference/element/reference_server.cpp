@@ -43,7 +43,7 @@ void ReferenceServer::ping_nated_contacts() {
                                           .from_tag = std::move(from_tag),
                                           .to = fmt::format("<{}>", binding.contact_uri),
                                           .call_id = sip::new_call_id(random_, local_.ip_string())});
-    endpoint_.add_via(options);
+    endpoint_.add_via(options, binding.source);
     endpoint_.send_request(std::move(options), binding.source);
     ++counters_.nat_pings;
   }

@@ -66,6 +66,7 @@ public:
   rt::Address local_address() const override { return local_; }
   void send(const rt::Address& to, std::string_view bytes) override;
   std::size_t max_datagram_bytes() const override { return rt::kNoDatagramLimit; }
+  bool connected_to(const rt::Address& to) const override { return by_remote_.contains(to); }
 
   const TcpStats& stats() const { return stats_; }
   std::size_t connection_count() const { return connections_.size(); }

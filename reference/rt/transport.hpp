@@ -44,6 +44,12 @@ public:
   // what to do with a bigger one (513, RFC 3261 §21.5.14) instead of letting the socket drop
   // it, so the decision is the same in virtual time as on a real socket.
   virtual std::size_t max_datagram_bytes() const { return kMaxUdpPayloadIpv4; }
+  // The transport a message to `to` leaves on: itself, or for an element on several transports
+  // at once (TransportPair) the one its peer uses. The transaction layer writes that one's
+  // kind in the Via and knows from it whether the transaction is reliable (RFC 3261 §17.1.1.2).
+  virtual Transport& route(const Address& /*to*/) { return *this; }
+  // A stream transport has a connection to `to` open (or opening).
+  virtual bool connected_to(const Address& /*to*/) const { return false; }
 };
 
 }  // namespace trunklab::rt

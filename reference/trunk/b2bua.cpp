@@ -31,6 +31,11 @@ Trunk::~Trunk() {
   }
 }
 
+std::string Trunk::contact_for(const rt::Address& peer) const {
+  const bool tcp = endpoint_.transport_to(peer) == rt::TransportKind::tcp;
+  return fmt::format("<sip:trunk@{}{}>", local_.to_string(), tcp ? ";transport=tcp" : "");
+}
+
 Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
   auto call = std::make_unique<Call>();
   call->id = next_call_++;
@@ -48,7 +53,7 @@ Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, c
   if (a.remote_target.empty()) a.remote_target = invite.from().uri.to_string();
   a.remote_address = source;
   a.local_cseq = 0;
-  a.contact = fmt::format("<sip:trunk@{}>", local_.to_string());
+  a.contact = contact_for(source);
   if (!invite.body().empty()) {
     call->offer_type = std::string(invite.content_type().value_or("application/sdp"));
     call->offer = invite.body();

@@ -123,6 +123,9 @@ private:
   const config::Provider* provider_at(const rt::Address& source) const;
   bool codecs_acceptable(const sip::Message& invite) const;
 
+  // Our Contact for a dialog with `peer`: ;transport=tcp when we reach it over TCP, so its
+  // in-dialog requests come back on a connection (RFC 3261 §8.1.1.8, §19.1.1).
+  std::string contact_for(const rt::Address& peer) const;
   Call& new_call(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source);
   void respond_a(Call& call, int status, std::string_view reason = {},
                  const sip::Message* relayed = nullptr);

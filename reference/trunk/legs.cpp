@@ -29,7 +29,7 @@ void Trunk::start_leg(Call& call, std::string target_name, const rt::Address& ad
   d.remote_target = leg.request_uri;
   d.remote_address = address;
   d.local_cseq = 0;
-  d.contact = call.a.contact;
+  d.contact = contact_for(address);
   by_call_id_[d.call_id] = call.id;
   call.legs.push_back(std::move(leg));
 }
@@ -39,7 +39,7 @@ void Trunk::send_leg_invite(Call& call, Leg& leg) {
   leg.dialog.invite_cseq = leg.dialog.local_cseq;
   if (auto mf = call.a_invite->max_forwards()) invite.set("Max-Forwards", std::to_string(std::max(*mf - 1, 0)));
   if (!call.offer.empty()) invite.set_body(call.offer_type, call.offer);
-  endpoint_.add_via(invite);
+  endpoint_.add_via(invite, leg.address);
   leg.invite = invite;
   leg.invite_txn = endpoint_.send_request(std::move(invite), leg.address);
   std::size_t index = static_cast<std::size_t>(&leg - call.legs.data());
@@ -243,7 +243,7 @@ void Trunk::ack_leg(Leg& leg) {
 
 void Trunk::bye_leg(Leg& leg) {
   auto bye = leg.dialog.request("BYE");
-  endpoint_.add_via(bye);
+  endpoint_.add_via(bye, leg.address);
   auto id = endpoint_.send_request(std::move(bye), leg.address);
   client_txns_[id.value] = TxnRef{TxnRole::cancel, 0, 0, std::nullopt, false, nullptr};
 }

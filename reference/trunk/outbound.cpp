@@ -161,7 +161,7 @@ bool Trunk::answer_provider_challenge(Call& call, Leg& leg, const sip::Message& 
   leg.dialog.invite_cseq = leg.dialog.local_cseq;
   if (!call.offer.empty()) invite.set_body(call.offer_type, call.offer);
   invite.add(proxy ? "Proxy-Authorization" : "Authorization", credentials.to_header_value());
-  endpoint_.add_via(invite);
+  endpoint_.add_via(invite, leg.address);
   client_txns_.erase(leg.invite_txn.value);
   leg.invite = invite;
   leg.provisional = false;

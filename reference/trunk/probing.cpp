@@ -25,7 +25,7 @@ void ProviderProbes::probe(const std::string& name) {
                                         .from_tag = std::move(from_tag),
                                         .to = fmt::format("<sip:{}>", provider->hostname),
                                         .call_id = sip::new_call_id(random_, local_.ip_string())});
-  endpoint_.add_via(options);
+  endpoint_.add_via(options, *provider->address);
   auto id = endpoint_.send_request(std::move(options), *provider->address);
   txns_[id.value] = name;
   next_probe_[name] = timers_.start_timer(*provider->options_interval, [this, name] { probe(name); });

@@ -69,7 +69,7 @@ void Trunk::relay_request(Call& call, bool from_a, txn::ServerTxnId origin, cons
   if (request.method() == "INVITE") target.invite_cseq = target.local_cseq;
   copy_body(relayed, request);
   if (auto reason = request.header("Reason")) relayed.add("Reason", std::string(*reason));
-  endpoint_.add_via(relayed);
+  endpoint_.add_via(relayed, target.remote_address);
   auto id = endpoint_.send_request(std::move(relayed), target.remote_address);
   TxnRef ref{TxnRole::relay, call.id, *call.winner, origin, from_a, nullptr};
   if (auto copy = dialog::copy_message(request)) ref.origin_request = std::make_shared<const sip::Message>(std::move(*copy));

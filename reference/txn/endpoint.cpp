@@ -68,6 +68,14 @@ Endpoint::Endpoint(rt::Clock& clock, rt::Timers& timers, rt::Transport& transpor
   config_.reliable = transport_.kind() != rt::TransportKind::udp;
 }
 
+// A transaction's reliability is its transport's (§17.1.1.2: no retransmission timers over
+// TCP), and on an element with several transports that is the one its peer's messages use.
+Config Endpoint::config_for(const rt::Address& peer) const {
+  Config config = config_;
+  config.reliable = transport_.route(peer).kind() != rt::TransportKind::udp;
+  return config;
+}
+
 Endpoint::~Endpoint() {
   for (auto& [id, entry] : clients_) {
     cancel_all(entry.timers);
@@ -175,10 +183,11 @@ void Endpoint::create_server(const sip::Message& request, std::string key,
   const std::uint64_t id = next_id_++;
   const bool invite = request.method() == "INVITE";
   auto make_machine = [&]() -> std::variant<InviteServer, NonInviteServer> {
-    if (!invite) return NonInviteServer(config_, source);
+    const Config config = config_for(source);
+    if (!invite) return NonInviteServer(config, source);
     auto trying = sip::OutgoingMessage::response_to(request, 100);
     stamp_received_rport(trying, source);
-    return InviteServer(config_, trying.to_string(), source);
+    return InviteServer(config, trying.to_string(), source);
   };
   auto [it, inserted] =
       servers_.emplace(id, ServerEntry{make_machine(), key, source, TimerSlots{}, {}});
@@ -208,12 +217,18 @@ void Endpoint::on_response(const sip::Message& response, const rt::Address& sour
 
 // ---- from the TU -----------------------------------------------------------------------------
 
-std::string Endpoint::add_via(sip::OutgoingMessage& request) {
+std::string Endpoint::add_via(sip::OutgoingMessage& request) { return add_via(request, transport_); }
+
+std::string Endpoint::add_via(sip::OutgoingMessage& request, const rt::Address& destination) {
+  return add_via(request, transport_.route(destination));
+}
+
+std::string Endpoint::add_via(sip::OutgoingMessage& request, rt::Transport& transport) {
   std::string branch = sip::new_branch(random_);
   std::string via = "SIP/2.0/";
-  via.append(transport_name(transport_.kind()))
+  via.append(transport_name(transport.kind()))
       .append(" ")
-      .append(transport_.local_address().to_string())
+      .append(transport.local_address().to_string())
       .append(";branch=")
       .append(branch)
       .append(";rport");
@@ -234,8 +249,9 @@ ClientTxnId Endpoint::send_request(sip::OutgoingMessage request,
   const std::uint64_t id = next_id_++;
   const bool invite = request.method() == "INVITE";
   auto make_machine = [&]() -> std::variant<InviteClient, NonInviteClient> {
-    if (invite) return InviteClient(config_, std::move(request), destination);
-    return NonInviteClient(config_, request.to_string(), destination);
+    const Config config = config_for(destination);
+    if (invite) return InviteClient(config, std::move(request), destination);
+    return NonInviteClient(config, request.to_string(), destination);
   };
   Description description;
   if (observer_) {
@@ -250,7 +266,7 @@ ClientTxnId Endpoint::send_request(sip::OutgoingMessage request,
       std::visit([](auto& machine) { return machine.start(); }, it->second.machine);
   std::vector<const Send*> sends;
   perform(it->second, id, true, actions, sends);
-  const std::size_t limit = transport_.max_datagram_bytes();
+  const std::size_t limit = transport_.route(destination).max_datagram_bytes();
   for (const Send* send : sends) {
     if (send->bytes.size() <= limit) {
       transport_.send(send->to, send->bytes);
@@ -273,7 +289,7 @@ bool Endpoint::respond(ServerTxnId id, sip::OutgoingMessage response) {
   if (it == servers_.end()) return false;
   stamp_received_rport(response, it->second.source);
   std::string bytes = response.to_string();
-  if (bytes.size() > transport_.max_datagram_bytes()) {
+  if (bytes.size() > transport_.route(it->second.source).max_datagram_bytes()) {
     return respond_too_large(id.value, it->second, response, bytes.size());
   }
   if (observer_ && response.status() >= 200 && !is_accepted(id.value)) {
@@ -289,7 +305,7 @@ bool Endpoint::respond_too_large(std::uint64_t id, ServerEntry& entry, const sip
     ++too_large_.dropped;
     return true;
   }
-  const std::size_t limit = transport_.max_datagram_bytes();
+  const std::size_t limit = transport_.route(entry.source).max_datagram_bytes();
   const auto answer = too_large_response(response, bytes, limit);
   std::string answer_bytes = answer.to_string();
   if (answer_bytes.size() > limit) {
@@ -310,7 +326,7 @@ bool Endpoint::respond_too_large(std::uint64_t id, ServerEntry& entry, const sip
 }
 
 void Endpoint::send_to_wire(const rt::Address& to, std::string_view bytes) {
-  if (bytes.size() > transport_.max_datagram_bytes()) {
+  if (bytes.size() > transport_.route(to).max_datagram_bytes()) {
     ++too_large_.dropped;
     return;
   }

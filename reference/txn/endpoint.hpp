@@ -103,9 +103,13 @@ public:
   // there and the server transactions whose requests came from there get a transport error.
   void on_unreachable(const rt::Address& local, const rt::Address& remote) override;
 
-  // Adds the top Via: "SIP/2.0/<transport> <local address>;branch=<new>;rport".
-  // Returns the branch.
+  // Adds the top Via: "SIP/2.0/<transport> <local address>;branch=<new>;rport", with the
+  // transport the request to `destination` leaves on (rt::Transport::route), or without a
+  // destination the endpoint's own. Returns the branch.
+  std::string add_via(sip::OutgoingMessage& request, const rt::Address& destination);
   std::string add_via(sip::OutgoingMessage& request);
+  // The transport messages to `peer` leave on (for a Contact's ;transport parameter).
+  rt::TransportKind transport_to(const rt::Address& peer) const { return transport_.route(peer).kind(); }
   // Starts a client transaction. Precondition: the request has a top Via whose branch starts
   // with z9hG4bK and is unique for its method, and it is not an ACK (use send_stateless).
   // A request larger than the transport carries is not sent: the TU gets on_transport_error
@@ -182,6 +186,8 @@ private:
   void forget_client(std::unordered_map<std::uint64_t, ClientEntry>::iterator it);
   // Every send goes through here: what the transport cannot carry is counted, not sent.
   void send_to_wire(const rt::Address& to, std::string_view bytes);
+  std::string add_via(sip::OutgoingMessage& request, rt::Transport& transport);
+  Config config_for(const rt::Address& peer) const;
 
   void dispatch_client(std::uint64_t id, const Event& event, const sip::Message* response);
   void dispatch_server(std::uint64_t id, const Event& event);

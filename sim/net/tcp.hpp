@@ -88,6 +88,7 @@ public:
   rt::Address local_address() const override;
   void send(const rt::Address& to, std::string_view bytes) override;
   std::size_t max_datagram_bytes() const override { return rt::kNoDatagramLimit; }
+  bool connected_to(const rt::Address& to) const override { return by_remote_.contains(to); }
 
   Host& host() const { return host_; }
   rt::DatagramHandler& handler() const { return handler_; }
