@@ -53,9 +53,16 @@ std::optional<rt::Address> read_address(const Node& n) {
   return address;
 }
 
+rt::TransportKind read_transport(const Node& n) {
+  const auto text = n.is_string() ? n.as_string() : std::string();
+  if (text == "udp") return rt::TransportKind::udp;
+  if (text == "tcp") return rt::TransportKind::tcp;
+  n.fail("expected \"udp\" or \"tcp\"");
+}
+
 Provider read_provider(const Node& n) {
   n.expect_only({"name", "hostname", "address", "credentials", "invite_timeout",
-                 "options_interval", "type"});
+                 "options_interval", "type", "transport"});
   Provider p;
   p.name = read_name(n, "name");
   p.hostname = n.string_or("hostname", p.name + ".provider.example");
@@ -66,6 +73,7 @@ Provider read_provider(const Node& n) {
   }
   if (auto t = n.get("invite_timeout")) p.invite_timeout = t->as_duration();
   if (auto t = n.get("options_interval")) p.options_interval = t->as_duration();
+  if (auto t = n.get("transport")) p.transport = read_transport(*t);
   return p;
 }
 
@@ -232,6 +240,7 @@ nlohmann::json to_json(const Config& c) {
                                            {"password", p.credentials->password}};
     if (p.invite_timeout) j["invite_timeout"] = format_duration(*p.invite_timeout);
     if (p.options_interval) j["options_interval"] = format_duration(*p.options_interval);
+    if (p.transport == rt::TransportKind::tcp) j["transport"] = "tcp";
     out["providers"].push_back(j);
   }
   out["routes"] = json::array();

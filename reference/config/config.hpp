@@ -6,6 +6,7 @@
 
 #include "reference/config/json_reader.hpp"
 #include "reference/rt/address.hpp"
+#include "reference/rt/transport.hpp"
 #include "reference/rt/time.hpp"
 
 #include <cstdint>
@@ -36,6 +37,9 @@ struct Provider {
   std::optional<ProviderCredentials> credentials;
   std::optional<rt::Duration> invite_timeout;  // no final answer within it: fail over
   std::optional<rt::Duration> options_interval;  // OPTIONS probing; absent = never probe
+  // How the trunk reaches it: "udp" (default) or "tcp" (a connection, RFC 3261 §18; the
+  // element must listen on TCP too).
+  rt::TransportKind transport = rt::TransportKind::udp;
 };
 
 struct Route {

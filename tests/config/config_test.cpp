@@ -54,7 +54,7 @@ TEST(Config, ErrorsNameFilePathAndExpectation) {
             "test.json: $.routes[0].provider: unknown provider \"c\"; providers are: a, b");
   EXPECT_EQ(error_of(R"({"providers": [{"name": "a", "priorty": 1}]})"),
             "test.json: $.providers[0].priorty: unknown member; expected one of: name, hostname, "
-            "address, credentials, invite_timeout, options_interval, type");
+            "address, credentials, invite_timeout, options_interval, type, transport");
   EXPECT_EQ(error_of(R"({"extensions": [{"name": "x"}]})"),
             "test.json: $.extensions[0].password: expected this member (it is required)");
   EXPECT_EQ(error_of(R"({"providers": [{"name": "a", "invite_timeout": "soon"}]})"),
@@ -107,4 +107,13 @@ TEST(Durations, ParseUnits) {
   EXPECT_FALSE(parse_duration("-1s"));
   EXPECT_EQ(format_duration(1500ms), "1.5s");
   EXPECT_EQ(format_duration(250ms), "250ms");
+}
+
+TEST(Config, ProviderTransportIsUdpOrTcp) {
+  EXPECT_EQ(read(R"({"providers": [{"name": "a"}]})").providers[0].transport, trunklab::rt::TransportKind::udp);
+  const auto c = read(R"({"providers": [{"name": "a", "transport": "tcp"}]})");
+  EXPECT_EQ(c.providers[0].transport, trunklab::rt::TransportKind::tcp);
+  EXPECT_EQ(to_json(c)["providers"][0]["transport"], "tcp");
+  EXPECT_EQ(error_of(R"({"providers": [{"name": "a", "transport": "sctp"}]})"),
+            "test.json: $.providers[0].transport: expected \"udp\" or \"tcp\"");
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -60,18 +61,23 @@ struct Sent {
 
 class FakeTransport final : public rt::Transport {
 public:
-  FakeTransport(const rt::Clock& clock, rt::Address local) : clock_(clock), local_(local) {}
+  FakeTransport(const rt::Clock& clock, rt::Address local, rt::TransportKind kind = rt::TransportKind::udp)
+      : clock_(clock), local_(local), kind_(kind) {}
+  rt::TransportKind kind() const override { return kind_; }
   rt::Address local_address() const override { return local_; }
+  bool connected_to(const rt::Address& to) const override { return connections.contains(to); }
   void send(const rt::Address& to, std::string_view bytes) override {
     sent.push_back({rt::to_ms(clock_.now()), to, std::string(bytes)});
   }
   std::size_t max_datagram_bytes() const override { return limit; }
   std::vector<Sent> sent;
   std::size_t limit = rt::kMaxUdpPayloadIpv4;
+  std::set<rt::Address> connections;  // a stream transport's open connections
 
 private:
   const rt::Clock& clock_;
   rt::Address local_;
+  rt::TransportKind kind_;
 };
 
 struct RecordingUser final : TransactionUser {
