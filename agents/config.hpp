@@ -5,6 +5,7 @@
 
 #include "reference/rt/address.hpp"
 #include "reference/rt/time.hpp"
+#include "reference/rt/transport.hpp"
 
 #include <cstdint>
 #include <map>
@@ -38,6 +39,9 @@ struct DigestChallengeConfig {  // a provider demanding digest auth of the trunk
 
 struct UserAgentConfig {
   std::string name;  // the party's name: user part of From/Contact when no username
+  // What it sends its requests on; a tcp party's Contact says ;transport=tcp (RFC 3261
+  // §19.1.1), so requests to it come over a connection too.
+  rt::TransportKind transport = rt::TransportKind::udp;
   // Registration (phones and PBXs).
   std::string username;
   std::string password;

@@ -12,7 +12,8 @@ void Party::record(std::string kind, std::string detail, int status) {
 }
 
 std::string Party::contact() const {
-  return fmt::format("<sip:{}@{}>", user(), transport->local_address().to_string());
+  const bool tcp = config.transport == rt::TransportKind::tcp;
+  return fmt::format("<sip:{}@{}{}>", user(), transport->local_address().to_string(), tcp ? ";transport=tcp" : "");
 }
 
 std::string Party::sdp_body(const std::string& session) const {

@@ -79,9 +79,10 @@ std::variant<std::optional<scenario::LiveOptions>, std::string> live_options(con
   }
   scenario::LiveOptions live;
   std::string_view target = args.target;
-  if (target.starts_with("udp:")) target.remove_prefix(4);
+  if (target.starts_with("tcp:")) live.target_transport = rt::TransportKind::tcp;
+  if (target.starts_with("udp:") || target.starts_with("tcp:")) target.remove_prefix(4);
   auto address = rt::Address::parse(target);
-  if (!address) return fmt::format("--target {}: expected udp:IP:PORT", args.target);
+  if (!address) return fmt::format("--target {}: expected udp:IP:PORT or tcp:IP:PORT", args.target);
   live.target = *address;
   live.base_port = args.base_port;
   live.time_scale = args.time_scale;
@@ -375,7 +376,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--filter", args->filter, "Only scenarios whose name contains this (or matches a * glob)");
   cmd->add_flag("-q,--quiet", args->quiet, "Print only failures and the summary");
   cmd->add_option("--target", args->target,
-                  "Run against this system under test instead of the reference (udp:IP:PORT), in real time");
+                  "Run against this system under test instead of the reference, in real time: udp:IP:PORT, or "
+                  "tcp:IP:PORT (parties whose scenario names no transport then register and call over TCP)");
   cmd->add_option("--bind", args->binds, "With --target: a party's socket, NAME=IP:PORT (repeatable)");
   cmd->add_option("--bind-base-port", args->base_port,
                   "With --target: parties without --bind get 127.0.0.1:(PORT + their index); default 5070");

@@ -27,7 +27,7 @@ void Engine::start() {
 }
 
 void Engine::build_party(const PartySpec& party) {
-  auto config = detail::party_config(scenario_, party, stage_.reference(), stage_.time_scale());
+  auto config = detail::party_config(scenario_, party, stage_.reference(), stage_.time_scale(), stage_.transport_of(party));
   auto binder = [this, &party](rt::DatagramHandler& handler) -> rt::Transport& {
     return stage_.bind_party(party, handler);
   };

@@ -89,6 +89,7 @@ std::vector<WireLine> wire_lines(const std::vector<wiretap::CaptureRecord>& reco
     line.dropped = r.dropped;
     line.src = r.src;
     line.dst = r.dst;
+    line.transport = r.transport;
     line.bytes = r.bytes;
     auto& same_hash = seen[std::hash<std::string_view>{}(r.bytes)];
     line.retransmission = !r.duplicate && std::any_of(same_hash.begin(), same_hash.end(), [&](std::size_t i) {

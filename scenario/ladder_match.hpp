@@ -5,6 +5,7 @@
 #pragma once
 
 #include "reference/rt/address.hpp"
+#include "reference/rt/transport.hpp"
 #include "reference/rt/time.hpp"
 
 #include <cstddef>
@@ -32,6 +33,7 @@ struct WireLine {
   rt::Address src;  // as captured at the sender (a NATed sender's private address)
   rt::Address dst;  // as addressed by the sender
   std::string bytes;
+  rt::TransportKind transport = rt::TransportKind::udp;  // what carried it
 
   std::string text() const;  // "alice -> trunk 404 Not Found"
   // "  1.250s  alice -> trunk INVITE  (retransmission) (dropped: fault-1)": the golden format.

@@ -9,10 +9,11 @@
 namespace trunklab::scenario::detail {
 
 agents::UserAgentConfig party_config(const Scenario& scenario, const PartySpec& party,
-                                  const rt::Address& reference, double time_scale) {
+                                  const rt::Address& reference, double time_scale, rt::TransportKind transport) {
   const auto& ref = scenario.reference;
   agents::UserAgentConfig c;
   c.name = party.name;
+  c.transport = transport;
   if (const auto* phone = std::get_if<PhoneSpec>(&party.role)) {
     c.username = phone->username;
     c.password = phone->password;

@@ -35,12 +35,14 @@ std::string read_line(const Node& n, const Scenario& s) {
 }
 
 MessageCheck read_message_check(const Node& n, const Scenario& scenario) {
-  n.expect_only({"match", "occurrence", "status_line", "sent_to", "headers", "header_contains", "absent_headers", "body_contains"});
+  n.expect_only({"match", "occurrence", "status_line", "sent_to", "transport", "headers", "header_contains",
+                 "absent_headers", "body_contains"});
   MessageCheck c;
   c.match = read_line(n.at("match"), scenario);
   c.occurrence = static_cast<int>(n.int_or("occurrence", 1, 1, 1000000));
   if (auto s = n.get("status_line")) c.status_line = s->as_string();
   if (auto s = n.get("sent_to")) c.sent_to = read_address(*s);
+  if (auto t = n.get("transport")) c.transport = config::read_transport(*t);
   if (auto h = n.get("headers")) c.headers = read_string_map(*h);
   if (auto h = n.get("header_contains")) c.header_contains = read_string_map(*h);
   if (auto h = n.get("absent_headers")) c.absent_headers = read_strings(*h);

@@ -146,11 +146,18 @@ PstnSpec read_pstn(const Node& n) {
 
 PartySpec read_party(const std::string& name, const Node& n, const config::Config& reference) {
   if (kReservedNames.count(name)) n.fail(fmt::format("expected a party name other than \"{}\" (reserved)", name));
-  n.expect_only({"phone", "provider", "pstn", "raw", "behind", "address"});
+  n.expect_only({"phone", "provider", "pstn", "raw", "behind", "address", "transport"});
   PartySpec party;
   party.name = name;
   party.behind = n.string_or("behind", "");
   if (auto a = n.get("address")) party.address = read_address(*a);
+  if (auto t = n.get("transport")) {
+    party.transport = config::read_transport(*t);
+    // The simulated NAT boxes translate UDP only (sim/net/tcp.hpp), as the real stage's do.
+    if (*party.transport == rt::TransportKind::tcp && !party.behind.empty()) {
+      t->fail("expected \"udp\" for a party behind a NAT (TCP through a NAT box is not modelled)");
+    }
+  }
   int roles = 0;
   if (auto r = n.get("phone")) { party.role = read_phone(*r, reference); ++roles; }
   if (auto r = n.get("provider")) {

@@ -3,6 +3,8 @@
 #include "scenario/engine.hpp"
 #include "scenario/run_state.hpp"
 
+#include "reference/rt/transport_pair.hpp"
+
 #include <fmt/format.h>
 
 namespace trunklab::scenario {
@@ -29,11 +31,12 @@ struct RealStage::PublicSocket final : rt::DatagramHandler {
   std::unique_ptr<realtime::UdpTransport> udp;
 };
 
-struct RealStage::PartyEdge final : rt::DatagramHandler {
+struct RealStage::PartyEdge final : rt::DatagramHandler, wiretap::Observer {
   PartyEdge(RealStage& s, const PartySpec& p) : stage(s), spec(p), transport(s, *this) {}
   void on_datagram(const rt::Address& at, const rt::Address& remote, std::string_view bytes) override {
     stage.on_real_datagram(*this, nullptr, at, remote, bytes);
   }
+  void on_wire(const wiretap::WireEvent& event) override { stage.record_tcp(*this, event); }
   RealStage& stage;
   const PartySpec& spec;
   sim::Nat* nat = nullptr;
@@ -41,6 +44,9 @@ struct RealStage::PartyEdge final : rt::DatagramHandler {
   rt::Address scenario_address;  // where the scenario puts it (fault rules match it)
   rt::Address bind_ip;           // where its sockets (public mappings too) are opened
   std::unique_ptr<realtime::UdpTransport> udp;  // not behind a NAT
+  // Not behind a NAT: TCP on the UDP socket's port too; the agent's transport is then `pair`.
+  std::unique_ptr<realtime::TcpTransport> tcp;
+  std::unique_ptr<rt::TransportPair> pair;
   std::map<std::uint16_t, std::unique_ptr<PublicSocket>> publics;  // by scenario public port
   rt::DatagramHandler* handler = nullptr;
   PartyTransport transport;
@@ -77,6 +83,10 @@ std::optional<std::string> RealStage::open() {
     edge->scenario_address = *party.address;
     edge->bind_ip = real.with_port(0);
     if (!party.behind.empty()) {
+      if (transport_of(party) == rt::TransportKind::tcp) {
+        return fmt::format("party {} is behind NAT {}: NAT boxes are emulated for UDP only, so it cannot use TCP "
+                           "(run this scenario with a udp: target)", party.name, party.behind);
+      }
       edge->nat = &nats_.at(party.behind);
       edge->local = *party.address;
     } else {
@@ -85,6 +95,7 @@ std::optional<std::string> RealStage::open() {
       edge->udp = std::move(std::get<0>(opened));
       edge->udp->set_handler(edge.get());
       edge->local = edge->udp->local_address();
+      if (auto error = open_tcp(*edge)) return fmt::format("party {}: {}", party.name, *error);
     }
     names_[edge->local] = party.name;
     book_[party.name] = edge->local;
@@ -93,10 +104,33 @@ std::optional<std::string> RealStage::open() {
   return std::nullopt;
 }
 
+// The party's TCP socket, on its UDP port. Its connections are the kernel's: the fault rules,
+// links and NAT boxes of the scenario apply to UDP (a TCP party sits on no NAT), and what it
+// sends and receives is recorded as the transport reports it.
+std::optional<std::string> RealStage::open_tcp(PartyEdge& edge) {
+  auto opened = realtime::TcpTransport::open(loop_, edge.local);
+  if (auto* error = std::get_if<std::string>(&opened)) return *error;
+  edge.tcp = std::move(std::get<0>(opened));
+  edge.tcp->set_observer(&edge, clock_);
+  edge.pair = std::make_unique<rt::TransportPair>(edge.transport, *edge.tcp);
+  if (transport_of(edge.spec) == rt::TransportKind::tcp) edge.pair->prefer_tcp(live_.target);
+  return std::nullopt;
+}
+
 rt::Transport& RealStage::bind_party(const PartySpec& party, rt::DatagramHandler& handler) {
   auto& edge = *parties_.at(party.name);
   edge.handler = &handler;
-  return edge.transport;
+  if (edge.tcp) edge.tcp->set_handler(&handler);
+  return edge.pair ? static_cast<rt::Transport&>(*edge.pair) : edge.transport;
+}
+
+// A TCP party talks to the target only: a connection's far end that is no party is "trunk".
+void RealStage::record_tcp(const PartyEdge& party, const wiretap::WireEvent& event) {
+  const bool sent = event.direction == wiretap::Direction::sent;
+  const auto far = name_of(sent ? event.dst : event.src);
+  const std::string other = far.empty() ? std::string(kReferenceName) : far;
+  record(event.src, event.dst, event.bytes, wiretap::CaptureView::sent, sent ? party.spec.name : other,
+         sent ? other : party.spec.name, rt::TransportKind::tcp);
 }
 
 void RealStage::network_step(const Step& step) {
@@ -244,7 +278,8 @@ void RealStage::deliver(PartyEdge& party, PublicSocket* via, const rt::Address& 
 
 wiretap::Capture::RecordIndex RealStage::record(const rt::Address& src, const rt::Address& dst,
                                                 std::string_view bytes, wiretap::CaptureView view,
-                                                const std::string& src_name, const std::string& dst_name) {
+                                                const std::string& src_name, const std::string& dst_name,
+                                                rt::TransportKind transport) {
   last_datagram_ = clock_.now();
   auto index = wiretap::Capture::kNoRecord;
   if (recording_) {
@@ -256,6 +291,7 @@ wiretap::Capture::RecordIndex RealStage::record(const rt::Address& src, const rt
     r.dst_host = dst_name;
     r.bytes = std::string(bytes);
     r.view = view;
+    r.transport = transport;
     index = capture_.record(std::move(r));
   }
   if (on_record_) on_record_();

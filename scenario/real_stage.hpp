@@ -16,6 +16,7 @@
 
 #include "reference/realtime/clock.hpp"
 #include "reference/realtime/event_loop.hpp"
+#include "reference/realtime/tcp_transport.hpp"
 #include "reference/realtime/udp_transport.hpp"
 #include "scenario/runner.hpp"
 #include "scenario/stage.hpp"
@@ -52,6 +53,7 @@ public:
   rt::Address reference() const override { return live_.target; }
   const AddressBook& addresses() const override { return book_; }
   double time_scale() const override { return live_.time_scale; }
+  rt::TransportKind default_transport() const override { return live_.target_transport; }
   const wiretap::Capture& capture() const override { return capture_; }
   std::size_t datagrams_in_flight() const override { return in_flight_; }
 
@@ -90,7 +92,10 @@ private:
                        const std::function<void(wiretap::Capture::RecordIndex)>& deliver);
   wiretap::Capture::RecordIndex record(const rt::Address& src, const rt::Address& dst, std::string_view bytes,
                                        wiretap::CaptureView view = wiretap::CaptureView::sent,
-                                       const std::string& src_name = {}, const std::string& dst_name = {});
+                                       const std::string& src_name = {}, const std::string& dst_name = {},
+                                       rt::TransportKind transport = rt::TransportKind::udp);
+  std::optional<std::string> open_tcp(PartyEdge& edge);
+  void record_tcp(const PartyEdge& party, const wiretap::WireEvent& event);
   void drop(wiretap::Capture::RecordIndex record, const std::string& reason);
   std::string name_of(const rt::Address& real) const;
   bool is_down(std::string_view name) const { return down_.contains(std::string(name)); }

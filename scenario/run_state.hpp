@@ -32,9 +32,10 @@ public:
 };
 
 // The emulated party of a scenario party, pointed at `reference` (the built-in reference or a
-// target). Reply delays are multiplied by `time_scale` (real-time runs may shorten them).
+// target), sending its requests on `transport`. Reply delays are multiplied by `time_scale`
+// (real-time runs may shorten them).
 agents::UserAgentConfig party_config(const Scenario& scenario, const PartySpec& party,
-                                  const rt::Address& reference, double time_scale);
+                                  const rt::Address& reference, double time_scale, rt::TransportKind transport);
 // A step that acts on an emulated party (not on the network). Returns whether it placed a call.
 bool apply_party_step(agents::UserAgent& agent, const Step& step, const PartySpec& party,
                       const rt::Address& reference);

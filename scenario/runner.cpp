@@ -5,9 +5,12 @@
 #include "scenario/stage.hpp"
 
 #include "reference/element/reference_server.hpp"
+#include "reference/element/transports.hpp"
+#include "reference/rt/transport_pair.hpp"
 #include "reference/registrar/store.hpp"
 #include "agents/user_agent.hpp"
 #include "sim/kernel/world.hpp"
+#include "sim/net/tcp.hpp"
 
 #include <fmt/format.h>
 
@@ -32,6 +35,21 @@ struct Forwarder final : rt::DatagramHandler {
   void on_datagram(const rt::Address& local, const rt::Address& remote, std::string_view bytes) override {
     if (target) target->on_datagram(local, remote, bytes);
   }
+  void on_oversized(const rt::Address& local, const rt::Address& remote, std::string_view head) override {
+    if (target) target->on_oversized(local, remote, head);
+  }
+  void on_unreachable(const rt::Address& local, const rt::Address& remote) override {
+    if (target) target->on_unreachable(local, remote);
+  }
+};
+
+// A host's UDP and TCP sockets on one port, as one transport (RFC 3261 §18).
+struct DualSocket {
+  DualSocket(sim::Host& host, std::uint16_t port, rt::DatagramHandler& handler)
+      : udp(host.bind(port, handler)), tcp(host.bind_tcp(port, handler)), pair(udp, tcp) {}
+  rt::Transport& udp;
+  sim::TcpSocket& tcp;
+  rt::TransportPair pair;
 };
 
 // The virtual stage: the World's clock, timers and network, with the built-in reference at
@@ -48,7 +66,10 @@ public:
   rt::Timers& timers() override { return world_.timers(); }
   rt::Random& random_stream(const std::string& name) override { return world_.random_stream(name); }
   rt::Transport& bind_party(const PartySpec& party, rt::DatagramHandler& handler) override {
-    return world_.network().find_host(party.name)->bind(party.address->port(), handler);
+    auto* host = world_.network().find_host(party.name);
+    auto& socket = *party_sockets_.emplace_back(std::make_unique<DualSocket>(*host, party.address->port(), handler));
+    if (transport_of(party) == rt::TransportKind::tcp) socket.pair.prefer_tcp(scenario_.reference_address);
+    return socket.pair;
   }
   void network_step(const Step& step) override {
     auto& net = world_.network();
@@ -87,9 +108,10 @@ private:
   }
 
   void build_reference() {
-    rt::Transport& transport = reference_host_->bind(scenario_.reference_address.port(), forwarder_);
+    reference_socket_ = std::make_unique<DualSocket>(*reference_host_, scenario_.reference_address.port(), forwarder_);
+    element::prefer_configured_transports(reference_socket_->pair, scenario_.reference);
     server_ = std::make_unique<element::ReferenceServer>(
-        scenario_.reference, world_.clock(), world_.timers(), transport,
+        scenario_.reference, world_.clock(), world_.timers(), reference_socket_->pair,
         world_.random_stream(kReferenceName), store_);
     forwarder_.target = &server_->datagram_handler();
     server_->start();
@@ -101,6 +123,8 @@ private:
   registrar::MemoryStore store_;
   Forwarder forwarder_;
   sim::Host* reference_host_ = nullptr;
+  std::unique_ptr<DualSocket> reference_socket_;
+  std::vector<std::unique_ptr<DualSocket>> party_sockets_;
   std::unique_ptr<element::ReferenceServer> server_;
 };
 

@@ -25,6 +25,9 @@ namespace trunklab::scenario {
 // (real_stage.hpp).
 struct LiveOptions {
   rt::Address target;
+  // --target tcp:...: the target listens on TCP (and UDP, RFC 3261 §18) at `target`; parties
+  // whose scenario names no transport send their requests over TCP.
+  rt::TransportKind target_transport = rt::TransportKind::udp;
   std::map<std::string, rt::Address> binds;  // party -> its socket (--bind NAME=IP:PORT)
   std::uint16_t base_port = 5070;            // others: 127.0.0.1:(base_port + party index)
   double time_scale = 1.0;                   // scales step times, reply delays and run_until

@@ -171,6 +171,8 @@ Scenario read_scenario(const nlohmann::json& document, const std::string& file,
   for (auto& provider : s.reference.providers) {
     if (const PartySpec* party = s.find_party(provider.name); party && party->address) {
       if (provider.address && provider.address->ip_string() == "0.0.0.0") provider.address = party->address;
+      // The built-in reference reaches a provider party as the party says it wants to be.
+      if (party->transport) provider.transport = *party->transport;
     }
   }
   if (auto steps = root.get("steps")) s.steps = detail::read_steps(*steps, s);

@@ -61,6 +61,10 @@ struct PartySpec {
   std::variant<PhoneSpec, ProviderSpec, PstnSpec, RawSpec> role;
   std::string behind;                   // NAT name, "" = public
   std::optional<rt::Address> address;   // fixed address (port 5060 unless given)
+  // What it sends its requests to the trunk on ("transport": "udp" | "tcp"); it listens on
+  // both, as an RFC 3261 §18 element does, and answers on the transport a request came in on.
+  // Unset: UDP in virtual time, the --target's transport against a target.
+  std::optional<rt::TransportKind> transport;
   bool on_wire() const { return !std::holds_alternative<PstnSpec>(role); }
 };
 
@@ -98,6 +102,7 @@ struct MessageCheck {
   int occurrence = 1;  // which matching message (1 = first)
   std::optional<std::string> status_line;                 // the first line, exactly
   std::optional<rt::Address> sent_to;                     // the destination address it was sent to
+  std::optional<rt::TransportKind> transport;             // what carried it: udp or tcp
   std::map<std::string, std::string> headers;            // header value, exactly
   std::map<std::string, std::string> header_contains;     // header value contains
   std::vector<std::string> absent_headers;

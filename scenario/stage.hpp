@@ -32,8 +32,10 @@ public:
   // The seeded stream of a component (a party, a fault rule's dice), from the run's seed.
   virtual rt::Random& random_stream(const std::string& name) = 0;
 
-  // The socket of an emulated party, where the stage puts it (behind its NAT, if any). What it
-  // sends and receives passes the stage's network (NAT, faults, links) and is captured.
+  // The sockets of an emulated party, where the stage puts it (behind its NAT, if any): UDP
+  // and TCP on its address, as one transport that sends its requests to the reference on
+  // transport_of(party) and answers on the transport a request came in on. What it sends and
+  // receives passes the stage's network (NAT, faults, links) and is captured.
   virtual rt::Transport& bind_party(const PartySpec& party, rt::DatagramHandler& handler) = 0;
   // A network step of the scenario: nat_rebind, host_down, host_up.
   virtual void network_step(const Step& step) = 0;
@@ -45,6 +47,11 @@ public:
   // Real time may run a scenario faster: step times, reply delays, fault windows, link delays
   // and NAT timeouts are multiplied by it (the target's own timers are not).
   virtual double time_scale() const { return 1.0; }
+  // The transport of a party whose scenario names none: UDP, or the target's (--target tcp:).
+  virtual rt::TransportKind default_transport() const { return rt::TransportKind::udp; }
+  rt::TransportKind transport_of(const PartySpec& party) const {
+    return party.transport.value_or(default_transport());
+  }
 
   virtual const wiretap::Capture& capture() const = 0;
   // Datagrams sent and not yet delivered or dropped.

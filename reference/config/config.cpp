@@ -28,6 +28,13 @@ const Extension* Config::find_extension(std::string_view customer, std::string_v
   return nullptr;
 }
 
+rt::TransportKind read_transport(const Node& n) {
+  const auto text = n.is_string() ? n.as_string() : std::string();
+  if (text == "udp") return rt::TransportKind::udp;
+  if (text == "tcp") return rt::TransportKind::tcp;
+  n.fail("expected \"udp\" or \"tcp\"");
+}
+
 namespace {
 
 std::string read_name(const Node& n, std::string_view key) {
@@ -51,13 +58,6 @@ std::optional<rt::Address> read_address(const Node& n) {
   auto address = rt::Address::parse(text);
   if (!address) n.fail("expected an IP address with optional port, such as \"192.0.2.10:5060\"");
   return address;
-}
-
-rt::TransportKind read_transport(const Node& n) {
-  const auto text = n.is_string() ? n.as_string() : std::string();
-  if (text == "udp") return rt::TransportKind::udp;
-  if (text == "tcp") return rt::TransportKind::tcp;
-  n.fail("expected \"udp\" or \"tcp\"");
 }
 
 Provider read_provider(const Node& n) {

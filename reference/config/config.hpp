@@ -100,6 +100,8 @@ struct Config {
 // Reads a configuration object; every error names file, JSON path and what was expected.
 // Cross-references are checked too (a route naming an unknown provider is an error).
 Config read_config(const Node& node);
+// "udp" or "tcp" (a provider's, a scenario party's transport); anything else fails at `node`.
+rt::TransportKind read_transport(const Node& node);
 Config load_config_file(const std::string& path);
 nlohmann::json to_json(const Config& config);  // for `trunklab serve --print-config`
 

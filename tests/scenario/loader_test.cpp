@@ -129,3 +129,25 @@ TEST(ScenarioLoader, BundledScenariosAllLoad) {
 
 }  // namespace
 }  // namespace trunklab::scenario
+
+namespace trunklab::scenario {
+namespace {
+
+TEST(ScenarioLoader, PartyTransportIsReadAndATcpProviderIsReachedOverTcp) {
+  auto s = load_scenario_text(R"({
+    "reference": {"providers": [{"name": "telnyx"}]},
+    "parties": {"telnyx": {"transport": "tcp", "provider": {}}, "bob": {"raw": {}}}})", "scenarios/tcp.json");
+  EXPECT_EQ(s.find_party("telnyx")->transport, rt::TransportKind::tcp);
+  EXPECT_FALSE(s.find_party("bob")->transport.has_value());  // the stage's default
+  EXPECT_EQ(s.reference.find_provider("telnyx")->transport, rt::TransportKind::tcp);
+}
+
+TEST(ScenarioLoader, TcpBehindANatIsRefusedWithItsPath) {
+  auto error = error_of(R"({"nat": {"home": {}}, "parties": {"bob": {"raw": {}, "behind": "home", "transport": "tcp"}}})");
+  EXPECT_THAT(error, HasSubstr("scenarios/bad.json: $.parties.bob.transport: expected \"udp\" for a party behind a NAT"));
+  EXPECT_THAT(error_of(R"({"parties": {"bob": {"raw": {}, "transport": "sctp"}}})"),
+              HasSubstr("$.parties.bob.transport: expected \"udp\" or \"tcp\""));
+}
+
+}  // namespace
+}  // namespace trunklab::scenario

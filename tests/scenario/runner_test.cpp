@@ -137,5 +137,28 @@ TEST(Runner, TopologyRefusedByTheNetworkIsAFailedVerdict) {
   EXPECT_THAT(verdict.failure_text(), HasSubstr("topology refused"));
 }
 
+constexpr const char* kRegisterOverTcp = R"({
+  "reference": { "extensions": [{ "name": "office-1", "username": "office1", "password": "s3cret" }] },
+  "parties": { "alice": { "transport": "tcp", "phone": { "extension": "office-1" } } },
+  "steps": [{ "at": "0s", "alice": "register" }],
+  "run_until": "10s",
+  "expect": {
+    "ladder": ["alice -> trunk REGISTER", "trunk -> alice 401", "alice -> trunk REGISTER", "trunk -> alice 200"],
+    "messages": [{ "match": "trunk -> alice 200", "transport": "tcp" }],
+    "finally": { "registered": { "alice": true } }
+  }
+})";
+
+// Over TCP nothing is retransmitted (exact ladder, no timer E), and the transport is checked.
+TEST(Runner, RegistrationOverTcpPassesAndATransportExpectationCanFail) {
+  auto verdict = run_scenario(load_scenario_text(kRegisterOverTcp, "tcp.json"));
+  EXPECT_TRUE(verdict.passed) << verdict.failure_text() << verdict.ladder_text();
+  std::string text = kRegisterOverTcp;
+  replace_first(text, R"("transport": "tcp" }])", R"("transport": "udp" }])");
+  auto wrong = run_scenario(load_scenario_text(text, "tcp.json"));
+  EXPECT_FALSE(wrong.passed);
+  EXPECT_THAT(wrong.failure_text(), HasSubstr("\"trunk -> alice 200\", message 4): carried over TCP, expected UDP"));
+}
+
 }  // namespace
 }  // namespace trunklab::scenario
