@@ -36,7 +36,7 @@ struct RealStage::PartyEdge final : rt::DatagramHandler, wiretap::Observer {
   void on_datagram(const rt::Address& at, const rt::Address& remote, std::string_view bytes) override {
     stage.on_real_datagram(*this, nullptr, at, remote, bytes);
   }
-  void on_wire(const wiretap::WireEvent& event) override { stage.record_tcp(*this, event); }
+  wiretap::WireId on_wire(const wiretap::WireEvent& event) override { return stage.record_tcp(*this, event); }
   RealStage& stage;
   const PartySpec& spec;
   sim::Nat* nat = nullptr;
@@ -125,12 +125,12 @@ rt::Transport& RealStage::bind_party(const PartySpec& party, rt::DatagramHandler
 }
 
 // A TCP party talks to the target only: a connection's far end that is no party is "trunk".
-void RealStage::record_tcp(const PartyEdge& party, const wiretap::WireEvent& event) {
+wiretap::WireId RealStage::record_tcp(const PartyEdge& party, const wiretap::WireEvent& event) {
   const bool sent = event.direction == wiretap::Direction::sent;
   const auto far = name_of(sent ? event.dst : event.src);
   const std::string other = far.empty() ? std::string(kReferenceName) : far;
-  record(event.src, event.dst, event.bytes, wiretap::CaptureView::sent, sent ? party.spec.name : other,
-         sent ? other : party.spec.name, rt::TransportKind::tcp);
+  return record(event.src, event.dst, event.bytes, wiretap::CaptureView::sent, sent ? party.spec.name : other,
+                sent ? other : party.spec.name, rt::TransportKind::tcp);
 }
 
 void RealStage::network_step(const Step& step) {
@@ -276,44 +276,42 @@ void RealStage::deliver(PartyEdge& party, PublicSocket* via, const rt::Address& 
   if (party.handler) party.handler->on_datagram(party.local, remote, bytes);
 }
 
+// Everything the stage sees goes to the wiretap (the run's capture) as one kind of event.
 wiretap::Capture::RecordIndex RealStage::record(const rt::Address& src, const rt::Address& dst,
                                                 std::string_view bytes, wiretap::CaptureView view,
                                                 const std::string& src_name, const std::string& dst_name,
                                                 rt::TransportKind transport) {
   last_datagram_ = clock_.now();
-  auto index = wiretap::Capture::kNoRecord;
-  if (recording_) {
-    wiretap::CaptureRecord r;
-    r.time = rt::Instant{clock_.now() - start_};
-    r.src = src;
-    r.dst = dst;
-    r.src_host = src_name;
-    r.dst_host = dst_name;
-    r.bytes = std::string(bytes);
-    r.view = view;
-    r.transport = transport;
-    index = capture_.record(std::move(r));
-  }
+  auto index = wiretap::kNoWire;
+  if (recording_) index = report(rt::Instant{clock_.now() - start_}, src, dst, bytes, view, src_name, dst_name, transport);
   if (on_record_) on_record_();
   return index;
 }
 
+wiretap::WireId RealStage::report(rt::Instant at, const rt::Address& src, const rt::Address& dst,
+                                  std::string_view bytes, wiretap::CaptureView view, const std::string& src_name,
+                                  const std::string& dst_name, rt::TransportKind transport) {
+  wiretap::WireEvent event;
+  event.transport = transport;
+  event.src = src;
+  event.dst = dst;
+  event.bytes = bytes;
+  event.time = at;
+  event.src_host = src_name;
+  event.dst_host = dst_name;
+  event.view = view;
+  return wiretap().on_wire(event);
+}
+
 void RealStage::record_seen(rt::Instant since_start, const rt::Address& src, const rt::Address& dst,
                             std::string_view bytes) {
-  wiretap::CaptureRecord r;
-  r.time = since_start;
-  r.src = src;
-  r.dst = dst;
-  r.src_host = name_of(src);
-  r.dst_host = name_of(dst);
-  r.bytes = std::string(bytes);
-  capture_.record(std::move(r));
+  report(since_start, src, dst, bytes, wiretap::CaptureView::sent, name_of(src), name_of(dst), rt::TransportKind::udp);
   last_datagram_ = clock_.now();
   if (on_record_) on_record_();
 }
 
 void RealStage::drop(wiretap::Capture::RecordIndex record, const std::string& reason) {
-  if (record != wiretap::Capture::kNoRecord) capture_.mark_dropped(record, reason);
+  if (record != wiretap::kNoWire) wiretap().on_dropped(record, reason);
 }
 
 std::string RealStage::expected_text(const std::string& scenario_text) const {

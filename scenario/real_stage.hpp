@@ -95,8 +95,12 @@ private:
                                        const std::string& src_name = {}, const std::string& dst_name = {},
                                        rt::TransportKind transport = rt::TransportKind::udp);
   std::optional<std::string> open_tcp(PartyEdge& edge);
-  void record_tcp(const PartyEdge& party, const wiretap::WireEvent& event);
+  wiretap::WireId record_tcp(const PartyEdge& party, const wiretap::WireEvent& event);
   void drop(wiretap::Capture::RecordIndex record, const std::string& reason);
+  wiretap::WireId report(rt::Instant at, const rt::Address& src, const rt::Address& dst, std::string_view bytes,
+                         wiretap::CaptureView view, const std::string& src_name, const std::string& dst_name,
+                         rt::TransportKind transport);
+  wiretap::Observer& wiretap() { return capture_; }
   std::string name_of(const rt::Address& real) const;
   bool is_down(std::string_view name) const { return down_.contains(std::string(name)); }
 

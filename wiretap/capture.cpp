@@ -45,6 +45,21 @@ Capture::RecordIndex Capture::record(CaptureRecord record) {
   return records_.size() - 1;
 }
 
+WireId Capture::on_wire(const WireEvent& event) {
+  if (!enabled_) return kNoWire;
+  CaptureRecord r;
+  r.time = event.time;
+  r.src_host = std::string(event.src_host);
+  r.dst_host = std::string(event.dst_host);
+  r.src = event.src;
+  r.dst = event.dst;
+  r.bytes = std::string(event.bytes);
+  r.view = event.view;
+  r.duplicate = event.duplicate;
+  r.transport = event.transport;
+  return record(std::move(r));
+}
+
 void Capture::mark_dropped(RecordIndex index, std::string_view reason) {
   if (index >= records_.size()) return;  // kNoRecord, or capture was disabled / cleared
   records_[index].dropped = true;

@@ -1,10 +1,11 @@
-// Capture: an observer at the simulated transport boundary. Every datagram a host emits is
-// recorded with its virtual time, addresses, the names of both parties and its bytes; the record
-// list feeds ladders and reports, and write_pcap() turns it into a pcap file (Ethernet / IPv4 /
-// UDP, or TCP for records of a stream transport: see tcp_flows.hpp) that Wireshark, tshark and
-// sngrep open.
+// Capture: a run's wiretap (wiretap::Observer). The simulated network (UDP and TCP), the real
+// stage's sockets and its libpcap capture all report here, so every datagram or message is
+// recorded with its time, addresses, the names of both parties and its bytes; the record list
+// feeds the judge, ladders and reports, and write_pcap() turns it into a pcap file (Ethernet /
+// IPv4 / UDP, or TCP for records of a stream transport: see tcp_flows.hpp) that Wireshark,
+// tshark and sngrep open. (`trunklab serve --pcap` reports to a PcapRecorder instead.)
 //
-// Where things appear (the network calls record() / mark_dropped()):
+// Where things appear (the reporters call on_wire() / on_dropped()):
 // - A datagram is captured on the sender side when it is sent, as a capture on the sender's
 //   interface would show it, even if the network drops it later. The record's `dropped` flag and
 //   `drop_reason` say so, so ladders can mark the loss.
@@ -19,6 +20,7 @@
 #include "reference/rt/time.hpp"
 #include "reference/rt/transport.hpp"
 #include "wiretap/frames.hpp"
+#include "wiretap/observer.hpp"
 #include "wiretap/tcp_flows.hpp"
 
 #include <cstddef>
@@ -29,8 +31,6 @@
 #include <vector>
 
 namespace trunklab::wiretap {
-
-enum class CaptureView { sent, nat_translated };
 
 struct CaptureRecord {
   rt::Instant time{};
@@ -61,7 +61,7 @@ struct PcapOptions {
   bool include_dropped = true;         // datagrams the network dropped (seen on the sender)
 };
 
-class Capture {
+class Capture final : public Observer {
 public:
   using RecordIndex = std::size_t;
   static constexpr RecordIndex kNoRecord = static_cast<RecordIndex>(-1);
@@ -72,6 +72,10 @@ public:
 
   RecordIndex record(CaptureRecord record);
   void mark_dropped(RecordIndex index, std::string_view reason);
+  // The wiretap: every stage and transport reports here (a record per event, both directions).
+  WireId on_wire(const WireEvent& event) override;
+  void on_dropped(WireId id, std::string_view reason) override { mark_dropped(id, reason); }
+  bool observing() const override { return enabled_; }
   // Forgets the records (benchmarks). Only between runs: datagrams in flight keep record indices.
   void clear() {
     records_.clear();

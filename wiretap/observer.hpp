@@ -8,11 +8,16 @@
 #include "reference/rt/time.hpp"
 #include "reference/rt/transport.hpp"
 
+#include <cstddef>
 #include <string_view>
 
 namespace trunklab::wiretap {
 
 enum class Direction { sent, received };
+
+// Which copy of a packet that crossed a NAT box: as the inside host sent it (private source), or
+// after translation on the public side. Ladders usually keep only `sent`.
+enum class CaptureView { sent, nat_translated };
 
 struct WireEvent {
   Direction direction = Direction::sent;
@@ -23,12 +28,31 @@ struct WireEvent {
   // the stream. Valid only during on_wire().
   std::string_view bytes;
   rt::Instant time{};
+  // What a stage knows beyond the socket (the simulated network, the real stage): the parties
+  // at both ends, the NAT view, a copy a fault rule made. A bare transport leaves them empty.
+  std::string_view src_host;
+  std::string_view dst_host;
+  CaptureView view = CaptureView::sent;
+  bool duplicate = false;
 };
 
+// What an observer kept of an event, to say later that it never arrived.
+using WireId = std::size_t;
+inline constexpr WireId kNoWire = static_cast<WireId>(-1);
+
+// The one sink every transport reports to: the simulator's network, the real stage's sockets,
+// serve's UDP and TCP sockets. wiretap::Capture (the run's records: judge, ladders, pcap) and
+// wiretap::PcapRecorder (a pcap file as it happens) implement it.
 class Observer {
 public:
   virtual ~Observer() = default;
-  virtual void on_wire(const WireEvent& event) = 0;
+  // Returns what on_dropped() names the event by, or kNoWire when nothing was kept.
+  virtual WireId on_wire(const WireEvent& event) = 0;
+  // An event reported sent was dropped by the network on its way (a fault, a NAT filter, a host
+  // down): `reason` says why. Only stages with a network of their own report this.
+  virtual void on_dropped(WireId /*id*/, std::string_view /*reason*/) {}
+  // False: the observer keeps nothing, so a reporter may skip building events (benchmarks).
+  virtual bool observing() const { return true; }
 };
 
 // What a transport holds: the observer (none: nothing reported) and the clock that stamps.
@@ -39,7 +63,14 @@ public:
   void report(Direction direction, rt::TransportKind transport, const rt::Address& src, const rt::Address& dst,
               std::string_view bytes) const {
     if (observer_ == nullptr) return;
-    observer_->on_wire({direction, transport, src, dst, bytes, clock_->now()});
+    WireEvent event;
+    event.direction = direction;
+    event.transport = transport;
+    event.src = src;
+    event.dst = dst;
+    event.bytes = bytes;
+    event.time = clock_->now();
+    observer_->on_wire(event);
   }
 
 private:

@@ -15,10 +15,10 @@ std::uint64_t size_of(const std::vector<std::string>& frames) {
 
 }  // namespace
 
-void PcapRecorder::on_wire(const WireEvent& event) {
+WireId PcapRecorder::on_wire(const WireEvent& event) {
   if (event.src.is_v6() || event.dst.is_v6()) {
     ++not_ipv4_;
-    return;
+    return kNoWire;
   }
   CaptureRecord record;
   record.src = event.src;
@@ -32,6 +32,7 @@ void PcapRecorder::on_wire(const WireEvent& event) {
     frames = frames_of(record, flows_, ip_id_);
   }
   file_->write(rt::Instant{event.time.time_since_epoch() + rt::Duration{epoch_us_}}, frames);
+  return kNoWire;  // written: nothing to mark later
 }
 
 }  // namespace trunklab::wiretap

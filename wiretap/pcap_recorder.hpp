@@ -20,7 +20,7 @@ public:
   explicit PcapRecorder(std::unique_ptr<PcapFile> file, std::int64_t clock_epoch_unix_us = 0)
       : file_(std::move(file)), epoch_us_(clock_epoch_unix_us) {}
 
-  void on_wire(const WireEvent& event) override;
+  WireId on_wire(const WireEvent& event) override;
 
   const PcapFile& file() const { return *file_; }
   std::uint64_t not_ipv4() const { return not_ipv4_; }

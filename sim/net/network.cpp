@@ -102,10 +102,10 @@ const Network::Node* Network::IpIndex::find(std::uint32_t ip) const {
 
 // ---- Topology --------------------------------------------------------------------------------
 
-Network::Network(Scheduler& scheduler, RandomStreams& random, wiretap::Capture& capture)
+Network::Network(Scheduler& scheduler, RandomStreams& random, wiretap::Observer& wiretap)
     : scheduler_(scheduler),
       random_(random),
-      capture_(capture),
+      wiretap_(wiretap),
       default_link_{Link{}, &random.stream("net.link.default")} {}
 
 std::uint32_t Network::add_node(const std::string& name, const rt::Address& ip, Host* host, Nat* nat) {
@@ -263,16 +263,16 @@ std::uint32_t Network::new_flight() {
 void Network::release(std::uint32_t flight) {
   Flight& f = flights_[flight];
   f.bytes.clear();  // keeps its capacity for the next datagram
-  f.sent_record = wiretap::Capture::kNoRecord;
-  f.translated_record = wiretap::Capture::kNoRecord;
+  f.sent_record = wiretap::kNoWire;
+  f.translated_record = wiretap::kNoWire;
   free_flights_.push_back(flight);
 }
 
 void Network::drop(std::uint32_t flight, std::string_view reason) {
   ++stats_.dropped;
   const Flight& f = flights_[flight];
-  capture_.mark_dropped(f.sent_record, reason);
-  capture_.mark_dropped(f.translated_record, reason);
+  if (f.sent_record != wiretap::kNoWire) wiretap_.on_dropped(f.sent_record, reason);
+  if (f.translated_record != wiretap::kNoWire) wiretap_.on_dropped(f.translated_record, reason);
   release(flight);
 }
 
@@ -283,18 +283,20 @@ void Network::schedule(std::uint32_t flight, rt::Duration after) {
 
 void Network::record_sent(Flight& flight, const Party& src, const Party& dst, bool translated,
                           bool duplicate) {
-  if (!capture_.enabled()) return;
-  const std::string dst_name = dst.host ? dst.host->name() : dst.nat ? dst.nat->name() : "";
-  wiretap::CaptureRecord r{scheduler_.now(), src.host->name(), dst_name, src.inner, flight.dst,
-                  flight.bytes, wiretap::CaptureView::sent, duplicate, false, {}};
+  if (!wiretap_.observing()) return;
+  wiretap::WireEvent event;
+  event.src = src.inner;
+  event.dst = flight.dst;
+  event.bytes = flight.bytes;
+  event.time = scheduler_.now();
+  event.src_host = src.host->name();
+  event.dst_host = dst.host ? std::string_view(dst.host->name()) : dst.nat ? std::string_view(dst.nat->name()) : "";
+  event.duplicate = duplicate;
+  flight.sent_record = wiretap_.on_wire(event);
   if (translated) {
-    wiretap::CaptureRecord outside = r;
-    outside.src = src.outer;
-    outside.view = wiretap::CaptureView::nat_translated;
-    flight.sent_record = capture_.record(std::move(r));
-    flight.translated_record = capture_.record(std::move(outside));
-  } else {
-    flight.sent_record = capture_.record(std::move(r));
+    event.src = src.outer;
+    event.view = wiretap::CaptureView::nat_translated;
+    flight.translated_record = wiretap_.on_wire(event);
   }
 }
 
@@ -360,10 +362,17 @@ void Network::arrive(std::uint32_t id) {
     if (!inbound.inside) return drop(id, inbound.drop_reason);
     local = *inbound.inside;
     node = node_for_ip(local);
-    if (capture_.enabled()) {
-      flight.translated_record = capture_.record(
-          wiretap::CaptureRecord{scheduler_.now(), flight.sender->name(), name_of(local), flight.src, local,
-                        flight.bytes, wiretap::CaptureView::nat_translated, false, false, {}});
+    if (wiretap_.observing()) {
+      const std::string to = name_of(local);
+      wiretap::WireEvent event;
+      event.src = flight.src;
+      event.dst = local;
+      event.bytes = flight.bytes;
+      event.time = scheduler_.now();
+      event.src_host = flight.sender->name();
+      event.dst_host = to;
+      event.view = wiretap::CaptureView::nat_translated;
+      flight.translated_record = wiretap_.on_wire(event);
     }
   }
   if (node == nullptr || node->host == nullptr) {

@@ -108,7 +108,9 @@ private:
 
 class Network {
 public:
-  Network(Scheduler& scheduler, RandomStreams& random, wiretap::Capture& capture);
+  // Every datagram and TCP message sent is reported to `wiretap` (the World's capture), and a
+  // drop on the way to on_dropped().
+  Network(Scheduler& scheduler, RandomStreams& random, wiretap::Observer& wiretap);
   Network(const Network&) = delete;
   Network& operator=(const Network&) = delete;
 
@@ -156,8 +158,8 @@ private:
     rt::Address src;  // as seen on the wire outside the sender's NAT
     rt::Address dst;  // as addressed
     std::string bytes;
-    wiretap::Capture::RecordIndex sent_record = wiretap::Capture::kNoRecord;
-    wiretap::Capture::RecordIndex translated_record = wiretap::Capture::kNoRecord;
+    wiretap::WireId sent_record = wiretap::kNoWire;
+    wiretap::WireId translated_record = wiretap::kNoWire;
   };
   // Who a datagram concerns, for fault matching, link choice and capture labels.
   struct Party {
@@ -249,7 +251,7 @@ private:
 
   Scheduler& scheduler_;
   RandomStreams& random_;
-  wiretap::Capture& capture_;
+  wiretap::Observer& wiretap_;
   NetworkStats stats_;
   std::vector<std::unique_ptr<Host>> hosts_;
   std::vector<std::unique_ptr<Nat>> nats_;

@@ -58,18 +58,18 @@ std::uint16_t Host::allocate_tcp_port() {
 // segments, RTO retransmissions) shows in the delivery times, not as packets.
 void Network::record_message(const Host& host, const rt::Address& src, const rt::Address& dst,
                              std::string_view bytes, std::string_view failure) {
-  if (!capture_.enabled()) return;
-  wiretap::CaptureRecord r;
-  r.time = scheduler_.now();
-  r.src_host = host.name();
-  r.dst_host = name_of(dst);
-  r.src = src;
-  r.dst = dst;
-  r.bytes = std::string(bytes);
-  r.transport = rt::TransportKind::tcp;
-  r.dropped = !failure.empty();
-  r.drop_reason = std::string(failure);
-  capture_.record(std::move(r));
+  if (!wiretap_.observing()) return;
+  const std::string to = name_of(dst);
+  wiretap::WireEvent event;
+  event.transport = rt::TransportKind::tcp;
+  event.src = src;
+  event.dst = dst;
+  event.bytes = bytes;
+  event.time = scheduler_.now();
+  event.src_host = host.name();
+  event.dst_host = to;
+  const auto id = wiretap_.on_wire(event);
+  if (!failure.empty() && id != wiretap::kNoWire) wiretap_.on_dropped(id, failure);
 }
 
 void Network::tcp_send(TcpSocket& from, const rt::Address& to, std::string_view bytes) {
