@@ -8,7 +8,9 @@
 #   parity_test.sh TRUNKLAB SCENARIO_DIR FIRST_PORT NAME...
 # Each scenario uses FIRST_PORT + 10*i and the next few ports (target, then one per party).
 # TIME_SCALE (default 0.2) is passed to --time-scale; the scenarios named in SERVE_AFTER_PARTIES
-# get their target started once the parties' sockets are bound.
+# get their target started once the parties' sockets are bound. SERVE_TCP=1: serve listens on
+# TCP too, on the same port (RFC 3261 §18); TARGET=tcp: the run's --target is tcp:127.0.0.1:PORT
+# (parties whose scenario names no transport then use TCP; implies SERVE_TCP).
 set -euo pipefail
 trunklab=$1 scenarios=$2 port=$3
 shift 3
@@ -27,8 +29,12 @@ trap cleanup EXIT
 failed=0
 for name in "$@"; do
   target="udp:127.0.0.1:$port"
+  tcp_socket=
+  if [ "${SERVE_TCP:-}" = 1 ] || [ "${TARGET:-udp}" = tcp ]; then tcp_socket="tcp:127.0.0.1:$port"; fi
+  run_target="$target"
+  if [ "${TARGET:-udp}" = tcp ]; then run_target="$tcp_socket"; fi
   base=$((port + 1))
-  run=("$trunklab" run "$scenarios/$name.json" --target "$target" --bind-base-port "$base" --time-scale "${TIME_SCALE:-0.2}")
+  run=("$trunklab" run "$scenarios/$name.json" --target "$run_target" --bind-base-port "$base" --time-scale "${TIME_SCALE:-0.2}")
   "${run[@]}" --print-target-config > "$work/$name.config.json"
   status=0
   if [[ " ${SERVE_AFTER_PARTIES:-} " == *" $name "* ]]; then
@@ -38,11 +44,11 @@ for name in "$@"; do
     timeout 150 "${run[@]}" --out "$work/out" > "$work/$name.run.log" 2>&1 &
     run_pid=$!
     sleep 0.5
-    start_serve "$trunklab" "$work/$name.config.json" "$target" "$work/$name.serve.log" ||
+    start_serve "$trunklab" "$work/$name.config.json" "$target" "$work/$name.serve.log" "$tcp_socket" ||
       { cat "$work/$name.serve.log"; echo "FAIL $name: serve did not start"; exit 1; }
     wait "$run_pid" || status=$?
   else
-    start_serve "$trunklab" "$work/$name.config.json" "$target" "$work/$name.serve.log" ||
+    start_serve "$trunklab" "$work/$name.config.json" "$target" "$work/$name.serve.log" "$tcp_socket" ||
       { cat "$work/$name.serve.log"; echo "FAIL $name: serve did not start"; exit 1; }
     timeout 150 "${run[@]}" --out "$work/out" > "$work/$name.run.log" 2>&1 || status=$?
   fi
