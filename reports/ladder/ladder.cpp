@@ -1,5 +1,7 @@
 #include "reports/ladder/ladder.hpp"
 
+#include "reports/ladder/media_streams.hpp"
+
 #include "reference/sip/message.hpp"
 #include "reference/sip/printable.hpp"
 #include "wiretap/capture.hpp"
@@ -116,6 +118,25 @@ private:
   std::unordered_map<std::size_t, std::vector<const Datagram*>> by_hash_;
 };
 
+// The RTP streams among the datagrams that are not SIP, merged into the messages by time (a
+// stream's line after the SIP messages of the same instant).
+void add_media(Ladder& ladder, const std::vector<const Datagram*>& not_sip, PartyTable& parties,
+               const LadderOptions& options) {
+  MediaBook book;
+  for (const auto& m : ladder.messages) book.learn(m);
+  auto column = [&parties](const Datagram& d, bool src) {
+    return src ? parties.column(d.src, d.src_name) : parties.column(d.dst, d.dst_name);
+  };
+  auto lines = media_lines(not_sip, book, ladder.origin, column, ladder.calls.size(), ladder.not_sip);
+  for (auto& line : lines) {
+    if (line.call < ladder.calls.size()) line.call_id = ladder.calls[line.call];
+    if (options.call_id && line.call_id != *options.call_id) continue;
+    ladder.messages.push_back(std::move(line));
+  }
+  std::stable_sort(ladder.messages.begin(), ladder.messages.end(),
+                   [](const LadderMessage& a, const LadderMessage& b) { return a.offset < b.offset; });
+}
+
 void order_by_call(Ladder& ladder) {
   std::stable_sort(ladder.messages.begin(), ladder.messages.end(),
                    [](const LadderMessage& a, const LadderMessage& b) { return a.call < b.call; });
@@ -162,9 +183,10 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
   SeenMessages seen;
   std::map<std::string, std::size_t> call_index;
   std::optional<rt::Instant> first_time;
+  std::vector<const Datagram*> not_sip;
   for (const Datagram* d : ordered) {
     if (!looks_like_sip(d->bytes)) {
-      ++ladder.not_sip;
+      not_sip.push_back(d);
       continue;
     }
     Summary s = summarize(d->bytes);
@@ -204,7 +226,9 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
       m.call = ladder.calls.size();
     }
   }
+  if (!first_time && !not_sip.empty()) first_time = not_sip.front()->time;
   ladder.origin = first_time.value_or(rt::Instant{});
+  add_media(ladder, not_sip, parties, options);
   ladder.parties = parties.take();
   if (options.group_calls) {
     order_by_call(ladder);

@@ -54,6 +54,9 @@ struct LadderMessage {
   std::size_t call = 0;  // index into Ladder::calls; calls.size() when call_id is ""
   std::string cseq;       // "1 INVITE", "" when unknown
   bool retransmission = false;  // same bytes, source and destination as an earlier message
+  // An RTP stream (media_streams.hpp): one line for all its packets, at the first one; its
+  // label says codec, packetisation, packets and loss. `bytes` is empty.
+  bool media = false;
   bool duplicate = false;
   DropState drop = DropState::unknown;
   std::string drop_reason;
@@ -73,7 +76,7 @@ struct Ladder {
   std::vector<std::string> calls;       // Call-IDs in order of first appearance
   rt::Instant origin{};                 // time of the first message (offsets count from it)
   bool grouped = false;                 // messages are ordered call by call
-  std::size_t not_sip = 0;              // datagrams skipped because they are not SIP
+  std::size_t not_sip = 0;              // datagrams skipped because they are neither SIP nor RTP
 };
 
 // "A".."Z", "AA".. : the short letter naming call `index` in ladders.
@@ -82,8 +85,9 @@ std::string call_letter(std::size_t index);
 // True when the payload starts like a SIP request or response (status line or request line).
 bool looks_like_sip(std::string_view payload);
 
-// Builds the ladder of `datagrams` (in capture order; sorted by time, stable). Datagrams that
-// are not SIP are counted in Ladder::not_sip.
+// Builds the ladder of `datagrams` (in capture order; sorted by time, stable): the SIP
+// messages, and a line per RTP stream and direction (media_streams.hpp). Datagrams that are
+// neither are counted in Ladder::not_sip.
 Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions& options = {});
 
 // The simulator's capture records as datagrams (party names from the records). NAT-translated

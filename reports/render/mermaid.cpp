@@ -29,6 +29,7 @@ std::string participant_id(std::size_t index) { return fmt::format("P{}", index 
 
 std::string arrow(const LadderMessage& m) {
   bool lost = m.drop == DropState::dropped;
+  if (m.media) return "-)";  // an open arrow: a stream, not a message
   if (m.is_request) {
     return lost ? "-x" : "->>";
   }

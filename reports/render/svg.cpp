@@ -30,16 +30,18 @@ constexpr Kind kRequest{"req", "#1a237e"};
 constexpr Kind kResponse{"resp", "#1b5e20"};
 constexpr Kind kRepeat{"rtx", "#ef6c00"};
 constexpr Kind kDropped{"drop", "#c62828"};
+constexpr Kind kMedia{"media", "#6a1b9a"};
 
 Kind kind_of(const LadderMessage& m) {
   if (m.drop == DropState::dropped) return kDropped;
+  if (m.media) return kMedia;
   if (m.retransmission || m.duplicate) return kRepeat;
   return m.is_request ? kRequest : kResponse;
 }
 
 std::string markers() {
   std::string out = "<defs>";
-  for (const Kind& k : {kRequest, kResponse, kRepeat, kDropped}) {
+  for (const Kind& k : {kRequest, kResponse, kRepeat, kDropped, kMedia}) {
     out += fmt::format("<marker id=\"head-{}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
                        "markerWidth=\"9\" markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path "
                        "d=\"M0 0 L10 5 L0 10 z\" fill=\"{}\"/></marker>",
@@ -69,7 +71,9 @@ void draw_message(std::string& out, const Ladder& ladder, std::size_t i, int y) 
   int x2 = lifeline_x(m.party_to);
   Kind kind = kind_of(m);
   std::string colour = kind.colour;
-  std::string dash = m.is_request ? "" : " stroke-dasharray=\"6 3\"";
+  // A media stream: a thick solid line, as RFC 3665's "RTP Media" bars.
+  std::string dash = m.media || m.is_request ? "" : " stroke-dasharray=\"6 3\"";
+  const char* width = m.media ? "4" : "1.5";
   out += fmt::format("<g class=\"msg\" data-i=\"{}\" id=\"F{}\"><title>{}</title>\n", i, i + 1,
                      xml_escape(fmt::format("F{} {} {} -> {}{}", i + 1, m.label, m.src.to_string(),
                                             m.dst.to_string(), m.cseq.empty() ? "" : " CSeq: " + m.cseq)));
@@ -82,8 +86,8 @@ void draw_message(std::string& out, const Ladder& ladder, std::size_t i, int y) 
   } else {
     int tip = x2 > x1 ? x2 - 2 : x2 + 2;
     out += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" "
-                       "stroke-width=\"1.5\"{} marker-end=\"url(#head-{})\"/>\n",
-                       x1, y, tip, y, colour, dash, kind.id);
+                       "stroke-width=\"{}\"{} marker-end=\"url(#head-{})\"/>\n",
+                       x1, y, tip, y, colour, width, dash, kind.id);
   }
   int label_x = x1 == x2 ? x1 + 36 : (x1 + x2) / 2;
   std::string anchor = x1 == x2 ? "start" : "middle";

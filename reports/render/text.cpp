@@ -83,7 +83,8 @@ std::string fit_label(const std::string& label, std::size_t room) {
   return label.substr(0, room - 2) + "..";
 }
 
-void draw_arrow(std::string& row, std::size_t from, std::size_t to, const std::string& label) {
+// `stroke`: '-' for SIP, '=' for a media stream (RFC 3665 draws "RTP Media" apart).
+void draw_arrow(std::string& row, std::size_t from, std::size_t to, const std::string& label, char stroke) {
   if (from == to) {  // to itself: a short loop
     std::string loop = "<-' " + label;
     row.resize(std::max(row.size(), from + 1 + loop.size()), ' ');
@@ -93,7 +94,7 @@ void draw_arrow(std::string& row, std::size_t from, std::size_t to, const std::s
   std::size_t left = std::min(from, to);
   std::size_t right = std::max(from, to);
   std::size_t span = right - left - 1;  // cells between the two lifelines
-  std::string body(span, '-');
+  std::string body(span, stroke);
   if (from < to) {
     body.back() = '>';
   } else {
@@ -203,7 +204,7 @@ std::string render_text(const Ladder& ladder, const RenderOptions& options) {
     }
     std::string row = blank;
     row.replace(0, l.prefix_w, prefix(ladder, l, i));
-    draw_arrow(row, l.lifeline(m.party_from), l.lifeline(m.party_to), m.label);
+    draw_arrow(row, l.lifeline(m.party_from), l.lifeline(m.party_to), m.label, m.media ? '=' : '-');
     row += annotation(m);
     trim_right(row);
     out += row + '\n';
