@@ -72,6 +72,7 @@ void TcpTransport::sweep_idle() {
 
 TcpTransport::~TcpTransport() {
   loop_.cancel_timer(sweep_timer_);
+  for (const auto& [remote, timer] : unreachable_timers_) loop_.cancel_timer(timer);
   for (const auto& [fd, connection] : connections_) loop_.unwatch(fd);
   loop_.unwatch(listener_.get());
 }
@@ -132,7 +133,8 @@ void TcpTransport::send(const rt::Address& to, std::string_view bytes) {
   if (auto it = by_remote_.find(to); it != by_remote_.end()) connection = connections_.at(it->second).get();
   if (connection == nullptr) connection = connect_to(to);
   if (connection == nullptr) {
-    ++stats_.send_errors;  // the transaction layer times out, as for a lost datagram
+    ++stats_.send_errors;  // no socket, or a connect refused at once
+    report_unreachable(to);
     return;
   }
   ++stats_.sent;
@@ -154,9 +156,11 @@ void TcpTransport::flush(Connection& connection) {
       loop_.set_writable_callback(fd, [this, fd] { on_writable(fd); });
       return;
     }
-    // The peer is gone: what was queued is lost; the reader closes the connection.
+    // The peer is gone (EPIPE, ECONNRESET): what was queued is lost; the reader closes the
+    // connection.
     ++stats_.send_errors;
     connection.output.clear();
+    report_unreachable(connection.remote);
     break;
   }
   loop_.set_writable_callback(fd, nullptr);
@@ -171,7 +175,8 @@ void TcpTransport::on_writable(int fd) {
     socklen_t length = sizeof error;
     getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
     if (error != 0) {
-      ++stats_.send_errors;  // refused or unreachable: the queued messages are lost
+      ++stats_.send_errors;  // refused, unreachable or timed out: the queued messages are lost
+      report_unreachable(connection.remote);
       close(fd);
       return;
     }
@@ -188,6 +193,11 @@ void TcpTransport::on_readable(int fd) {
   std::array<char, kReadChunk> chunk{};
   const auto n = ::recv(fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+    // Closed or reset before what was queued could go (or before the connect completed).
+    if (connection->connecting || !connection->output.empty()) {
+      ++stats_.send_errors;
+      report_unreachable(connection->remote);
+    }
     close(fd);
     return;
   }
@@ -231,6 +241,16 @@ void TcpTransport::refuse(int fd) {
   if (it == connections_.end()) return;
   // Written at once, or queued with the writable callback set by flush: on_writable closes it.
   if (it->second->output.empty()) close(fd);
+}
+
+void TcpTransport::report_unreachable(const rt::Address& remote) {
+  if (unreachable_timers_.contains(remote)) return;  // one notice covers every message lost so far
+  ++stats_.unreachable;
+  const rt::TimerId timer = loop_.start_timer(rt::Duration::zero(), [this, remote] {
+    unreachable_timers_.erase(remote);
+    if (handler_ != nullptr) handler_->on_unreachable(local_, remote);
+  });
+  unreachable_timers_.emplace(remote, timer);
 }
 
 void TcpTransport::close(int fd) {

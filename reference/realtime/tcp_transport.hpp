@@ -8,6 +8,11 @@
 // body over 16 MB) is first handed to DatagramHandler::on_oversized (the reference answers
 // 513 Message Too Large, RFC 3261 §21.5.14), and closed once that answer is written. Non-blocking: output the kernel will not take yet is
 // queued until the socket is writable.
+// What it could not carry is reported to DatagramHandler::on_unreachable (a connect refused or
+// timed out by the kernel, a write error, a connection reset with output still queued), so the
+// transaction layer fails those transactions at once (RFC 3261 §8.1.3.1: a 503) instead of
+// after timer B/F. Always from the event loop, never inside send(): the handler is the
+// transaction layer, which is not re-entrant while it sends.
 #pragma once
 
 #include "reference/rt/transport.hpp"
@@ -41,6 +46,7 @@ struct TcpStats {
   std::uint64_t framing_errors = 0;  // streams closed because they could not be framed
   std::uint64_t oversized = 0;       // of those, over the framing limits: answered 513 first
   std::uint64_t send_errors = 0;     // connect or write failures (the message is lost)
+  std::uint64_t unreachable = 0;     // on_unreachable notices posted (one per peer while pending)
   std::uint64_t idle_closed = 0;     // closed after idle_timeout
   std::uint64_t over_limit = 0;      // accepted and closed at once: max_connections reached
 };
@@ -97,6 +103,8 @@ private:
   void flush(Connection& connection);
   void refuse(int fd);
   void close(int fd);
+  // Posts on_unreachable(remote) through a zero-delay timer, once per remote while pending.
+  void report_unreachable(const rt::Address& remote);
 
   EventLoop& loop_;
   TcpOptions options_;
@@ -107,6 +115,9 @@ private:
   wiretap::Tap tap_;
   std::map<int, std::unique_ptr<Connection>> connections_;  // by socket
   std::map<rt::Address, int> by_remote_;
+  // Notifications not yet delivered; bounded by the remotes (one each), cancelled with the
+  // transport (their callbacks point here).
+  std::map<rt::Address, rt::TimerId> unreachable_timers_;
   TcpStats stats_;
 };
 
