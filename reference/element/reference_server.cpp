@@ -141,6 +141,9 @@ void ReferenceServer::on_response(txn::ClientTxnId id, const sip::Message& respo
 
 void ReferenceServer::on_timeout(txn::ClientTxnId id) { trunk_.on_timeout(id); }
 
+// A request that could not be carried (a refused or reset TCP connection): as a 503 from there.
+void ReferenceServer::on_transport_error(txn::ClientTxnId id) { trunk_.on_transport_error(id); }
+
 void ReferenceServer::on_ack(const sip::Message& ack, const rt::Address& source) {
   trunk_.on_ack(ack, source);
 }

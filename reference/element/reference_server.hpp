@@ -62,6 +62,7 @@ public:
   void on_request(txn::ServerTxnId id, const sip::Message& request, const rt::Address& source) override;
   void on_response(txn::ClientTxnId id, const sip::Message& response) override;
   void on_timeout(txn::ClientTxnId id) override;
+  void on_transport_error(txn::ClientTxnId id) override;
   void on_ack(const sip::Message& ack, const rt::Address& source) override;
   void on_stray_response(const sip::Message& response, const rt::Address& source) override;
   void on_keepalive(const rt::Address& source) override;

@@ -33,7 +33,7 @@ Trunk::~Trunk() {
 
 std::string Trunk::contact_for(const rt::Address& peer) const {
   const bool tcp = endpoint_.transport_to(peer) == rt::TransportKind::tcp;
-  return fmt::format("<sip:trunk@{}{}>", local_.to_string(), tcp ? ";transport=tcp" : "");
+  return fmt::format("<sip:trunk@{}{}>", endpoint_.local_address_to(peer).to_string(), tcp ? ";transport=tcp" : "");
 }
 
 Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
@@ -123,6 +123,17 @@ bool Trunk::on_response(txn::ClientTxnId txn, const sip::Message& response) {
 }
 
 bool Trunk::on_timeout(txn::ClientTxnId txn) {
+  return on_client_failure(txn, {408, "Request Timeout", "Request Timeout (no answer from the other side)"});
+}
+
+// RFC 3261 §8.1.3.1: a transport error (a TCP connection refused or reset) is treated as a 503
+// from the peer: the call fails over at once instead of waiting for timer B.
+bool Trunk::on_transport_error(txn::ClientTxnId txn) {
+  return on_client_failure(
+      txn, {503, "Service Unavailable (transport error)", "Service Unavailable (the other side is unreachable)"});
+}
+
+bool Trunk::on_client_failure(txn::ClientTxnId txn, const ClientFailure& failure) {
   if (probes_.on_timeout(txn)) return true;
   auto it = client_txns_.find(txn.value);
   if (it == client_txns_.end()) return false;
@@ -133,15 +144,15 @@ bool Trunk::on_timeout(txn::ClientTxnId txn) {
       auto call = calls_.find(ref.call);
       if (call == calls_.end()) break;
       auto& leg = call->second->legs[ref.leg];
-      leg.closed = true;  // timer B: the transaction is over
-      if (!leg.final) on_leg_failed(*call->second, ref.leg, 408, "Request Timeout", nullptr);
+      leg.closed = true;  // timer B or a transport error: the transaction is over
+      if (!leg.final) on_leg_failed(*call->second, ref.leg, failure.status, failure.leg_reason, nullptr);
       break;
     }
     case TxnRole::relay: {
       // The other side never answered the relayed request: say so to the side that sent it.
       if (ref.origin && ref.origin_request) {
-        endpoint_.respond(*ref.origin, sip::OutgoingMessage::response_to(*ref.origin_request, 408,
-                                                                         "Request Timeout (no answer from the other side)"));
+        endpoint_.respond(*ref.origin,
+                          sip::OutgoingMessage::response_to(*ref.origin_request, failure.status, failure.relay_reason));
       }
       auto call = calls_.find(ref.call);
       if (call != calls_.end() && ref.origin_request && ref.origin_request->method() == "BYE") {

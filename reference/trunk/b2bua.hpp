@@ -80,6 +80,7 @@ public:
   // Transaction-layer callbacks for the requests the trunk sent. False: not the trunk's.
   bool on_response(txn::ClientTxnId txn, const sip::Message& response);
   bool on_timeout(txn::ClientTxnId txn);
+  bool on_transport_error(txn::ClientTxnId txn);
   bool on_ack(const sip::Message& ack, const rt::Address& source);
   bool on_stray_response(const sip::Message& response, const rt::Address& source);
 
@@ -96,6 +97,13 @@ public:
   const RouteEngine& routes() const { return routes_; }
 
 private:
+  // How a request the trunk sent ended without a final response: timer B/F, or a transport error.
+  struct ClientFailure {
+    int status;
+    std::string leg_reason;    // for the failed leg (what failover and the caller see)
+    std::string relay_reason;  // answered to the side whose request was relayed
+  };
+  bool on_client_failure(txn::ClientTxnId txn, const ClientFailure& failure);
   struct Leg;
   struct Call;
   enum class TxnRole { invite, cancel, relay };

@@ -110,6 +110,9 @@ public:
   std::string add_via(sip::OutgoingMessage& request);
   // The transport messages to `peer` leave on (for a Contact's ;transport parameter).
   rt::TransportKind transport_to(const rt::Address& peer) const { return transport_.route(peer).kind(); }
+  // Our address on that transport (for a Contact: an element on UDP and TCP at once may listen
+  // on a different port for each).
+  rt::Address local_address_to(const rt::Address& peer) const { return transport_.route(peer).local_address(); }
   // Starts a client transaction. Precondition: the request has a top Via whose branch starts
   // with z9hG4bK and is unique for its method, and it is not an ACK (use send_stateless).
   // A request larger than the transport carries is not sent: the TU gets on_transport_error
