@@ -1,10 +1,12 @@
-// `trunklab serve`: the reference trunk and registrar as a daemon on a real UDP or TCP socket.
-// Everything protocol-related is the same element::ReferenceServer the simulator runs; this
-// file only wires it to the real clock, the epoll loop, a socket, OS randomness and a store.
+// `trunklab serve`: the reference trunk and registrar as a daemon on real sockets: UDP, TCP, or
+// both at once (RFC 3261 §18: an element on UDP should listen on TCP too). Everything
+// protocol-related is the same element::ReferenceServer the simulator runs; this file only wires
+// it to the real clock, the epoll loop, the sockets, OS randomness and a store.
 #include "app/commands.hpp"
 
 #include "reference/config/config.hpp"
 #include "reference/element/reference_server.hpp"
+#include "reference/element/transports.hpp"
 #include "reference/registrar/store.hpp"
 #include "reference/realtime/clock.hpp"
 #include "reference/realtime/event_loop.hpp"
@@ -13,6 +15,7 @@
 #include "reference/realtime/real_random.hpp"
 #include "reference/realtime/tcp_transport.hpp"
 #include "reference/realtime/udp_transport.hpp"
+#include "reference/rt/transport_pair.hpp"
 #include "wiretap/pcap_recorder.hpp"
 
 #include <fmt/core.h>
@@ -24,6 +27,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 namespace trunklab::app {
 namespace {
@@ -32,7 +37,9 @@ constexpr const char* kMemoryDb = ":memory:";
 
 struct ServeOptions {
   std::string config_path;  // "" = the built-in example
-  std::string listen = "udp:127.0.0.1:5060";
+  // At most one udp: and one tcp: socket. The default stays UDP alone, as it always was: a
+  // second port by default could collide with whatever holds 5060/tcp on the machine.
+  std::vector<std::string> listen = {"udp:127.0.0.1:5060"};
   std::string db = "trunklab-bindings.db";
   bool print_config = false;
   bool quiet = false;
@@ -75,18 +82,100 @@ std::unique_ptr<registrar::BindingStore> open_store(const std::string& db, std::
   }
 }
 
-// The counters of whichever transport serves: datagrams over UDP, messages and connections
-// over TCP.
-std::string transport_summary(const realtime::UdpTransport* udp, const realtime::TcpTransport* tcp) {
-  if (udp) {
-    const auto& u = udp->stats();
-    return fmt::format("datagrams in {} out {} (send errors {})", u.received, u.sent, u.send_errors);
+// The sockets serve listens on: a UDP one, a TCP one, or both behind one rt::TransportPair.
+struct Listeners {
+  std::unique_ptr<realtime::UdpTransport> udp;
+  std::unique_ptr<realtime::TcpTransport> tcp;
+  std::unique_ptr<rt::TransportPair> pair;
+
+  rt::Transport& transport() const {
+    if (pair) return *pair;
+    if (udp) return *udp;
+    return *tcp;
   }
-  const auto& t = tcp->stats();
-  return fmt::format("messages in {} out {} (send errors {}, framing errors {}, of which over the framing "
-                     "limits {}), connections accepted {} opened {} closed {} (idle {}, over the limit {})",
-                     t.received, t.sent, t.send_errors, t.framing_errors, t.oversized, t.accepted, t.connected,
-                     t.closed, t.idle_closed, t.over_limit);
+  // "udp:127.0.0.1:5060 and tcp:127.0.0.1:5060" (the bound ports: port 0 shows the kernel's).
+  std::string names() const {
+    std::string text;
+    if (udp) text = "udp:" + udp->local_address().to_string();
+    if (udp && tcp) text += " and ";
+    if (tcp) text += "tcp:" + tcp->local_address().to_string();
+    return text;
+  }
+};
+
+// At most one socket per transport; a message saying what is wrong otherwise.
+std::variant<std::vector<realtime::SocketSpec>, std::string> parse_listen(const std::vector<std::string>& texts) {
+  std::vector<realtime::SocketSpec> specs;
+  for (const auto& text : texts) {
+    auto spec = realtime::parse_socket_spec(text);
+    if (auto* message = std::get_if<std::string>(&spec)) return "--listen " + *message;
+    const auto& socket = std::get<realtime::SocketSpec>(spec);
+    for (const auto& earlier : specs) {
+      if (earlier.kind == socket.kind) {
+        return fmt::format("--listen {} and {}: at most one udp: and one tcp: socket", earlier.to_string(),
+                           socket.to_string());
+      }
+    }
+    specs.push_back(socket);
+  }
+  if (specs.empty()) return std::string("--listen: expected udp:IP:PORT and/or tcp:IP:PORT");
+  return specs;
+}
+
+std::optional<std::string> open_listeners(realtime::EventLoop& loop, const std::vector<realtime::SocketSpec>& specs,
+                                          const config::Config& config, Listeners& listeners) {
+  for (const auto& socket : specs) {
+    if (socket.kind == rt::TransportKind::tcp) {
+      auto opened = realtime::TcpTransport::open(loop, socket.address);
+      if (auto* message = std::get_if<std::string>(&opened)) return *message;
+      listeners.tcp = std::move(std::get<std::unique_ptr<realtime::TcpTransport>>(opened));
+    } else {
+      auto opened = realtime::UdpTransport::open(loop, socket.address);
+      if (auto* message = std::get_if<std::string>(&opened)) return *message;
+      listeners.udp = std::move(std::get<std::unique_ptr<realtime::UdpTransport>>(opened));
+    }
+  }
+  if (listeners.udp && listeners.tcp) {
+    listeners.pair = std::make_unique<rt::TransportPair>(*listeners.udp, *listeners.tcp);
+    element::prefer_configured_transports(*listeners.pair, config);
+  }
+  return std::nullopt;
+}
+
+// A provider the trunk must reach over TCP needs a TCP socket to reach it from.
+std::optional<std::string> refuse_tcp_provider(const config::Config& config,
+                                               const std::vector<realtime::SocketSpec>& specs) {
+  for (const auto& socket : specs) {
+    if (socket.kind == rt::TransportKind::tcp) return std::nullopt;
+  }
+  const std::string provider = element::provider_needing_tcp(config);
+  if (provider.empty()) return std::nullopt;
+  return fmt::format("refusing configuration: provider \"{}\" is configured \"transport\": \"tcp\", but serve "
+                     "has no TCP socket (add --listen tcp:IP:PORT)",
+                     provider);
+}
+
+// The counters of each socket: datagrams over UDP, messages and connections over TCP; with
+// both, each named by its socket.
+std::string transport_summary(const Listeners& listeners) {
+  std::string udp_text;
+  std::string tcp_text;
+  if (listeners.udp) {
+    const auto& u = listeners.udp->stats();
+    udp_text = fmt::format("datagrams in {} out {} (send errors {})", u.received, u.sent, u.send_errors);
+  }
+  if (listeners.tcp) {
+    const auto& t = listeners.tcp->stats();
+    tcp_text = fmt::format("messages in {} out {} (send errors {}, peers reported unreachable {}, framing errors "
+                           "{}, of which over the framing limits {}), connections accepted {} opened {} closed {} "
+                           "(idle {}, over the limit {})",
+                           t.received, t.sent, t.send_errors, t.unreachable, t.framing_errors, t.oversized,
+                           t.accepted, t.connected, t.closed, t.idle_closed, t.over_limit);
+  }
+  if (!listeners.udp) return tcp_text;
+  if (!listeners.tcp) return udp_text;
+  return fmt::format("udp:{} {}; tcp:{} {}", listeners.udp->local_address().to_string(), udp_text,
+                     listeners.tcp->local_address().to_string(), tcp_text);
 }
 
 // Every line serve prints while it runs starts with the real clock's time in ISO 8601 UTC: the
@@ -101,12 +190,15 @@ private:
 };
 
 // `--pcap FILE`: the recorder every transport reports to, or nullptr without --pcap.
-std::unique_ptr<wiretap::PcapRecorder> open_capture(const ServeOptions& options, const realtime::SocketSpec& socket,
+std::unique_ptr<wiretap::PcapRecorder> open_capture(const ServeOptions& options,
+                                                    const std::vector<realtime::SocketSpec>& sockets,
                                                     std::string& error) {
   if (options.pcap.empty()) return nullptr;
-  if (socket.address.is_v6()) {
-    error = "--pcap writes IPv4 frames only; it cannot record an IPv6 listen address";
-    return nullptr;
+  for (const auto& socket : sockets) {
+    if (socket.address.is_v6()) {
+      error = "--pcap writes IPv4 frames only; it cannot record an IPv6 listen address";
+      return nullptr;
+    }
   }
   auto opened = wiretap::PcapFile::open(options.pcap, options.rotation);
   if (auto* message = std::get_if<std::string>(&opened)) {
@@ -147,38 +239,30 @@ int serve(const ServeOptions& options) {
   std::string error;
   auto config = load_config(options, error);
   if (!config) return refuse(error);
-  auto spec = realtime::parse_socket_spec(options.listen);
-  if (auto* message = std::get_if<std::string>(&spec)) return refuse("--listen " + *message);
+  auto parsed = parse_listen(options.listen);
+  if (auto* message = std::get_if<std::string>(&parsed)) return refuse(*message);
+  const auto& sockets = std::get<std::vector<realtime::SocketSpec>>(parsed);
+  if (auto why = refuse_tcp_provider(*config, sockets)) return refuse(*why);
   auto store = open_store(options.db, error);
   if (!store) return refuse(error);
 
   realtime::EventLoop loop;
-  const auto& socket = std::get<realtime::SocketSpec>(spec);
-  std::unique_ptr<realtime::UdpTransport> udp;
-  std::unique_ptr<realtime::TcpTransport> tcp;
-  if (socket.kind == rt::TransportKind::tcp) {
-    auto opened = realtime::TcpTransport::open(loop, socket.address);
-    if (auto* message = std::get_if<std::string>(&opened)) return refuse(*message);
-    tcp = std::move(std::get<std::unique_ptr<realtime::TcpTransport>>(opened));
-  } else {
-    auto opened = realtime::UdpTransport::open(loop, socket.address);
-    if (auto* message = std::get_if<std::string>(&opened)) return refuse(*message);
-    udp = std::move(std::get<std::unique_ptr<realtime::UdpTransport>>(opened));
-  }
-  rt::Transport& transport = udp ? static_cast<rt::Transport&>(*udp) : *tcp;
-  auto recorder = open_capture(options, socket, error);
+  Listeners listeners;
+  if (auto why = open_listeners(loop, sockets, *config, listeners)) return refuse(*why);
+  auto recorder = open_capture(options, sockets, error);
   if (!error.empty()) return refuse(error);
 
   realtime::SystemClock clock;
-  if (udp) udp->set_observer(recorder.get(), clock);
-  if (tcp) tcp->set_observer(recorder.get(), clock);
+  // Both sockets report to the one recorder and deliver to the one server.
+  if (listeners.udp) listeners.udp->set_observer(recorder.get(), clock);
+  if (listeners.tcp) listeners.tcp->set_observer(recorder.get(), clock);
   realtime::OsRandom random;
   const Log log(clock);
   // Bindings that expired while the server was down go before the first lookup.
   const std::size_t purged = store->purge_expired(clock.now());
-  element::ReferenceServer server(*config, clock, loop, transport, random, *store);
-  if (udp) udp->set_handler(&server.datagram_handler());
-  if (tcp) tcp->set_handler(&server.datagram_handler());
+  element::ReferenceServer server(*config, clock, loop, listeners.transport(), random, *store);
+  if (listeners.udp) listeners.udp->set_handler(&server.datagram_handler());
+  if (listeners.tcp) listeners.tcp->set_handler(&server.datagram_handler());
   if (!options.quiet) {
     server.set_log([&log](const std::string& line) { log.line(line); });
   }
@@ -186,8 +270,8 @@ int serve(const ServeOptions& options) {
 
   // Line-buffered even into a pipe: one log line per transaction should be seen as it happens.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  log.line(fmt::format("trunklab serve: listening on {}:{} ({} extensions, bindings in {})", udp ? "udp" : "tcp",
-                       transport.local_address().to_string(), config->extensions.size(), options.db));
+  log.line(fmt::format("trunklab serve: listening on {} ({} extensions, bindings in {})", listeners.names(),
+                       config->extensions.size(), options.db));
   if (recorder) {
     log.line(fmt::format("trunklab serve: recording to {} (a new file every {} bytes, at most {} files)",
                          options.pcap, options.rotation.max_file_bytes, options.rotation.max_files));
@@ -198,7 +282,7 @@ int serve(const ServeOptions& options) {
   const double cpu_at_start = cpu_seconds();
   server.start();
   loop.run();
-  print_summary(log, server, transport_summary(udp.get(), tcp.get()) + capture_summary(recorder.get()),
+  print_summary(log, server, transport_summary(listeners) + capture_summary(recorder.get()),
                 cpu_seconds() - cpu_at_start);
   return 0;
 }
@@ -208,10 +292,12 @@ int serve(const ServeOptions& options) {
 void add_serve_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ServeOptions>();
   auto* cmd = app.add_subcommand(
-      "serve", "Run the reference trunk and registrar on real UDP until SIGTERM/SIGINT");
+      "serve", "Run the reference trunk and registrar on real UDP and/or TCP until SIGTERM/SIGINT");
   cmd->add_option("--config", options->config_path,
                   "Configuration JSON (default: the built-in example; see --print-config)");
-  cmd->add_option("--listen", options->listen, "Socket to serve on: udp:IP:PORT, udp:[IPv6]:PORT, tcp:IP:PORT")
+  cmd->add_option("--listen", options->listen,
+                  "Socket to serve on: udp:IP:PORT, udp:[IPv6]:PORT, tcp:IP:PORT; twice for UDP and TCP at once "
+                  "(at most one of each)")
       ->capture_default_str();
   cmd->add_option("--db", options->db,
                   "SQLite file for the bindings (survives restarts), or :memory:")
