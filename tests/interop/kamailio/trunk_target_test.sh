@@ -16,13 +16,16 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # Each group: its time scale, the registrar's OPTIONS ping ("ping": as the group's config says,
 # else none), then its scenarios. Scale 1 where the scenario waits on Kamailio's own timers, NAT
 # mappings or loss. The NAT scenarios each have a Kamailio of their own: both register office1,
-# and a lookup would fork to both.
+# and a lookup would fork to both. A provider's invite_timeout is its dispatcher destination's:
+# scenarios that give one provider different ones are in different groups.
 groups=(
-  "0.2 - register-auth register-wrong-password outbound-auth failover-5xx relay-404 inbound-call register-tcp call-tcp"
+  "0.2 - register-auth register-wrong-password outbound-auth failover-5xx relay-404 inbound-call register-tcp call-tcp busy-486 early-media failover-all-fail"
   "1 - nat-reregister"
   "1 ping nat-keepalive-options"
   "1 - lossy-network"
   "0.2 - provider-tcp"
+  "1 - failover-timeout"
+  "1 - ghost-call-late-provisional"
 )
 # Checks of the reference's own Contact (a B2BUA puts its own, ;transport=tcp toward a TCP
 # peer) on a message Kamailio relays: a proxy passes the other UA's Contact on unchanged (RFC
@@ -78,15 +81,19 @@ run_args() {  # args = the `trunklab run` arguments of scenario $1, number $2 of
 # A group's dispatcher list from what its scenarios' reference configs say: set 1 the providers
 # of the routes at the sockets trunklab binds them to, over the transport the config names, the
 # route with the lowest priority number first (dispatcher algorithm 8 takes the highest priority
-# value first); set 2 the providers that only call in (ds_is_from_list() knows both sets).
+# value first), with the provider's invite_timeout as the attribute invite_timeout_ms; set 2 the
+# providers that only call in (ds_is_from_list() knows both sets).
 # Inbound numbers: each number to the username of the extension it dials.
 group_files() {  # the dispatcher list and numbers of group $1 from its $work/g$1.*.config.json
   local configs=("$work"/g"$1".*.config.json)
   jq -rs 'def uri: "sip:\(.address)\(if .transport == "tcp" then ";transport=tcp" else "" end)";
+          def ms: if . == null then null elif endswith("ms") then rtrimstr("ms") | tonumber
+                  elif endswith("s") then rtrimstr("s") | tonumber * 1000 else error("duration \(.)") end;
           [.[] | . as $c | .routes[] | .provider as $n | ($c.providers[] | select(.name == $n)) as $p
-           | {p: .priority, name: $n, uri: ($p | uri)}] | unique
-          | group_by(.name) | map(if length > 1 then error("provider \(.[0].name): two sockets, transports or priorities") else .[0] end)
-          | .[] | "1 \(.uri) 0 \(100 - .p) name=\(.name)"' "${configs[@]}" > "$work/dispatcher.$1.list"
+           | {p: .priority, name: $n, uri: ($p | uri), timeout_ms: ($p.invite_timeout | ms)}] | unique
+          | group_by(.name) | map(if length > 1 then error("provider \(.[0].name): two sockets, transports, priorities or timeouts") else .[0] end)
+          | .[] | "1 \(.uri) 0 \(100 - .p) name=\(.name)\(if .timeout_ms then ";invite_timeout_ms=\(.timeout_ms | floor)" else "" end)"' \
+    "${configs[@]}" > "$work/dispatcher.$1.list"
   jq -rs '([.[] | .routes[] | .provider] | unique) as $routed
           | [.[] | .providers[] | select(.name as $n | $routed | index($n) | not)
              | "sip:\(.address)\(if .transport == "tcp" then ";transport=tcp" else "" end)"] | unique
