@@ -50,7 +50,8 @@ public:
     rt::Duration last{0};
     for (const auto& step : scenario_.steps) last = std::max(last, step.at.time_since_epoch());
     auto until = scenario_.run_until.value_or(last + std::chrono::seconds(40));
-    if (!scenario_.run_until) watch_settled();
+    // The loader's default run_until (no "run_until" written) is a bound, not a window.
+    if (!scenario_.run_until_written) watch_settled();
     stage_.loop().run_for(scaled(until, live_.time_scale));
     if (pcap_) {
       // Frames the kernel captured before the loop stopped are still buffered.

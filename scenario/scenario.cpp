@@ -178,6 +178,7 @@ Scenario read_scenario(const nlohmann::json& document, const std::string& file,
   if (auto steps = root.get("steps")) s.steps = detail::read_steps(*steps, s);
   if (auto r = root.get("run_until")) {
     if (!(r->is_string() && r->as_string() == "idle")) s.run_until = r->as_duration();
+    s.run_until_written = s.run_until.has_value();
   } else {
     // Long enough for every transaction a step starts to end (timer B/F: 64*T1 = 32 s).
     rt::Instant last = s.steps.empty() ? rt::Instant{} : s.steps.back().at;

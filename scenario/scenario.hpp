@@ -174,6 +174,9 @@ struct Scenario {
   std::vector<Step> steps;             // sorted by time, stable
   // absent ("idle"): until the run is idle (runner.hpp says what that is), within `limits`.
   std::optional<rt::Duration> run_until;
+  // The scenario wrote its run_until; else it is the loader's default (the last step plus 40 s),
+  // which a run against a target may end early once settled (live_run.cpp).
+  bool run_until_written = false;
   Limits limits;
   Expectations expect;
   std::optional<SwarmBounds> swarm;  // "swarm": what `run --swarm` may draw; absent: seed only
