@@ -19,15 +19,6 @@ namespace trunklab::scenario {
 
 namespace {
 
-const char* transport_name(rt::TransportKind kind) {
-  switch (kind) {
-    case rt::TransportKind::udp: return "UDP";
-    case rt::TransportKind::tcp: return "TCP";
-    case rt::TransportKind::tls: return "TLS";
-  }
-  return "UDP";
-}
-
 using detail::RunState;
 
 // Checks read the bytes as sent rather than a parsed message: the parser normalises, and
@@ -91,8 +82,8 @@ private:
                        sim_.expected_text(c.sent_to->to_string())));
     }
     if (c.transport && verdict_.lines[*at].transport != *c.transport) {
-      fail(fmt::format("{}: carried over {}, expected {}", where, transport_name(verdict_.lines[*at].transport),
-                       transport_name(*c.transport)));
+      fail(fmt::format("{}: carried over {}, expected {}", where, rt::transport_name(verdict_.lines[*at].transport),
+                       rt::transport_name(*c.transport)));
     }
     for (const auto& [name, written] : c.headers) {
       const auto value = sim_.expected_text(written);

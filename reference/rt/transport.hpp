@@ -12,6 +12,16 @@ namespace trunklab::rt {
 
 enum class TransportKind { udp, tcp, tls };
 
+// As a Via's sent-protocol names it (RFC 3261 §20.42): "UDP", "TCP", "TLS".
+constexpr std::string_view transport_name(TransportKind kind) {
+  switch (kind) {
+    case TransportKind::udp: return "UDP";
+    case TransportKind::tcp: return "TCP";
+    case TransportKind::tls: return "TLS";
+  }
+  return "UDP";
+}
+
 // The largest UDP payload: 65535 minus the IPv4 (20) and UDP (8) headers; over IPv6 the
 // payload length field covers the UDP header only (65535 - 8).
 inline constexpr std::size_t kMaxUdpPayloadIpv4 = 65507;

@@ -24,15 +24,6 @@ bool is_keepalive(std::string_view bytes) {
   return !bytes.empty() && bytes.find_first_not_of("\r\n") == std::string_view::npos;
 }
 
-std::string_view transport_name(rt::TransportKind kind) {
-  switch (kind) {
-    case rt::TransportKind::udp: return "UDP";
-    case rt::TransportKind::tcp: return "TCP";
-    case rt::TransportKind::tls: return "TLS";
-  }
-  return "UDP";
-}
-
 std::size_t slot(TimerName name) { return static_cast<std::size_t>(name); }
 
 // An oversized head that holds the whole header section (CRLFCRLF) was refused for its body.
@@ -226,7 +217,7 @@ std::string Endpoint::add_via(sip::OutgoingMessage& request, const rt::Address& 
 std::string Endpoint::add_via(sip::OutgoingMessage& request, rt::Transport& transport) {
   std::string branch = sip::new_branch(random_);
   std::string via = "SIP/2.0/";
-  via.append(transport_name(transport.kind()))
+  via.append(rt::transport_name(transport.kind()))
       .append(" ")
       .append(transport.local_address().to_string())
       .append(";branch=")

@@ -10,7 +10,7 @@
 
 namespace trunklab::sim {
 
-using TcpSegment = TcpHeader;
+namespace tcp_flag = wiretap::tcp_flag;
 
 namespace {
 
@@ -120,7 +120,7 @@ void Network::tcp_connect(TcpSocket& from, const rt::Address& to, std::string_vi
   from.by_remote_[to] = id;
   ++from.stats_.connected;
   touch(c, kClient);
-  tcp_emit(id, kClient, TcpSegment::kSyn, {}, c.ends[kClient].snd_next++, 0);
+  tcp_emit(id, kClient, tcp_flag::syn, {}, c.ends[kClient].snd_next++, 0);
 }
 
 void Network::tcp_send_data(std::uint64_t id, int end, std::string_view bytes) {
@@ -131,7 +131,7 @@ void Network::tcp_send_data(std::uint64_t id, int end, std::string_view bytes) {
     const std::uint32_t seq = c.ends[end].snd_next;
     c.ends[end].snd_next += static_cast<std::uint32_t>(piece.size());
     ++c.ends[end].socket->stats_.segments_sent;
-    tcp_emit(id, end, TcpSegment::kAck | TcpSegment::kPsh, std::string(piece), seq, 0);
+    tcp_emit(id, end, tcp_flag::ack | tcp_flag::psh, std::string(piece), seq, 0);
   }
 }
 
@@ -148,7 +148,7 @@ void Network::tcp_emit(std::uint64_t id, int from, std::uint8_t flags, std::stri
   f.src = sender.local;
   f.dst = sender.remote;
   f.header.seq = seq;
-  f.header.ack = (flags & TcpSegment::kAck) ? c.ends[from].rcv_next : 0;
+  f.header.ack = (flags & tcp_flag::ack) ? c.ends[from].rcv_next : 0;
   f.header.flags = flags;
   f.header.retransmission = tries > 0;
   f.payload = std::move(payload);
@@ -176,8 +176,8 @@ void Network::tcp_lost(std::uint64_t flight_id, const std::string& reason) {
   ++tcp_segments_lost_;
   last_tcp_loss_ = reason;
   TcpFlight& f = tcp_flights_.at(flight_id);
-  const bool syn = (f.header.flags & TcpSegment::kSyn) != 0;
-  const bool retried = syn || (f.header.flags & TcpSegment::kFin) != 0 || !f.payload.empty();
+  const bool syn = (f.header.flags & tcp_flag::syn) != 0;
+  const bool retried = syn || (f.header.flags & tcp_flag::fin) != 0 || !f.payload.empty();
   if (!retried) {
     tcp_flights_.erase(flight_id);
     return;
@@ -231,11 +231,11 @@ void Network::tcp_arrive(std::uint64_t flight_id) {
   }
   c.hosts[to] = host;
   const std::uint8_t flags = f.header.flags;
-  if (flags & TcpSegment::kRst) return tcp_abort(f.connection, to);
-  if ((flags & TcpSegment::kSyn) && !(flags & TcpSegment::kAck)) return tcp_on_syn(f.connection, *host);
-  if (flags & TcpSegment::kSyn) return tcp_on_syn_ack(f.connection);
+  if (flags & tcp_flag::rst) return tcp_abort(f.connection, to);
+  if ((flags & tcp_flag::syn) && !(flags & tcp_flag::ack)) return tcp_on_syn(f.connection, *host);
+  if (flags & tcp_flag::syn) return tcp_on_syn_ack(f.connection);
   if (!f.payload.empty()) tcp_on_data(f.connection, to, f.header.seq, std::move(f.payload));
-  if (flags & TcpSegment::kFin) tcp_on_fin(f.connection, to);
+  if (flags & tcp_flag::fin) tcp_on_fin(f.connection, to);
 }
 
 void Network::tcp_on_syn(std::uint64_t id, Host& host) {
@@ -245,7 +245,7 @@ void Network::tcp_on_syn(std::uint64_t id, Host& host) {
   server.rcv_next = c.ends[kClient].snd_next;
   if (listener == nullptr) {
     // RFC 9293 §3.10.7.1: a SYN to a closed port is answered RST (with the ACK of the SYN).
-    return tcp_emit(id, kServer, TcpSegment::kRst | TcpSegment::kAck, {}, 0, 0);
+    return tcp_emit(id, kServer, tcp_flag::rst | tcp_flag::ack, {}, 0, 0);
   }
   if (server.socket == nullptr) {  // not a retransmitted SYN
     server.socket = listener;
@@ -253,7 +253,7 @@ void Network::tcp_on_syn(std::uint64_t id, Host& host) {
     ++listener->stats_.accepted;
     touch(c, kServer);
   }
-  tcp_emit(id, kServer, TcpSegment::kSyn | TcpSegment::kAck, {}, server.snd_next - (c.server_syn_sent ? 1 : 0), 0);
+  tcp_emit(id, kServer, tcp_flag::syn | tcp_flag::ack, {}, server.snd_next - (c.server_syn_sent ? 1 : 0), 0);
   if (!c.server_syn_sent) ++server.snd_next;
   c.server_syn_sent = true;
 }
@@ -263,7 +263,7 @@ void Network::tcp_on_syn_ack(std::uint64_t id) {
   if (c.state != TcpConnection::State::syn_sent) return;  // a retransmitted SYN-ACK
   c.state = TcpConnection::State::established;
   c.ends[kClient].rcv_next = c.ends[kServer].snd_next;
-  tcp_emit(id, kClient, TcpSegment::kAck, {}, c.ends[kClient].snd_next, 0);
+  tcp_emit(id, kClient, tcp_flag::ack, {}, c.ends[kClient].snd_next, 0);
   // What was sent while connecting leaves now, cut at the MSS: messages sent together share
   // segments (the sender's buffer coalesces them, as a real one does).
   std::string queued = std::move(c.queued);
@@ -378,7 +378,7 @@ void Network::tcp_close(std::uint64_t id, int end) {
   TcpConnection& c = tcp_connections_.at(id);
   detach(c);
   c.fin_sent[end] = true;
-  tcp_emit(id, end, TcpSegment::kFin | TcpSegment::kAck, {}, c.ends[end].snd_next++, 0);
+  tcp_emit(id, end, tcp_flag::fin | tcp_flag::ack, {}, c.ends[end].snd_next++, 0);
 }
 
 void Network::tcp_on_fin(std::uint64_t id, int to) {
@@ -387,7 +387,7 @@ void Network::tcp_on_fin(std::uint64_t id, int to) {
   if (!c.fin_sent[to]) {
     detach(c);
     c.fin_sent[to] = true;
-    return tcp_emit(id, to, TcpSegment::kFin | TcpSegment::kAck, {}, c.ends[to].snd_next++, 0);
+    return tcp_emit(id, to, tcp_flag::fin | tcp_flag::ack, {}, c.ends[to].snd_next++, 0);
   }
   tcp_connections_.erase(id);  // both FINs have crossed
 }

@@ -32,6 +32,7 @@
 #include "reference/rt/address.hpp"
 #include "reference/rt/time.hpp"
 #include "reference/rt/transport.hpp"
+#include "wiretap/frames.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -48,13 +49,9 @@ inline constexpr rt::Duration kDataRto = std::chrono::milliseconds(200);  // Lin
 inline constexpr int kSynRetries = 6;   // Linux tcp_syn_retries: 1+2+...+32 s, then ETIMEDOUT
 inline constexpr int kDataRetries = 8;  // 200 ms .. 25.6 s, then the connection is reset
 
-// The header fields the model uses (RFC 9293 §3.1). The capture shows messages, not these.
+// The header fields the model uses (RFC 9293 §3.1; flags: wiretap::tcp_flag). The capture
+// shows messages, not these.
 struct TcpHeader {
-  static constexpr std::uint8_t kFin = 0x01;
-  static constexpr std::uint8_t kSyn = 0x02;
-  static constexpr std::uint8_t kRst = 0x04;
-  static constexpr std::uint8_t kPsh = 0x08;
-  static constexpr std::uint8_t kAck = 0x10;
   std::uint32_t seq = 0;
   std::uint32_t ack = 0;
   std::uint8_t flags = 0;
