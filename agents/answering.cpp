@@ -44,13 +44,29 @@ void Answerer::on_request(txn::ServerTxnId id, const sip::Message& request, cons
   reply(id, request, 405);
 }
 
-void Answerer::on_reinvite(txn::ServerTxnId id, const sip::Message& invite) {  // accept the same media
+// A new offer in the dialog (hold, resume, a fax switch): answered from our media, or 488 when
+// nothing in it is acceptable; without SDP, the 200 carries our offer (RFC 3264 §4).
+void Answerer::on_reinvite(txn::ServerTxnId id, const sip::Message& invite) {
   auto* call = party_.find_call(invite.call_id());
   if (!call) return reply(id, invite, 481);
+  std::string body;
+  const bool offered = !invite.body().empty();
+  if (offered) {
+    auto answer = party_.media.on_offer(*call, invite.body());
+    if (!answer) {
+      party_.record("reinvite-refused", call->info.call_id, 488);
+      return reply(id, invite, 488);
+    }
+    body = std::move(*answer);
+  } else {
+    body = party_.media.offer(*call);
+  }
   auto response = sip::OutgoingMessage::response_to(invite, 200);
   response.add("Contact", party_.contact());
-  response.set_body("application/sdp", party_.sdp_body(call->dialog.local_tag));
+  response.set_body("application/sdp", body);
   party_.endpoint->respond(id, std::move(response));
+  party_.record(call->media.t38 ? "fax-accepted" : "reinvite-accepted", call->info.call_id, 200);
+  if (offered) party_.media.answer_sent(*call);
 }
 
 void Answerer::on_bye(txn::ServerTxnId id, const sip::Message& bye) {
@@ -58,6 +74,7 @@ void Answerer::on_bye(txn::ServerTxnId id, const sip::Message& bye) {
   if (!call) return reply(id, bye, 481);
   if (!party_.config.answer_bye) return;
   call->info.ended = true;
+  party_.media.stop(*call);
   party_.record("call-ended", bye.call_id());
   reply(id, bye, 200);
 }
@@ -136,10 +153,16 @@ std::unique_ptr<Call> Answerer::incoming_call(txn::ServerTxnId id, const sip::Me
 
 void Answerer::on_incoming_invite(txn::ServerTxnId id, const sip::Message& invite, const rt::Address& source) {
   if (party_.config.challenge && !check_challenge(id, invite)) return;
-  auto call = incoming_call(id, invite, source);
-  party_.record("incoming-call", call->info.number);
-  start_script(*call);
-  party_.add_call(std::move(call));
+  auto& call = party_.add_call(incoming_call(id, invite, source));
+  party_.record("incoming-call", call.info.number);
+  if (!invite.body().empty()) {
+    auto answer = party_.media.on_offer(call, invite.body());
+    if (!answer) {  // RFC 3264 §6: no codec in common
+      return send_scripted_reply(call.info.call_id, ReplyStep{488, rt::Duration{0}, {}, false});
+    }
+    call.media.answer_body = std::move(*answer);
+  }
+  start_script(call);
 }
 
 void Answerer::start_script(Call& call) {
@@ -176,12 +199,17 @@ void Answerer::send_scripted_reply(const std::string& call_id, const ReplyStep& 
   auto response = sip::OutgoingMessage::response_to(*call->request, step.status, step.reason,
                                                     step.status == 100 ? std::string{} : call->dialog.local_tag);
   if (step.status > 100 && step.status < 300) response.add("Contact", party_.contact());
-  if (step.sdp.value_or(carries_sdp_by_default(step.status))) {
-    response.set_body("application/sdp", party_.sdp_body(call->dialog.local_tag));
+  const bool with_sdp = step.sdp.value_or(carries_sdp_by_default(step.status)) && step.status < 300;
+  const bool answering = with_sdp && !call->media.answer_body.empty();
+  if (with_sdp) {
+    // Our answer to the INVITE's offer, or (an INVITE without SDP) our offer (RFC 3264 §4).
+    if (!answering && call->media.offer_body.empty()) call->media.offer_body = party_.media.offer(*call);
+    response.set_body("application/sdp", answering ? call->media.answer_body : call->media.offer_body);
     if (step.status == 183) call->info.early_media = true;
   }
   if (step.status >= 200) on_final_sent(*call, response, step);
   party_.endpoint->respond(call->server_txn, std::move(response));
+  if (answering) party_.media.answer_sent(*call);  // media follows the answer onto the wire
 }
 
 void Answerer::on_final_sent(Call& call, sip::OutgoingMessage& response, const ReplyStep& step) {
@@ -192,6 +220,7 @@ void Answerer::on_final_sent(Call& call, sip::OutgoingMessage& response, const R
   stop_script(call);
   if (step.status >= 300) {
     call.info.ended = true;
+    party_.media.stop(call);
     return party_.record("rejected", call_id, step.status);
   }
   call.info.answered = true;
@@ -210,6 +239,7 @@ void Answerer::on_no_ack(Call& call) {
 void Answerer::on_ack(const sip::Message& ack) {
   auto* call = party_.find_call(ack.call_id());
   if (call && call->answer_2xx) call->answer_2xx->ack();
+  if (call && call->media.offering && !ack.body().empty()) party_.media.on_answer(*call, ack.body());
 }
 
 }  // namespace trunklab::agents

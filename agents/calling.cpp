@@ -37,7 +37,9 @@ void Caller::send_invite(Call& call, std::optional<Authorization> authorization)
   auto& d = call.dialog;
   auto invite = d.request("INVITE");
   d.invite_cseq = d.local_cseq;
-  invite.set_body("application/sdp", party_.sdp_body(d.local_tag));
+  // A retry with credentials repeats the offer; anything else is a new one.
+  if (!authorization || call.media.offer_body.empty()) call.media.offer_body = party_.media.offer(call);
+  invite.set_body("application/sdp", call.media.offer_body);
   if (authorization) invite.add(authorization->first, authorization->second);
   party_.endpoint->add_via(invite, d.remote_address);
   call.invite = invite;
@@ -47,19 +49,38 @@ void Caller::send_invite(Call& call, std::optional<Authorization> authorization)
 
 void Caller::on_invite_response(Call& call, const sip::Message& response) {
   const int status = response.status();
+  if (call.reinviting) return on_reinvite_response(call, response);
   if (status < 200) return on_provisional(call, response);
   if (status < 300) return on_answered(call, response);
   if (answer_challenge(call, response)) return;
   call.info.final_status = status;
   call.info.final_reason = response.reason();
   call.info.ended = true;
+  party_.media.stop(call);
   party_.record("call-failed", call.info.call_id, status);
+}
+
+// A re-INVITE's answer changes the media; a refusal leaves the call and its media as they were
+// (RFC 3261 §14.1).
+void Caller::on_reinvite_response(Call& call, const sip::Message& response) {
+  const int status = response.status();
+  if (status < 200) return;
+  call.reinviting = false;
+  if (status >= 300) {
+    party_.media.offer_refused(call);
+    return party_.record("reinvite-refused", call.info.call_id, status);
+  }
+  call.dialog.take_response(response);
+  send_ack(call);
+  if (!response.body().empty()) party_.media.on_answer(call, response.body());
+  party_.record("reinvite-answered", call.info.call_id, status);
 }
 
 void Caller::on_provisional(Call& call, const sip::Message& response) {
   const int status = response.status();
   call.provisional = true;
   if (call.dialog.remote_tag.empty()) call.dialog.remote_tag = response.to().tag();
+  if (!response.body().empty() && status != 100) party_.media.on_answer(call, response.body());
   if (status == 183 && !response.body().empty()) {
     call.info.early_media = true;
     party_.record("early-media", call.info.call_id, status);
@@ -76,6 +97,7 @@ void Caller::on_answered(Call& call, const sip::Message& response) {
   call.info.final_reason = response.reason();
   party_.record("call-answered", call.info.call_id, response.status());
   send_ack(call);
+  if (!response.body().empty()) party_.media.on_answer(call, response.body());
   if (call.cancel_requested) party_.send_bye(call);  // the answer crossed our CANCEL
 }
 
@@ -91,8 +113,14 @@ bool Caller::answer_challenge(Call& call, const sip::Message& response) {
 }
 
 void Caller::on_invite_timeout(Call& call) {
+  if (call.reinviting) {
+    call.reinviting = false;
+    party_.media.offer_refused(call);
+    return party_.record("reinvite-refused", call.info.call_id, 408);
+  }
   call.info.final_status = 408;
   call.info.ended = true;
+  party_.media.stop(call);
   party_.record("call-failed", call.info.call_id, 408);
 }
 
@@ -116,11 +144,14 @@ bool Caller::cancel() {
   return false;
 }
 
-bool Caller::reinvite() {
+bool Caller::reinvite(const Reoffer& reoffer) {
   for (auto it = party_.call_order.rbegin(); it != party_.call_order.rend(); ++it) {
     auto& call = *party_.calls.at(*it);
-    if (call.info.answered && !call.info.ended) {
+    if (call.info.answered && !call.info.ended && !call.reinviting) {
       party_.record("reinvite", call.info.call_id);
+      call.media.wanted = reoffer.direction;
+      call.media.offer_t38 = reoffer.t38;
+      call.reinviting = true;
       send_invite(call, std::nullopt);
       return true;
     }

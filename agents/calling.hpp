@@ -12,6 +12,13 @@
 
 namespace trunklab::agents {
 
+// What a re-INVITE offers: a direction (hold: sendonly or inactive; resume: sendrecv), or a
+// switch to T.38 fax.
+struct Reoffer {
+  sip::SdpDirection direction = sip::SdpDirection::sendrecv;
+  bool t38 = false;
+};
+
 class Caller {
 public:
   explicit Caller(Party& party) : party_(party) {}
@@ -19,7 +26,7 @@ public:
   std::string call(const std::string& number);  // returns the Call-ID ("" when no proxy)
   void call_to(const std::string& number, const rt::Address& destination, const std::string& domain);
   bool cancel();    // the newest pending outgoing call; false when there is none
-  bool reinvite();  // the newest answered call; false when there is none
+  bool reinvite(const Reoffer& reoffer = {});  // the newest answered call; false when none
 
   void on_invite_response(Call& call, const sip::Message& response);
   void on_invite_timeout(Call& call);
@@ -32,6 +39,7 @@ private:
   void send_invite(Call& call, std::optional<Authorization> authorization);
   void on_provisional(Call& call, const sip::Message& response);
   void on_answered(Call& call, const sip::Message& response);
+  void on_reinvite_response(Call& call, const sip::Message& response);
   bool answer_challenge(Call& call, const sip::Message& response);
   void send_ack(Call& call);
   void send_cancel(Call& call);

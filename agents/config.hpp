@@ -37,6 +37,16 @@ struct DigestChallengeConfig {  // a provider demanding digest auth of the trunk
   std::string password;
 };
 
+// The party's media (RFC 3550 RTP as its SDP negotiated; media/session.hpp).
+struct MediaConfig {
+  bool enabled = true;  // false: SDP as usual but no RTP socket (a phone whose audio is dead)
+  rt::Duration ptime{20000};
+  bool symmetric_rtp = false;   // RFC 4961 latching: send back where the peer's RTP comes from
+  std::uint16_t send_from_port = 0;  // asymmetric RTP: send from this port, not the advertised
+  bool rtcp = false;            // SR/RR on the RTP port + 1
+  bool accept_t38 = true;       // answer a T.38 re-INVITE 200 (false: 488, RFC 3261 §21.4.26)
+};
+
 struct UserAgentConfig {
   std::string name;  // the party's name: user part of From/Contact when no username
   // What it sends its requests on; a tcp party's Contact says ;transport=tcp (RFC 3261
@@ -54,6 +64,7 @@ struct UserAgentConfig {
   std::string call_domain;               // INVITE Request-URI host (trunk domain)
   std::optional<rt::Address> outbound_proxy;  // where INVITEs go
   std::vector<std::string> codecs{"PCMU", "PCMA", "telephone-event"};
+  MediaConfig media;
   // Calls in.
   AnswerScript answer;
   std::map<std::string, AnswerScript> answer_by_prefix;  // dialled-number prefix -> script

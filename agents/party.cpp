@@ -1,7 +1,6 @@
 #include "agents/party.hpp"
 
 #include "reference/auth/digest.hpp"
-#include "reference/sip/sdp.hpp"
 
 #include <fmt/format.h>
 
@@ -14,12 +13,6 @@ void Party::record(std::string kind, std::string detail, int status) {
 std::string Party::contact() const {
   const bool tcp = config.transport == rt::TransportKind::tcp;
   return fmt::format("<sip:{}@{}{}>", user(), transport->local_address().to_string(), tcp ? ";transport=tcp" : "");
-}
-
-std::string Party::sdp_body(const std::string& session) const {
-  auto ip = transport->local_address().ip_string();
-  auto port = static_cast<std::uint16_t>(40000 + 2 * (calls.size() % 1000));
-  return sip::make_audio_sdp(session, ip, port, config.codecs);
 }
 
 std::optional<std::string> Party::credentials_for(const sip::Message& response, const std::string& method,
@@ -37,6 +30,7 @@ std::optional<std::string> Party::credentials_for(const sip::Message& response, 
 
 Call& Party::add_call(std::unique_ptr<Call> call) {
   auto& ref = *call;
+  ref.media.slot = call_order.size();
   call_order.push_back(ref.info.call_id);
   calls.emplace(ref.info.call_id, std::move(call));
   return ref;
@@ -57,6 +51,7 @@ void Party::send_bye(Call& call) {
   auto bye = call.dialog.request("BYE");
   endpoint->add_via(bye, call.dialog.remote_address);
   send_tracked(std::move(bye), call.dialog.remote_address, TxnKind::bye, call.info.call_id);
+  media.stop(call);
   record("hangup", call.info.call_id);
 }
 

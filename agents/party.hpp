@@ -4,6 +4,7 @@
 // log expectations read. Components: Registration, Caller (UAC), Answerer (UAS), RawSender.
 #pragma once
 
+#include "agents/call_media.hpp"
 #include "agents/config.hpp"
 #include "reference/dialog/dialog.hpp"
 #include "reference/dialog/invite_2xx.hpp"
@@ -37,6 +38,8 @@ struct Call {
   std::vector<rt::TimerId> script_timers;
   bool final_sent = false;
   std::unique_ptr<dialog::Retransmit2xx> answer_2xx;  // until the ACK (§13.3.1.4)
+  CallMediaState media;
+  bool reinviting = false;  // a re-INVITE of ours awaits its final response
 };
 
 // Which component a client transaction's response goes to.
@@ -55,11 +58,11 @@ public:
   std::string user() const { return config.username.empty() ? config.name : config.username; }
   std::string contact() const;
   rt::Address local_address() const { return transport->local_address(); }
-  std::string sdp_body(const std::string& session) const;
   // The Authorization value answering a 401/407, counting nonce uses in `nc`.
   std::optional<std::string> credentials_for(const sip::Message& challenge_response, const std::string& method,
                                              const std::string& uri, std::uint32_t& nc);
 
+  // Adds the call with its media slot (its index at the party).
   Call& add_call(std::unique_ptr<Call> call);
   Call* find_call(const std::string& call_id);
   // Sends a request in a new client transaction and remembers whose it is.
@@ -79,6 +82,7 @@ public:
   std::vector<std::string> call_order;                 // in the order they started
   std::map<std::uint64_t, TxnRef> txns;                // client transactions awaiting a final
   std::vector<AgentEvent> events;
+  CallMedia media{*this};  // after `calls`: gone before them
 };
 
 }  // namespace trunklab::agents

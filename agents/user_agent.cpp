@@ -10,13 +10,15 @@ void UserAgent::Forwarder::on_datagram(const rt::Address& local, const rt::Addre
 }
 
 UserAgent::UserAgent(UserAgentConfig config, const Binder& bind, rt::Clock& clock, rt::Timers& timers,
-                     rt::Random& random, txn::Config txn_config)
+                     rt::Random& random, txn::Config txn_config, Media media)
     : party_(std::move(config), clock, timers, random),
       endpoint_(bind_endpoint(bind, txn_config)),
       answerer_(party_),
       registration_(party_),
       caller_(party_),
-      raw_(party_) {}
+      raw_(party_) {
+  if (media.bind && media.random) party_.media.set_binder(std::move(media.bind), *media.random);
+}
 
 UserAgent::~UserAgent() = default;
 
@@ -53,8 +55,29 @@ void UserAgent::cancel() {
   if (!caller_.cancel()) party_.record("cancel-ignored", "no pending outgoing call");
 }
 
-void UserAgent::reinvite() {
-  if (!caller_.reinvite()) party_.record("reinvite-ignored", "no answered call");
+void UserAgent::reinvite(const Reoffer& reoffer) {
+  if (!caller_.reinvite(reoffer)) party_.record("reinvite-ignored", "no answered call");
+}
+
+void UserAgent::send_dtmf(media::DtmfRequest request, bool auto_method) {
+  for (auto it = party_.call_order.rbegin(); it != party_.call_order.rend(); ++it) {
+    auto& call = *party_.calls.at(*it);
+    if (call.info.ended || !call.media.session) continue;
+    const auto& plan = call.media.session->plan();
+    if (auto_method) request.method = plan && plan->telephone_event ? media::DtmfMethod::rfc4733 : media::DtmfMethod::inband;
+    std::string why;
+    if (call.media.session->send_dtmf(request, why)) {
+      return party_.record("dtmf", request.digits + " " + std::string(media::to_string(request.method)));
+    }
+    return party_.record("dtmf-failed", why);
+  }
+  party_.record("dtmf-failed", "no call with media");
+}
+
+std::vector<const media::Session*> UserAgent::media_sessions() const {
+  std::vector<const media::Session*> out;
+  for (const auto& id : party_.call_order) out.push_back(party_.calls.at(id)->media.session.get());
+  return out;
 }
 
 void UserAgent::hangup() {

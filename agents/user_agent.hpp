@@ -29,8 +29,9 @@ namespace trunklab::agents {
 class UserAgent final : public txn::TransactionUser {
 public:
   using Binder = std::function<rt::Transport&(rt::DatagramHandler&)>;
+  using Media = MediaHooks;
   UserAgent(UserAgentConfig config, const Binder& bind, rt::Clock& clock, rt::Timers& timers,
-            rt::Random& random, txn::Config txn_config = {});
+            rt::Random& random, txn::Config txn_config = {}, Media media = {});
   ~UserAgent() override;
   UserAgent(const UserAgent&) = delete;
   UserAgent& operator=(const UserAgent&) = delete;
@@ -45,7 +46,10 @@ public:
   }
   void hangup();    // BYE the answered call, or CANCEL the ringing one
   void cancel();    // CANCEL the pending outgoing call
-  void reinvite();  // re-INVITE the answered call (same media, new offer)
+  void reinvite(const Reoffer& reoffer = {});  // re-INVITE the answered call: a new offer
+  // Digits on the answered call's media (RFC 4733 events or inband tones).
+  // `auto_method`: RFC 4733 if the call negotiated telephone-event, else inband.
+  void send_dtmf(media::DtmfRequest request, bool auto_method = false);
   void send_raw(std::string text, const rt::Address& destination) { raw_.send(std::move(text), destination); }
   void set_answer(AnswerScript script) { party_.config.answer = std::move(script); }
   void set_answer_options(bool on) { party_.config.answer_options = on; }
@@ -63,6 +67,8 @@ public:
   bool busy() const;
   const std::vector<std::string>& raw_responses() const { return raw_.responses(); }
   rt::Address local_address() const { return party_.local_address(); }
+  // The media session of each call, in the order the calls started (null: no media yet).
+  std::vector<const media::Session*> media_sessions() const;
 
   // txn::TransactionUser
   void on_request(txn::ServerTxnId id, const sip::Message& request, const rt::Address& source) override;

@@ -31,8 +31,14 @@ void Engine::build_party(const PartySpec& party) {
   auto binder = [this, &party](rt::DatagramHandler& handler) -> rt::Transport& {
     return stage_.bind_party(party, handler);
   };
+  agents::UserAgent::Media media;
+  media.bind = [this, &party](std::uint16_t port, rt::DatagramHandler& handler) {
+    return stage_.bind_media(party, port, handler);
+  };
+  // Its own stream: media identifiers do not shift the party's Call-IDs and tags.
+  media.random = &stage_.random_stream(party.name + ".media");
   auto agent = std::make_unique<agents::UserAgent>(std::move(config), binder, stage_.clock(), stage_.timers(),
-                                                   stage_.random_stream(party.name));
+                                                   stage_.random_stream(party.name), txn::Config{}, std::move(media));
   const auto* phone = std::get_if<PhoneSpec>(&party.role);
   if (phone && phone->register_at_start) {
     auto* raw = agent.get();

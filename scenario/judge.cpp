@@ -3,6 +3,7 @@
 #include "scenario/run_state.hpp"
 
 #include "scenario/leg_checks.hpp"
+#include "scenario/media_checks.hpp"
 
 #include "reference/element/reference_server.hpp"
 #include "reference/registrar/store.hpp"
@@ -314,6 +315,8 @@ Verdict judge_run(const Scenario& scenario, const RunOptions& options, const Run
   verdict.lines = wire_lines(records);
   if (options.report_ladder) verdict.ladder = reports::build_ladder(reports::datagrams_from_capture(records));
   Judge(scenario, state, verdict).judge();
+  verdict.media = media_figures(scenario, state);
+  for (auto& text : check_media(scenario, state, verdict.media, verdict.lines, capture)) verdict.failures.push_back(std::move(text));
   if (options.keep_pcap) {
     auto pcap = capture.pcap_bytes();
     if (!pcap.error.empty()) verdict.failures.push_back("pcap: " + pcap.error);

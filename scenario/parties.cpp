@@ -14,6 +14,8 @@ agents::UserAgentConfig party_config(const Scenario& scenario, const PartySpec& 
   agents::UserAgentConfig c;
   c.name = party.name;
   c.transport = transport;
+  c.media = party.media;
+  if (party.codecs) c.codecs = *party.codecs;
   if (const auto* phone = std::get_if<PhoneSpec>(&party.role)) {
     c.username = phone->username;
     c.password = phone->password;
@@ -61,6 +63,10 @@ bool apply_party_step(agents::UserAgent& agent, const Step& step, const PartySpe
     case Action::hangup: agent.hangup(); break;
     case Action::cancel: agent.cancel(); break;
     case Action::reinvite: agent.reinvite(); break;
+    case Action::hold: agent.reinvite({step.direction, false}); break;
+    case Action::resume: agent.reinvite({sip::SdpDirection::sendrecv, false}); break;
+    case Action::fax: agent.reinvite({sip::SdpDirection::sendrecv, true}); break;
+    case Action::dtmf: agent.send_dtmf(step.dtmf, step.dtmf_auto); break;
     case Action::set_answer: agent.set_answer(step.answer); break;
     case Action::set_options: agent.set_answer_options(step.flag); break;
     case Action::call:

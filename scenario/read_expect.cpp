@@ -136,7 +136,7 @@ FinalChecks read_finally(const Node& n, const Scenario& s) {
 }  // namespace
 
 Expectations read_expect(const Node& n, const Scenario& s) {
-  n.expect_only({"ladder", "ladder_mode", "messages", "within", "finally"});
+  n.expect_only({"ladder", "ladder_mode", "messages", "within", "finally", "media"});
   Expectations e;
   if (auto l = n.get("ladder")) {
     if (l->is_string()) {
@@ -158,6 +158,7 @@ Expectations read_expect(const Node& n, const Scenario& s) {
     for (const auto& item : w->items()) e.within.push_back(read_timing(item, s));
   }
   if (auto f = n.get("finally")) e.finally = read_finally(*f, s);
+  if (auto m = n.get("media")) e.media = read_media_checks(*m, s);
   return e;
 }
 

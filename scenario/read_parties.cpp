@@ -146,7 +146,7 @@ PstnSpec read_pstn(const Node& n) {
 
 PartySpec read_party(const std::string& name, const Node& n, const config::Config& reference) {
   if (kReservedNames.count(name)) n.fail(fmt::format("expected a party name other than \"{}\" (reserved)", name));
-  n.expect_only({"phone", "provider", "pstn", "raw", "behind", "address", "transport"});
+  n.expect_only({"phone", "provider", "pstn", "raw", "behind", "address", "transport", "media"});
   PartySpec party;
   party.name = name;
   party.behind = n.string_or("behind", "");
@@ -169,6 +169,7 @@ PartySpec read_party(const std::string& name, const Node& n, const config::Confi
   if (auto r = n.get("pstn")) { party.role = read_pstn(*r); ++roles; }
   if (auto r = n.get("raw")) { r->expect_only({}); party.role = RawSpec{}; ++roles; }
   if (roles != 1) n.fail("expected exactly one of \"phone\", \"provider\", \"pstn\", \"raw\"");
+  if (auto m = n.get("media")) read_party_media(*m, party);
   return party;
 }
 

@@ -22,11 +22,13 @@ Step read_party_action(const Node& n, const Scenario& s, const std::string& part
     static const std::map<std::string, Action, std::less<>> simple = {
         {"register", Action::register_},   {"unregister", Action::unregister},
         {"unregister_all", Action::unregister_all}, {"hangup", Action::hangup},
-        {"cancel", Action::cancel},        {"reinvite", Action::reinvite}};
+        {"cancel", Action::cancel},        {"reinvite", Action::reinvite},
+        {"hold", Action::hold},            {"resume", Action::resume},
+        {"fax", Action::fax}};
     auto it = simple.find(n.as_string());
     if (it == simple.end()) {
       n.fail("expected \"register\", \"unregister\", \"unregister_all\", \"hangup\", \"cancel\", "
-             "\"reinvite\" or an object such as {\"call\": \"+15551234567\"}");
+             "\"reinvite\", \"hold\", \"resume\", \"fax\" or an object such as {\"call\": \"+15551234567\"}");
     }
     step.action = it->second;
     bool registration = step.action == Action::register_ || step.action == Action::unregister ||
@@ -36,7 +38,8 @@ Step read_party_action(const Node& n, const Scenario& s, const std::string& part
     }
     return step;
   }
-  n.expect_only({"call", "send", "to", "answer", "options"});
+  n.expect_only({"call", "send", "to", "answer", "options", "hold", "dtmf"});
+  if (read_media_step(n, step)) return step;
   if (auto c = n.get("call")) {
     step.action = Action::call;
     step.argument = read_number(*c);
@@ -61,7 +64,7 @@ Step read_party_action(const Node& n, const Scenario& s, const std::string& part
     step.action = Action::set_options;
     step.flag = o->as_bool();
   } else {
-    n.fail("expected one of \"call\", \"send\", \"answer\", \"options\"");
+    n.fail("expected one of \"call\", \"send\", \"answer\", \"options\", \"hold\", \"dtmf\"");
   }
   return step;
 }

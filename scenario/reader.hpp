@@ -41,6 +41,11 @@ std::string check_number(const config::Node& n, const std::string& text);
 void check_ladder_line(const config::Node& n, const Scenario& s);
 
 std::vector<Step> read_steps(const config::Node& n, const Scenario& s);
+// Media (read_media.cpp): a party's "media"; a step {"hold": ...} or {"dtmf": ...} (false:
+// neither); $.expect.media.
+void read_party_media(const config::Node& n, PartySpec& party);
+bool read_media_step(const config::Node& n, Step& step);
+std::vector<MediaCheck> read_media_checks(const config::Node& n, const Scenario& s);
 Expectations read_expect(const config::Node& n, const Scenario& s);
 // After the expectations: checks the bounds against them (read_swarm.cpp).
 SwarmBounds read_swarm(const config::Node& n, const Scenario& s);

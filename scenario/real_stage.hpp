@@ -49,6 +49,8 @@ public:
   rt::Timers& timers() override { return loop_; }
   rt::Random& random_stream(const std::string& name) override { return random_.stream(name); }
   rt::Transport& bind_party(const PartySpec& party, rt::DatagramHandler& handler) override;
+  // Media is not carried against a target yet: the parties negotiate SDP and send no RTP.
+  rt::Transport* bind_media(const PartySpec&, std::uint16_t, rt::DatagramHandler&) override { return nullptr; }
   void network_step(const Step& step) override;
   rt::Address reference() const override { return live_.target; }
   const AddressBook& addresses() const override { return book_; }

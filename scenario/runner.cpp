@@ -71,6 +71,11 @@ public:
     if (transport_of(party) == rt::TransportKind::tcp) socket.pair.prefer_tcp(scenario_.reference_address);
     return socket.pair;
   }
+  rt::Transport* bind_media(const PartySpec& party, std::uint16_t port, rt::DatagramHandler& handler) override {
+    auto* host = world_.network().find_host(party.name);
+    if (!host || host->socket(port)) return nullptr;
+    return &host->bind(port, handler);
+  }
   void network_step(const Step& step) override {
     auto& net = world_.network();
     switch (step.action) {

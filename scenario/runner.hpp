@@ -52,6 +52,29 @@ struct RunOptions {
   LimitOverrides limits;              // virtual time only
 };
 
+// One RTP stream as its receiver heard it (RFC 3550 receiver figures), for verdict.json and
+// the media expectations.
+struct MediaFigures {
+  std::string from;  // the sending party (its probe tag), "trunk" for media no party sent
+  std::string to;    // the receiving party
+  int call = 0;      // the receiver's call, 1 = its first
+  std::uint32_t ssrc = 0;
+  int payload_type = -1;  // of the audio; -1 = events only
+  std::string codec;      // "PCMU", "" when unknown
+  std::uint64_t packets = 0;   // received, duplicates included (as RFC 3550 counts)
+  std::uint64_t expected = 0;  // from the sequence numbers (RFC 3550 A.3)
+  std::uint64_t lost = 0;      // expected - received, at least 0
+  std::uint64_t duplicates = 0;
+  rt::Duration jitter{};       // RFC 3550 §6.4.1
+  std::optional<rt::Duration> mean_delay;  // one-way, from the probe's send times
+  rt::Instant first_at{};
+  std::string digits_rfc4733;  // telephone-events heard
+  std::string digits_inband;   // tones heard
+  double r_factor = 0.0;       // ITU-T G.107, from loss, jitter and delay
+  double mos = 1.0;
+  double loss_ratio() const { return expected == 0 ? 0.0 : static_cast<double>(lost) / static_cast<double>(expected); }
+};
+
 struct Verdict {
   std::string name;
   std::string file;
@@ -60,6 +83,7 @@ struct Verdict {
   std::vector<std::string> failures;  // one per failed expectation, readable on their own
   std::vector<std::string> notes;     // checks that could not be made (against a target)
   std::vector<WireLine> lines;        // the actual ladder
+  std::vector<MediaFigures> media;    // every RTP stream the parties heard
   reports::Ladder ladder;             // for the report renderers (RunOptions::report_ladder)
   rt::Duration virtual_duration{};
   std::string pcap;                   // pcap file bytes (empty unless keep_pcap)

@@ -11,6 +11,8 @@
 #include "reference/rt/address.hpp"
 #include "reference/rt/time.hpp"
 #include "agents/user_agent.hpp"
+#include "media/session.hpp"
+#include "reference/sip/sdp.hpp"
 #include "sim/net/fault.hpp"
 #include "sim/net/network.hpp"
 #include "scenario/swarm_bounds.hpp"
@@ -65,6 +67,9 @@ struct PartySpec {
   // both, as an RFC 3261 §18 element does, and answers on the transport a request came in on.
   // Unset: UDP in virtual time, the --target's transport against a target.
   std::optional<rt::TransportKind> transport;
+  // "media": its RTP (ptime, symmetric RTP, asymmetric source port, RTCP, T.38) and codecs.
+  agents::MediaConfig media;
+  std::optional<std::vector<std::string>> codecs;  // default: PCMU, PCMA, telephone-event
   bool on_wire() const { return !std::holds_alternative<PstnSpec>(role); }
 };
 
@@ -83,7 +88,8 @@ struct LinkSpec {
 // What a step does to a party or to the network.
 enum class Action {
   register_, unregister, unregister_all, call, hangup, cancel, reinvite, send, set_answer,
-  set_options, nat_rebind, host_down, host_up
+  set_options, nat_rebind, host_down, host_up,
+  hold, resume, fax, dtmf  // media: re-INVITEs (sendonly/inactive, sendrecv, T.38) and digits
 };
 
 struct Step {
@@ -94,6 +100,9 @@ struct Step {
   std::string target;         // send: the party it goes to
   agents::AnswerScript answer;   // set_answer
   bool flag = false;          // set_options
+  sip::SdpDirection direction = sip::SdpDirection::sendonly;  // hold: sendonly or inactive
+  media::DtmfRequest dtmf;    // dtmf (its method "auto": rfc4733 if negotiated, else inband)
+  bool dtmf_auto = true;
   std::string json_path;      // for messages
 };
 
@@ -142,7 +151,30 @@ struct FinalChecks {
 // exact_per_pair: never read from a file; a swarm run judges an exact ladder per pair (swarm.hpp).
 enum class LadderMode { exact, subset, exact_per_pair };
 
+// What a party heard from another (RFC 3550 receiver figures of every stream the sender's
+// probe tag names), per direction: "from" sends, "to" receives. "trunk" as "from" means media
+// not sent by an emulated party (a target's own announcements).
+struct MediaCheck {
+  std::string from;
+  std::string to;
+  std::optional<int> call;  // the receiver's call (1 = its first); absent: every call
+  std::optional<std::uint64_t> min_packets;  // "packets": N sets both; 0 = none at all
+  std::optional<std::uint64_t> max_packets;
+  std::optional<double> max_loss;  // lost / expected (RFC 3550 A.3), 0..1
+  std::optional<rt::Duration> max_jitter;  // interarrival jitter (RFC 3550 §6.4.1)
+  std::optional<rt::Duration> max_delay;   // mean one-way delay
+  std::optional<std::string> codec;        // "PCMU"
+  std::optional<std::string> starts_before;  // a ladder line: the first packet came before it
+  std::optional<std::string> starts_after;
+  std::optional<std::string> digits;              // digits heard, in order
+  std::optional<media::DtmfMethod> digits_method;  // and how they came
+  std::optional<double> min_r;    // ITU-T G.107 R-factor
+  std::optional<double> min_mos;  // its MOS
+  std::string json_path;
+};
+
 struct Expectations {
+  std::vector<MediaCheck> media;
   std::vector<std::string> ladder;
   LadderMode ladder_mode = LadderMode::exact;
   std::vector<MessageCheck> messages;

@@ -37,6 +37,10 @@ public:
   // transport_of(party) and answers on the transport a request came in on. What it sends and
   // receives passes the stage's network (NAT, faults, links) and is captured.
   virtual rt::Transport& bind_party(const PartySpec& party, rt::DatagramHandler& handler) = 0;
+  // A UDP socket of an emulated party for its media (RTP, RTCP), on its host and behind its NAT
+  // like its SIP socket; `port` is a wish, local_address() says what it got. Null: none (the
+  // port is taken, or the stage carries no media).
+  virtual rt::Transport* bind_media(const PartySpec& party, std::uint16_t port, rt::DatagramHandler& handler) = 0;
   // A network step of the scenario: nat_rebind, host_down, host_up.
   virtual void network_step(const Step& step) = 0;
 

@@ -44,6 +44,20 @@ nlohmann::json Verdict::to_json() const {
   nlohmann::json wire = nlohmann::json::array();
   for (const auto& line : lines) wire.push_back(line.annotated());
   j["ladder"] = wire;
+  nlohmann::json streams = nlohmann::json::array();
+  for (const auto& m : media) {
+    nlohmann::json s = {{"from", m.from}, {"to", m.to}, {"call", m.call}, {"ssrc", m.ssrc},
+                        {"payload_type", m.payload_type}, {"codec", m.codec}, {"packets", m.packets},
+                        {"expected", m.expected}, {"lost", m.lost}, {"duplicates", m.duplicates},
+                        {"jitter_ms", static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(m.jitter).count()) / 1000.0},
+                        {"first_ms", rt::to_ms(m.first_at.time_since_epoch())},
+                        {"r_factor", m.r_factor}, {"mos", m.mos}};
+    if (m.mean_delay) s["delay_ms"] = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(*m.mean_delay).count()) / 1000.0;
+    if (!m.digits_rfc4733.empty()) s["digits_rfc4733"] = m.digits_rfc4733;
+    if (!m.digits_inband.empty()) s["digits_inband"] = m.digits_inband;
+    streams.push_back(std::move(s));
+  }
+  j["media"] = streams;
   return j;
 }
 

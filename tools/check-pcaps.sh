@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks that every scenario's pcap opens in tshark as SIP with the messages of its ladder:
-# each frame decodes as SIP (or is a CRLF keep-alive, RFC 5626, which is not a SIP message, or
+# each frame decodes as SIP, or as RTP/RTCP the SDP set up (tshark follows the SDP), (or is a CRLF keep-alive, RFC 5626, which is not a SIP message, or
 # a TCP segment without payload: the handshake and the closing FINs), and (outside NAT
 # scenarios, whose pcaps also hold the public-side copies) the methods and status codes come in
 # the ladder's order: over TCP too, where tshark reassembles each message from its segments.
@@ -17,7 +17,7 @@ checked=0
 for dir in "$out"/*/; do
   name="$(basename "$dir")"
   frames=$(tshark -r "$dir/capture.pcap" -T fields -e frame.number 2>/dev/null | wc -l)
-  sip=$(tshark -r "$dir/capture.pcap" -Y '(sip && !_ws.malformed) || udp.payload == 0d:0a:0d:0a || tcp.payload == 0d:0a:0d:0a || (tcp && tcp.len == 0)' \
+  sip=$(tshark -r "$dir/capture.pcap" -Y '(sip && !_ws.malformed) || rtp || rtcp || udp.payload == 0d:0a:0d:0a || tcp.payload == 0d:0a:0d:0a || (tcp && tcp.len == 0)' \
         -T fields -e frame.number 2>/dev/null | wc -l)
   if [[ "$frames" -eq 0 || "$frames" != "$sip" ]]; then
     echo "$name: $sip of $frames frames decode as SIP" >&2

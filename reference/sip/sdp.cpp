@@ -60,15 +60,40 @@ SdpCodec codec_for(sdp_message_t* sdp, int m, int pt) {
   return SdpCodec{pt, "", 8000};  // dynamic type without rtpmap: unnamed
 }
 
-SdpMedia media_at(sdp_message_t* sdp, int m, const std::string& session_address) {
+std::optional<SdpDirection> direction_attribute(sdp_message_t* sdp, int m) {
+  for (int a = 0; sdp_message_a_att_field_get(sdp, m, a) != nullptr; ++a) {
+    const auto field = view(sdp_message_a_att_field_get(sdp, m, a));
+    if (field == "sendrecv") return SdpDirection::sendrecv;
+    if (field == "sendonly") return SdpDirection::sendonly;
+    if (field == "recvonly") return SdpDirection::recvonly;
+    if (field == "inactive") return SdpDirection::inactive;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> ptime_attribute(sdp_message_t* sdp, int m) {
+  for (int a = 0; sdp_message_a_att_field_get(sdp, m, a) != nullptr; ++a) {
+    if (view(sdp_message_a_att_field_get(sdp, m, a)) == "ptime") {
+      return small_number(view(sdp_message_a_att_value_get(sdp, m, a)));
+    }
+  }
+  return std::nullopt;
+}
+
+SdpMedia media_at(sdp_message_t* sdp, int m, const std::string& session_address, SdpDirection session_direction) {
   SdpMedia media;
   media.type = std::string(view(sdp_message_m_media_get(sdp, m)));
   media.port = static_cast<std::uint16_t>(small_number(view(sdp_message_m_port_get(sdp, m))).value_or(0));
   media.protocol = std::string(view(sdp_message_m_proto_get(sdp, m)));
+  const bool rtp = media.protocol.starts_with("RTP/");
   for (int p = 0; sdp_message_m_payload_get(sdp, m, p) != nullptr; ++p) {
-    const auto pt = small_number(view(sdp_message_m_payload_get(sdp, m, p)));
-    if (pt && *pt <= 127) media.codecs.push_back(codec_for(sdp, m, *pt));
+    const auto format = view(sdp_message_m_payload_get(sdp, m, p));
+    media.formats.emplace_back(format);
+    const auto pt = small_number(format);
+    if (rtp && pt && *pt <= 127) media.codecs.push_back(codec_for(sdp, m, *pt));
   }
+  media.direction = direction_attribute(sdp, m).value_or(session_direction);
+  media.ptime_ms = ptime_attribute(sdp, m);
   const char* address = sdp_message_c_addr_get(sdp, m, 0);
   media.connection_address = address != nullptr ? std::string(address) : session_address;
   return media;
@@ -86,8 +111,9 @@ std::optional<Sdp> Sdp::parse(std::string_view text) {
   Sdp out;
   out.origin_address = std::string(view(sdp_message_o_addr_get(sdp.get())));
   out.connection_address = std::string(view(sdp_message_c_addr_get(sdp.get(), -1, 0)));
+  const auto session_direction = direction_attribute(sdp.get(), -1).value_or(SdpDirection::sendrecv);
   for (int m = 0; sdp_message_endof_media(sdp.get(), m) == 0; ++m) {
-    out.media.push_back(media_at(sdp.get(), m, out.connection_address));
+    out.media.push_back(media_at(sdp.get(), m, out.connection_address, session_direction));
   }
   return out;
 }
@@ -104,9 +130,62 @@ std::vector<std::string> Sdp::codec_names() const {
   return names;
 }
 
+std::string_view to_string(SdpDirection direction) {
+  switch (direction) {
+    case SdpDirection::sendrecv: return "sendrecv";
+    case SdpDirection::sendonly: return "sendonly";
+    case SdpDirection::recvonly: return "recvonly";
+    case SdpDirection::inactive: return "inactive";
+  }
+  return "sendrecv";
+}
+
+SdpDirection answer_direction(SdpDirection offered) {
+  switch (offered) {
+    case SdpDirection::sendonly: return SdpDirection::recvonly;
+    case SdpDirection::recvonly: return SdpDirection::sendonly;
+    case SdpDirection::inactive: return SdpDirection::inactive;
+    case SdpDirection::sendrecv: return SdpDirection::sendrecv;
+  }
+  return SdpDirection::sendrecv;
+}
+
+const SdpMedia* Sdp::first_of(std::string_view type) const {
+  for (const auto& m : media) {
+    if (m.type == type) return &m;
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::string_view ip_version_of(std::string_view address) {
+  return address.find(':') != std::string_view::npos ? "IP6" : "IP4";
+}
+
+}  // namespace
+
+std::string make_t38_sdp(std::string_view session_id, std::string_view address, std::uint16_t udptl_port,
+                         std::uint64_t version) {
+  return fmt::format(
+      "v=0\r\n"
+      "o=trunklab {0} {1} IN {2} {3}\r\n"
+      "s=trunklab\r\n"
+      "c=IN {2} {3}\r\n"
+      "t=0 0\r\n"
+      "m=image {4} udptl t38\r\n"
+      "a=T38FaxVersion:0\r\n"
+      "a=T38MaxBitRate:14400\r\n"
+      "a=T38FaxRateManagement:transferredTCF\r\n"
+      "a=T38FaxMaxDatagram:400\r\n"
+      "a=T38FaxUdpEC:t38UDPRedundancy\r\n",
+      session_id, version, ip_version_of(address), address, udptl_port);
+}
+
 std::string make_audio_sdp(std::string_view session_id, std::string_view address,
-                           std::uint16_t rtp_port, const std::vector<std::string>& codecs) {
-  const std::string_view ip_version = address.find(':') != std::string_view::npos ? "IP6" : "IP4";
+                           std::uint16_t rtp_port, const std::vector<std::string>& codecs,
+                           const SdpOptions& options) {
+  const std::string_view ip_version = ip_version_of(address);
   std::string formats;
   std::string attributes;
   int next_dynamic = 101;  // customary for telephone-event (RFC 4733)
@@ -117,7 +196,8 @@ std::string make_audio_sdp(std::string_view session_id, std::string_view address
     if (known != kStaticCodecs.end()) {
       pt = known->payload_type;
     } else {
-      pt = next_dynamic++;
+      const auto mapped = options.dynamic_payload_types.find(name);
+      pt = mapped != options.dynamic_payload_types.end() ? mapped->second : next_dynamic++;
       fmt::format_to(std::back_inserter(attributes), "a=rtpmap:{} {}/8000\r\n", pt, name);
       if (text::iequals(name, "telephone-event")) {
         fmt::format_to(std::back_inserter(attributes), "a=fmtp:{} 0-16\r\n", pt);
@@ -125,16 +205,17 @@ std::string make_audio_sdp(std::string_view session_id, std::string_view address
     }
     fmt::format_to(std::back_inserter(formats), " {}", pt);
   }
+  if (options.ptime_ms) fmt::format_to(std::back_inserter(attributes), "a=ptime:{}\r\n", *options.ptime_ms);
   return fmt::format(
       "v=0\r\n"
-      "o=trunklab {0} {0} IN {1} {2}\r\n"
+      "o=trunklab {0} {6} IN {1} {2}\r\n"
       "s=trunklab\r\n"
       "c=IN {1} {2}\r\n"
       "t=0 0\r\n"
       "m=audio {3} RTP/AVP{4}\r\n"
       "{5}"
-      "a=sendrecv\r\n",
-      session_id, ip_version, address, rtp_port, formats, attributes);
+      "a={7}\r\n",
+      session_id, ip_version, address, rtp_port, formats, attributes, options.version, to_string(options.direction));
 }
 
 }  // namespace trunklab::sip

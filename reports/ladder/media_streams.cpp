@@ -164,8 +164,10 @@ void MediaBook::learn(const LadderMessage& message) {
   for (const auto& audio : audio_sections(body_of(message.bytes))) {
     auto ip = rt::Address::parse(audio.ip);
     if (!ip || audio.port <= 0 || audio.port > 65535) continue;
-    owners_[ip->with_port(static_cast<std::uint16_t>(audio.port))] =
-        MediaOwner{message.party_from, message.call, audio.encodings};
+    // The first message advertising an address names its owner: a B2BUA or proxy that relays
+    // the SDP unchanged does not own the media (one that rewrites it advertises its own).
+    owners_.try_emplace(ip->with_port(static_cast<std::uint16_t>(audio.port)),
+                        MediaOwner{message.party_from, message.call, audio.encodings});
   }
 }
 

@@ -20,7 +20,7 @@
 
 namespace trunklab::reports {
 
-// Where a media address belongs, from the SDP of a SIP message.
+// Where a media address belongs: the first SIP message whose SDP advertised it.
 struct MediaOwner {
   std::size_t column = 0;
   std::size_t call = 0;
