@@ -98,6 +98,7 @@ std::string CallMedia::offer(Call& call) {
   }
   m.local = sip::Sdp::parse(body);
   m.offering = true;
+  ensure_session(call);
   return body;
 }
 
@@ -208,11 +209,17 @@ std::optional<media::MediaPlan> CallMedia::plan_for(const Call& call) const {
 }
 
 void CallMedia::update(Call& call) {
+  auto* session = ensure_session(call);
+  if (!session) return;
+  if (auto plan = plan_for(call)) session->apply(*plan);
+}
+
+// RFC 3264 §5.1: once it has sent an offer, a party must be ready for media, so the session
+// (and what it hears) exists from our first SDP on, before the answer says where to send.
+media::Session* CallMedia::ensure_session(Call& call) {
   auto& m = call.media;
   auto* port = port_for(m.slot);
-  if (!port || !random_) return;
-  auto plan = plan_for(call);
-  if (!plan) return;
+  if (!port || !random_) return nullptr;
   if (!m.session) {
     media::SessionConfig config;
     const auto& c = party_.config.media;
@@ -223,7 +230,7 @@ void CallMedia::update(Call& call) {
     m.session->bind(*port->rtp, port->rtcp, port->source);
   }
   port->session = m.session.get();
-  m.session->apply(*plan);
+  return m.session.get();
 }
 
 }  // namespace trunklab::agents

@@ -78,6 +78,7 @@ private:
   Port* port_for(std::size_t slot);
   rt::Address advertised(std::size_t slot);
   void update(Call& call);
+  media::Session* ensure_session(Call& call);
   std::optional<media::MediaPlan> plan_for(const Call& call) const;
 
   Party& party_;

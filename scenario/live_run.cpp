@@ -67,6 +67,8 @@ public:
 
   const element::ReferenceServer* server() const override { return nullptr; }
   bool real_time() const override { return true; }
+  // RealStage::bind_media opens no sockets yet (real_stage.hpp): the parties send no RTP.
+  bool carries_media() const override { return false; }
   double time_scale() const override { return live_.time_scale; }
   rt::Duration timing_tolerance() const override { return kTimingTolerance; }
   std::string expected_text(const std::string& text) const override { return stage_.expected_text(text); }

@@ -178,6 +178,9 @@ std::vector<std::string> check_media(const Scenario& scenario, const RunState& s
     if (c.max_loss && need(heard, "loss") && h.loss() > *c.max_loss) {
       fail(fmt::format("loss {:.2f}% ({} of {} packets), expected at most {:.2f}%", 100 * h.loss(), h.lost, h.expected, 100 * *c.max_loss));
     }
+    if (c.min_loss && need(heard, "loss") && h.loss() < *c.min_loss) {
+      fail(fmt::format("loss {:.2f}% ({} of {} packets), expected at least {:.2f}%", 100 * h.loss(), h.lost, h.expected, 100 * *c.min_loss));
+    }
     if (c.max_jitter && need(heard, "jitter") && h.jitter > *c.max_jitter) {
       fail(fmt::format("interarrival jitter {}, expected at most {}", ms(h.jitter), ms(*c.max_jitter)));
     }
@@ -214,6 +217,9 @@ std::vector<std::string> check_media(const Scenario& scenario, const RunState& s
     }
     if (c.min_mos && need(heard, "the MOS") && h.mos < *c.min_mos) {
       fail(fmt::format("MOS {:.2f}, expected at least {:.2f} (loss {:.2f}%, jitter {})", h.mos, *c.min_mos, 100 * h.loss(), ms(h.jitter)));
+    }
+    if (c.max_mos && need(heard, "the MOS") && h.mos > *c.max_mos) {
+      fail(fmt::format("MOS {:.2f}, expected at most {:.2f} (loss {:.2f}%, jitter {})", h.mos, *c.max_mos, 100 * h.loss(), ms(h.jitter)));
     }
   }
   return failures;

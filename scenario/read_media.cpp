@@ -113,8 +113,8 @@ bool read_media_step(const Node& n, Step& step) {
 std::vector<MediaCheck> read_media_checks(const Node& n, const Scenario& s) {
   std::vector<MediaCheck> checks;
   for (const auto& item : n.items()) {
-    item.expect_only({"from", "to", "call", "packets", "min_packets", "max_packets", "max_loss", "max_jitter",
-                      "max_delay", "codec", "starts_before", "starts_after", "digits", "dtmf", "min_r", "min_mos"});
+    item.expect_only({"from", "to", "call", "packets", "min_packets", "max_packets", "max_loss", "min_loss", "max_jitter",
+                      "max_delay", "codec", "starts_before", "starts_after", "digits", "dtmf", "min_r", "min_mos", "max_mos"});
     MediaCheck c;
     c.json_path = item.path();
     c.from = item.at("from").as_string();
@@ -127,6 +127,7 @@ std::vector<MediaCheck> read_media_checks(const Node& n, const Scenario& s) {
     if (auto v = item.get("min_packets")) c.min_packets = static_cast<std::uint64_t>(v->as_int(0, 1'000'000'000));
     if (auto v = item.get("max_packets")) c.max_packets = static_cast<std::uint64_t>(v->as_int(0, 1'000'000'000));
     if (auto v = item.get("max_loss")) c.max_loss = ratio(*v);
+    if (auto v = item.get("min_loss")) c.min_loss = ratio(*v);
     if (auto v = item.get("max_jitter")) c.max_jitter = v->as_duration();
     if (auto v = item.get("max_delay")) c.max_delay = v->as_duration();
     if (auto v = item.get("codec")) c.codec = codec_name(*v);
@@ -140,6 +141,7 @@ std::vector<MediaCheck> read_media_checks(const Node& n, const Scenario& s) {
     if (auto v = item.get("dtmf")) c.digits_method = dtmf_method(*v);
     if (auto v = item.get("min_r")) c.min_r = number_in(*v, 0, 100);
     if (auto v = item.get("min_mos")) c.min_mos = number_in(*v, 1, 4.5);
+    if (auto v = item.get("max_mos")) c.max_mos = number_in(*v, 1, 4.5);
     checks.push_back(std::move(c));
   }
   return checks;

@@ -161,6 +161,7 @@ struct MediaCheck {
   std::optional<std::uint64_t> min_packets;  // "packets": N sets both; 0 = none at all
   std::optional<std::uint64_t> max_packets;
   std::optional<double> max_loss;  // lost / expected (RFC 3550 A.3), 0..1
+  std::optional<double> min_loss;  // a degraded path asserted as degraded
   std::optional<rt::Duration> max_jitter;  // interarrival jitter (RFC 3550 §6.4.1)
   std::optional<rt::Duration> max_delay;   // mean one-way delay
   std::optional<std::string> codec;        // "PCMU"
@@ -170,6 +171,7 @@ struct MediaCheck {
   std::optional<media::DtmfMethod> digits_method;  // and how they came
   std::optional<double> min_r;    // ITU-T G.107 R-factor
   std::optional<double> min_mos;  // its MOS
+  std::optional<double> max_mos;
   std::string json_path;
 };
 
