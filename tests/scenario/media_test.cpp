@@ -3,6 +3,7 @@
 #include "scenario/runner.hpp"
 #include "scenario/scenario.hpp"
 
+#include "media/probe_payload.hpp"
 #include "reference/config/json_reader.hpp"
 
 #include <gmock/gmock.h>
@@ -193,6 +194,24 @@ TEST(ScenarioMedia, EarlyMediaStartsBeforeTheAnswer) {
   auto v = run_scenario(load_scenario_text(late, "media.json"));
   ASSERT_EQ(v.failures.size(), 1u) << failures(v);
   EXPECT_THAT(v.failures[0], HasSubstr("expected before \"trunk -> alice 200\""));
+}
+
+// RTCP (RFC 3550 §6): with "rtcp" a party sends a compound SR + SDES every 5 s to the peer's RTP
+// port + 1; its CNAME names the sender's probe stream.
+TEST(ScenarioMedia, RtcpReportsGoOutOnlyWhenAsked) {
+  auto count = [](const std::string& haystack, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+    return n;
+  };
+  const auto cname = "trunklab-" + std::to_string(media::probe_stream_id("telnyx"));
+  CallSpec c;
+  c.checks = R"({ "from": "telnyx", "to": "alice", "min_packets": 1 })";
+  EXPECT_EQ(count(run(c).pcap, cname), 0u);
+  c.provider_media = R"({ "rtcp": true })";
+  c.steps = R"({ "at": "0s", "alice": { "call": "+15551234567" } }, { "at": "12s", "alice": "hangup" })";
+  // The media starts with the 200 at 1.04 s: reports at 6.04 s and 11.04 s, none after the BYE.
+  EXPECT_EQ(count(run(c).pcap, cname), 2u);
 }
 
 TEST(ScenarioMedia, BadMediaInputNamesTheJsonPath) {
