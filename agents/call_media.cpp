@@ -53,9 +53,10 @@ struct CallMedia::Port {
 CallMedia::CallMedia(Party& party) : party_(party) {}
 CallMedia::~CallMedia() = default;
 
-void CallMedia::set_binder(MediaBinder binder, rt::Random& random) {
-  binder_ = std::move(binder);
-  random_ = &random;
+void CallMedia::set_hooks(MediaHooks hooks) {
+  binder_ = std::move(hooks.bind);
+  random_ = hooks.random;
+  packets_sent_ = hooks.packets_sent;
 }
 
 CallMedia::Port* CallMedia::port_for(std::size_t slot) {
@@ -226,6 +227,7 @@ media::Session* CallMedia::ensure_session(Call& call) {
     config.stream_id = media::probe_stream_id(party_.config.name);
     config.symmetric_rtp = c.symmetric_rtp;
     config.rtcp = c.rtcp;
+    config.packets_sent = packets_sent_;
     m.session = std::make_unique<media::Session>(party_.clock, party_.timers, *random_, config);
     m.session->bind(*port->rtp, port->rtcp, port->source);
   }

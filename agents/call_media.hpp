@@ -31,6 +31,7 @@ using MediaBinder = std::function<rt::Transport*(std::uint16_t port, rt::Datagra
 struct MediaHooks {
   MediaBinder bind;
   rt::Random* random = nullptr;
+  std::uint64_t* packets_sent = nullptr;  // a run's count of RTP/RTCP packets sent (its limit)
 };
 
 // One call's offer/answer state and session.
@@ -57,7 +58,7 @@ public:
   CallMedia& operator=(const CallMedia&) = delete;
 
   // No binder: the party has no media (SDP only).
-  void set_binder(MediaBinder binder, rt::Random& random);
+  void set_hooks(MediaHooks hooks);
 
   // Our offer for an INVITE or re-INVITE of `call`.
   std::string offer(Call& call);
@@ -84,6 +85,7 @@ private:
   Party& party_;
   MediaBinder binder_;
   rt::Random* random_ = nullptr;
+  std::uint64_t* packets_sent_ = nullptr;
   std::map<std::size_t, std::unique_ptr<Port>> ports_;  // by slot
 };
 

@@ -17,7 +17,7 @@ UserAgent::UserAgent(UserAgentConfig config, const Binder& bind, rt::Clock& cloc
       registration_(party_),
       caller_(party_),
       raw_(party_) {
-  if (media.bind && media.random) party_.media.set_binder(std::move(media.bind), *media.random);
+  if (media.bind && media.random) party_.media.set_hooks(std::move(media));
 }
 
 UserAgent::~UserAgent() = default;

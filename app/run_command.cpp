@@ -48,6 +48,7 @@ struct RunArgs {
   std::optional<std::uint64_t> max_events;
   std::optional<std::uint64_t> max_messages;
   std::optional<std::uint64_t> max_output_bytes;
+  std::optional<std::uint64_t> max_media_packets;
   // Swarm runs (run_swarm.cpp).
   std::uint64_t swarm = 0;
   std::optional<std::uint64_t> swarm_seed;
@@ -66,6 +67,7 @@ std::variant<scenario::LimitOverrides, std::string> limit_overrides(const RunArg
   limits.events = args.max_events;
   limits.messages = args.max_messages;
   limits.output_bytes = args.max_output_bytes;
+  limits.media_packets = args.max_media_packets;
   return limits;
 }
 
@@ -213,6 +215,7 @@ std::string limit_args(const RunArgs& args) {
   if (args.max_events) add("--max-events", std::to_string(*args.max_events));
   if (args.max_messages) add("--max-messages", std::to_string(*args.max_messages));
   if (args.max_output_bytes) add("--max-output-bytes", std::to_string(*args.max_output_bytes));
+  if (args.max_media_packets) add("--max-media-packets", std::to_string(*args.max_media_packets));
   return out;
 }
 
@@ -395,6 +398,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-events", args->max_events, "Cap on the events of each run (default 10000000)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-messages", args->max_messages, "Cap on the messages of each run (default 100000)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-media-packets", args->max_media_packets,
+                  "Cap on the RTP and RTCP packets of each run (default 10000000)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-output-bytes", args->max_output_bytes,
                   "Cap on the capture (pcap) size of each run in bytes (default 67108864)")

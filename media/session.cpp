@@ -117,6 +117,7 @@ void Session::transmit(const std::string& bytes) {
   const auto to = destination();
   socket->send(to, bytes);
   ++sent_.packets;
+  if (config_.packets_sent) ++*config_.packets_sent;
   if (!sent_.first_sent) sent_.first_sent = now;
   sent_.last_sent = now;
   sent_.last_destination = to;
@@ -321,6 +322,7 @@ void Session::send_rtcp() {
   const auto to = destination();
   rtcp_->send(to.with_port(static_cast<std::uint16_t>(to.port() + 1)), write_rtcp(compound));
   ++rtcp_sent_;
+  if (config_.packets_sent) ++*config_.packets_sent;
   rtcp_timer_ = timers_.start_timer(config_.rtcp_interval, [this] {
     rtcp_timer_ = rt::kNoTimer;
     send_rtcp();

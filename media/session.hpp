@@ -52,6 +52,7 @@ struct SessionConfig {
   rt::Duration rtcp_interval = std::chrono::seconds{5};
   std::uint64_t max_packets_sent = 2'000'000;  // a limit on everything: past it, silence
   std::size_t max_streams_heard = 64;          // SSRCs tracked; more are counted only
+  std::uint64_t* packets_sent = nullptr;       // also counts every packet sent here (a run's limit)
 };
 
 struct DtmfRequest {

@@ -37,6 +37,7 @@ void Engine::build_party(const PartySpec& party) {
   };
   // Its own stream: media identifiers do not shift the party's Call-IDs and tags.
   media.random = &stage_.random_stream(party.name + ".media");
+  media.packets_sent = &media_packets_sent_;
   auto agent = std::make_unique<agents::UserAgent>(std::move(config), binder, stage_.clock(), stage_.timers(),
                                                    stage_.random_stream(party.name), txn::Config{}, std::move(media));
   const auto* phone = std::get_if<PhoneSpec>(&party.role);

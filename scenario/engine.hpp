@@ -27,6 +27,8 @@ public:
   // Scheduled steps (and registrations at start) not yet run.
   std::size_t steps_left() const { return steps_left_; }
   std::uint64_t calls_started() const { return calls_started_; }
+  // RTP and RTCP packets every party's media sessions sent (limits.media_packets).
+  std::uint64_t media_packets_sent() const { return media_packets_sent_; }
   // A party waiting for a final response or with a call set-up under way.
   bool any_party_waiting() const;
   // The parties with open transactions or calls, "a, b" ("" = none).
@@ -42,6 +44,7 @@ private:
   std::size_t steps_left_ = 0;
   std::uint64_t raw_counter_ = 0;
   std::uint64_t calls_started_ = 0;
+  std::uint64_t media_packets_sent_ = 0;
 };
 
 // A duration of the scenario on a stage that runs `time_scale` times as fast.

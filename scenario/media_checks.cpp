@@ -156,6 +156,23 @@ std::vector<std::string> check_media(const Scenario& scenario, const RunState& s
                                      const std::vector<MediaFigures>& figures, const std::vector<WireLine>& lines,
                                      const wiretap::Capture& capture) {
   std::vector<std::string> failures;
+  // A session's own caps reached are failures too, whatever the expectations.
+  for (const auto& p : scenario.parties) {
+    const auto* agent = state.agent(p.name);
+    if (!agent) continue;
+    const auto sessions = agent->media_sessions();
+    for (std::size_t i = 0; i < sessions.size(); ++i) {
+      if (!sessions[i]) continue;
+      if (sessions[i]->sent().limit_reached) {
+        failures.push_back(fmt::format("limit reached: {} call {} sent {} RTP packets, the most one call may send",
+                                       p.name, i + 1, sessions[i]->sent().packets));
+      }
+      if (sessions[i]->untracked_packets() > 0) {
+        failures.push_back(fmt::format("limit reached: {} call {} heard more RTP sources (SSRCs) than it tracks; {} "
+                                       "packet(s) not judged", p.name, i + 1, sessions[i]->untracked_packets()));
+      }
+    }
+  }
   for (const auto& c : scenario.expect.media) {
     const auto h = sum(figures, c);
     const auto where = fmt::format("{} ({} -> {}{})", c.json_path, c.from, c.to,

@@ -152,8 +152,11 @@ public:
     const auto& net = world.network();
     const auto& capture = world.capture();
     world.scheduler().set_stop_check([&] {
-      if (net.stats().sent > limits.messages) {
+      const auto media = engine_.media_packets_sent();
+      if (net.stats().sent - media > limits.messages) {
         cap = "messages";
+      } else if (media > limits.media_packets) {
+        cap = "media_packets";
       } else if (capture.pcap_size() > limits.output_bytes) {
         cap = "output_bytes";
       }
@@ -165,6 +168,8 @@ public:
     const auto at = config::format_duration(world.now().time_since_epoch());
     if (cap == "messages") {
       why = fmt::format("limits.messages: the parties sent more than {} messages by {}", limits.messages, at);
+    } else if (cap == "media_packets") {
+      why = fmt::format("limits.media_packets: the parties sent more than {} RTP/RTCP packets by {}", limits.media_packets, at);
     } else if (cap == "output_bytes") {
       why = fmt::format("limits.output_bytes: the capture grew past {} bytes by {}", limits.output_bytes, at);
     } else if (result.reason == sim::StopReason::event_limit) {
@@ -207,6 +212,7 @@ Limits LimitOverrides::applied_to(Limits limits) const {
   if (events) limits.events = *events;
   if (messages) limits.messages = *messages;
   if (output_bytes) limits.output_bytes = *output_bytes;
+  if (media_packets) limits.media_packets = *media_packets;
   return limits;
 }
 

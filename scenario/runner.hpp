@@ -41,6 +41,7 @@ struct LimitOverrides {
   std::optional<std::uint64_t> events;
   std::optional<std::uint64_t> messages;
   std::optional<std::uint64_t> output_bytes;
+  std::optional<std::uint64_t> media_packets;
   Limits applied_to(Limits limits) const;
 };
 

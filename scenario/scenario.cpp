@@ -116,13 +116,14 @@ void check_references(const Node& root, Scenario& s) {
 }
 
 Limits read_limits(const Node& n) {
-  n.expect_only({"virtual_time", "events", "messages", "output_bytes"});
+  n.expect_only({"virtual_time", "events", "messages", "media_packets", "output_bytes"});
   Limits l;
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
   l.virtual_time = n.duration_or("virtual_time", l.virtual_time);
   if (l.virtual_time <= rt::Duration::zero()) n.at("virtual_time").fail("expected a positive duration");
   l.events = static_cast<std::uint64_t>(n.int_or("events", static_cast<std::int64_t>(l.events), 1, kMax));
   l.messages = static_cast<std::uint64_t>(n.int_or("messages", static_cast<std::int64_t>(l.messages), 1, kMax));
+  l.media_packets = static_cast<std::uint64_t>(n.int_or("media_packets", static_cast<std::int64_t>(l.media_packets), 1, kMax));
   l.output_bytes = static_cast<std::uint64_t>(n.int_or("output_bytes", static_cast<std::int64_t>(l.output_bytes), 1, kMax));
   return l;
 }

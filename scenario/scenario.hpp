@@ -189,7 +189,8 @@ struct Expectations {
 struct Limits {
   rt::Duration virtual_time = std::chrono::hours(24);     // virtual time the run may cover
   std::uint64_t events = 10'000'000;                     // events the scheduler may execute
-  std::uint64_t messages = 100'000;                      // datagrams the parties may send
+  std::uint64_t messages = 100'000;                      // SIP datagrams the parties may send
+  std::uint64_t media_packets = 10'000'000;              // RTP and RTCP packets they may send
   std::uint64_t output_bytes = std::uint64_t{64} << 20;  // size of the capture as a pcap
 };
 

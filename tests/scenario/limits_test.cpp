@@ -69,6 +69,24 @@ TEST(RunUntilIdle, CallLeftUpNeverIdlesAndFailsAtTheVirtualTimeCap) {
   EXPECT_EQ(verdict.to_json()["limit"], "virtual_time");
 }
 
+// A 30 s call: about 20 SIP messages and 3,000 RTP packets. `messages` caps the SIP, and
+// `media_packets` the RTP and RTCP, each a FAIL naming itself.
+TEST(Limits, MediaPacketsHaveTheirOwnCap) {
+  const std::string call = refreshing_phone(R"(,
+  "steps": [{ "at": "1s", "alice": { "call": "+15551234567" } }, { "at": "31s", "alice": "hangup" }],
+  "limits": { "messages": 50 LIMIT })");
+  auto with = [&](const std::string& limit) {
+    auto text = call;
+    return text.replace(text.find("LIMIT"), 5, limit);
+  };
+  auto roomy = run_text(with(""));
+  EXPECT_TRUE(roomy.passed) << roomy.failure_text();
+  auto capped = run_text(with(R"(, "media_packets": 1000)"));
+  EXPECT_FALSE(capped.passed);
+  EXPECT_EQ(capped.limit, "media_packets");
+  EXPECT_THAT(capped.failure_text(), HasSubstr("limits.media_packets: the parties sent more than 1000 RTP/RTCP packets by 12.04s"));
+}
+
 TEST(Limits, RunUntilBeyondTheVirtualTimeCapFails) {
   std::string text = refreshing_phone(R"(,
   "limits": { "virtual_time": "1h" })");
