@@ -142,6 +142,17 @@ std::optional<std::string> open_listeners(realtime::EventLoop& loop, const std::
   return std::nullopt;
 }
 
+// Any trunk or provider anchoring its media on the relay.
+bool relays_media(const config::Config& config) {
+  for (const auto& t : config.trunks) {
+    if (t.media == config::MediaMode::relay) return true;
+  }
+  for (const auto& p : config.providers) {
+    if (p.media == config::MediaMode::relay) return true;
+  }
+  return false;
+}
+
 // A provider the trunk must reach over TCP needs a TCP socket to reach it from.
 std::optional<std::string> refuse_tcp_provider(const config::Config& config,
                                                const std::vector<realtime::SocketSpec>& specs) {
@@ -261,6 +272,24 @@ int serve(const ServeOptions& options) {
   // Bindings that expired while the server was down go before the first lookup.
   const std::size_t purged = store->purge_expired(clock.now());
   element::ReferenceServer server(*config, clock, loop, listeners.transport(), random, *store);
+  // The media relay's sockets, opened as calls need them on the SIP address's IP.
+  std::vector<std::unique_ptr<realtime::UdpTransport>> media_sockets;
+  if (relays_media(*config)) {
+    const auto ip = listeners.transport().local_address();
+    if (ip.to_string().starts_with("0.0.0.0") || ip.to_string().starts_with("[::]")) {
+      std::fprintf(stderr, "trunklab serve: \"media\": \"relay\" needs --listen on an IP address, not %s: the SDP "
+                   "must name where the relay is\n", ip.to_string().c_str());
+      return 2;
+    }
+    server.set_media_ports([&](std::uint16_t port, rt::DatagramHandler& handler) -> rt::Transport* {
+      auto opened = realtime::UdpTransport::open(loop, ip.with_port(port));
+      if (std::holds_alternative<std::string>(opened)) return nullptr;
+      auto& socket = media_sockets.emplace_back(std::move(std::get<std::unique_ptr<realtime::UdpTransport>>(opened)));
+      socket->set_handler(&handler);
+      if (recorder) socket->set_observer(recorder.get(), clock);
+      return socket.get();
+    });
+  }
   if (listeners.udp) listeners.udp->set_handler(&server.datagram_handler());
   if (listeners.tcp) listeners.tcp->set_handler(&server.datagram_handler());
   if (!options.quiet) {

@@ -288,12 +288,13 @@ private:
     const std::map<std::string, std::uint64_t, std::less<>> values = {
         {"calls", c.calls},           {"answered", c.answered},        {"failed", c.failed},
         {"challenged", c.challenged}, {"forbidden", c.forbidden},      {"channel_rejects", c.channel_rejects},
-        {"failovers", c.failovers},   {"cancelled", c.cancelled}};
+        {"failovers", c.failovers},   {"cancelled", c.cancelled},      {"media_relayed", c.media_relayed},
+        {"media_ports_exhausted", c.media_ports_exhausted},         {"media_timeouts", c.media_timeouts}};
     for (const auto& [name, expected] : f.trunk_counters) {
       auto it = values.find(name);
       if (it == values.end()) {
         fail(fmt::format("finally.trunk_counters.{}: unknown counter (calls, answered, failed, challenged, forbidden, "
-                         "channel_rejects, failovers, cancelled)", name));
+                         "channel_rejects, failovers, cancelled, media_relayed, media_ports_exhausted, media_timeouts)", name));
       } else if (static_cast<std::int64_t>(it->second) != expected) {
         fail(fmt::format("finally.trunk_counters.{}: expected {}, got {}", name, expected, it->second));
       }

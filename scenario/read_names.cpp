@@ -70,7 +70,8 @@ std::vector<std::string> trunk_names(const config::Config& c) {
 
 const std::vector<std::string>& trunk_counter_names() {
   static const std::vector<std::string> names = {"calls",     "answered",        "failed",    "challenged",
-                                                 "forbidden", "channel_rejects", "failovers", "cancelled"};
+                                                 "forbidden", "channel_rejects", "failovers", "cancelled",
+                                                 "media_relayed", "media_ports_exhausted", "media_timeouts"};
   return names;
 }
 

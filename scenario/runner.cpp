@@ -119,6 +119,10 @@ private:
         scenario_.reference, world_.clock(), world_.timers(), reference_socket_->pair,
         world_.random_stream(kReferenceName), store_);
     forwarder_.target = &server_->datagram_handler();
+    server_->set_media_ports([this](std::uint16_t port, rt::DatagramHandler& handler) -> rt::Transport* {
+      if (reference_host_->socket(port)) return nullptr;
+      return &reference_host_->bind(port, handler);
+    });
     server_->start();
   }
 

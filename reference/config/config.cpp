@@ -60,9 +60,30 @@ std::optional<rt::Address> read_address(const Node& n) {
   return address;
 }
 
+MediaMode read_media_mode(const Node& n) {
+  const auto text = n.as_string();
+  if (text == "relay") return MediaMode::relay;
+  if (text != "direct") n.fail("expected \"direct\" (SDP passed through) or \"relay\" (media anchored)");
+  return MediaMode::direct;
+}
+
+MediaPolicy read_media_policy(const Node& n) {
+  n.expect_only({"ports", "timeout"});
+  MediaPolicy m;
+  if (auto p = n.get("ports")) {
+    if (!p->is_array() || p->json().size() != 2) p->fail("expected [first, last], such as [30000, 39999]");
+    m.first_port = static_cast<std::uint16_t>(p->at(std::size_t{0}).as_int(1024, 65534));
+    m.last_port = static_cast<std::uint16_t>(p->at(std::size_t{1}).as_int(1025, 65535));
+    if (m.last_port < m.first_port + 3) p->fail("expected a range of at least 4 ports (two RTP/RTCP pairs)");
+  }
+  m.timeout = n.duration_or("timeout", m.timeout);
+  if (m.timeout < std::chrono::seconds{1}) n.at("timeout").fail("expected at least 1s");
+  return m;
+}
+
 Provider read_provider(const Node& n) {
   n.expect_only({"name", "hostname", "address", "credentials", "invite_timeout",
-                 "options_interval", "type", "transport"});
+                 "options_interval", "type", "transport", "media"});
   Provider p;
   p.name = read_name(n, "name");
   p.hostname = n.string_or("hostname", p.name + ".provider.example");
@@ -74,6 +95,7 @@ Provider read_provider(const Node& n) {
   if (auto t = n.get("invite_timeout")) p.invite_timeout = t->as_duration();
   if (auto t = n.get("options_interval")) p.options_interval = t->as_duration();
   if (auto t = n.get("transport")) p.transport = read_transport(*t);
+  if (auto m = n.get("media")) p.media = read_media_mode(*m);
   return p;
 }
 
@@ -98,11 +120,12 @@ Number read_number(const Node& n) {
 }
 
 Trunk read_trunk(const Node& n) {
-  n.expect_only({"name", "customer", "channels", "trusted_addresses"});
+  n.expect_only({"name", "customer", "channels", "trusted_addresses", "media"});
   Trunk t;
   t.name = read_name(n, "name");
   t.customer = n.string_or("customer", kDefaultCustomer);
   t.channels = static_cast<int>(n.int_or("channels", 0, 0, 1'000'000));
+  if (auto m = n.get("media")) t.media = read_media_mode(*m);
   if (auto list = n.get("trusted_addresses")) {
     for (const auto& item : list->items()) {
       auto text = item.as_string();
@@ -200,7 +223,7 @@ void check_references(const Node& n, const Config& c) {
 
 Config read_config(const Node& n) {
   n.expect_only({"base_domain", "extensions", "providers", "routes", "numbers", "trunks",
-                 "registrar", "auth", "codecs"});
+                 "registrar", "auth", "codecs", "media"});
   Config c;
   c.base_domain = n.string_or("base_domain", c.base_domain);
   c.extensions = read_list<Extension>(n, "extensions", read_extension);
@@ -210,6 +233,7 @@ Config read_config(const Node& n) {
   c.trunks = read_list<Trunk>(n, "trunks", read_trunk);
   if (auto r = n.get("registrar")) c.registrar = read_registrar(*r);
   if (auto a = n.get("auth")) c.auth = read_auth(*a);
+  if (auto m = n.get("media")) c.media = read_media_policy(*m);
   if (auto list = n.get("codecs")) {
     c.codecs.clear();
     for (const auto& item : list->items()) c.codecs.push_back(item.as_string());
@@ -241,6 +265,7 @@ nlohmann::json to_json(const Config& c) {
     if (p.invite_timeout) j["invite_timeout"] = format_duration(*p.invite_timeout);
     if (p.options_interval) j["options_interval"] = format_duration(*p.options_interval);
     if (p.transport == rt::TransportKind::tcp) j["transport"] = "tcp";
+    if (p.media == MediaMode::relay) j["media"] = "relay";
     out["providers"].push_back(j);
   }
   out["routes"] = json::array();
@@ -259,6 +284,7 @@ nlohmann::json to_json(const Config& c) {
   for (const auto& t : c.trunks) {
     out["trunks"].push_back({{"name", t.name}, {"customer", t.customer}, {"channels", t.channels},
                              {"trusted_addresses", t.trusted_addresses}});
+    if (t.media == MediaMode::relay) out["trunks"].back()["media"] = "relay";
   }
   json reg{{"min_expires_s", c.registrar.min_expires_s},
            {"max_expires_s", c.registrar.max_expires_s},
@@ -271,6 +297,7 @@ nlohmann::json to_json(const Config& c) {
                  {"nonce_lifetime", format_duration(c.auth.nonce_lifetime)},
                  {"secret", c.auth.secret}};
   out["codecs"] = c.codecs;
+  out["media"] = {{"ports", {c.media.first_port, c.media.last_port}}, {"timeout", format_duration(c.media.timeout)}};
   return out;
 }
 

@@ -30,6 +30,10 @@ struct ProviderCredentials {  // for the provider's own 401/407, which the trunk
   std::string password;
 };
 
+// Where a call's media goes: straight between the ends (the SDP passed through), or through
+// the element's own relay ports (reference/anchor/relay.hpp: c=/m= rewritten, latching).
+enum class MediaMode { direct, relay };
+
 struct Provider {
   std::string name;
   std::string hostname;  // what goes in the Request-URI host ("sip.telnyx.example")
@@ -40,6 +44,7 @@ struct Provider {
   // How the trunk reaches it: "udp" (default) or "tcp" (a connection, RFC 3261 §18; the
   // element must listen on TCP too).
   rt::TransportKind transport = rt::TransportKind::udp;
+  MediaMode media = MediaMode::direct;  // "media": "relay" anchors the calls to and from it
 };
 
 struct Route {
@@ -61,6 +66,14 @@ struct Trunk {
   std::string customer = kDefaultCustomer;
   int channels = 0;  // 0 = unlimited
   std::vector<std::string> trusted_addresses;  // IP authentication: no challenge from these
+  MediaMode media = MediaMode::direct;  // "media": "relay" anchors every call of the trunk
+};
+
+// The relay's ports and its media timeout ("media": {"ports": [30000, 39999], "timeout": "60s"}).
+struct MediaPolicy {
+  std::uint16_t first_port = 30000;
+  std::uint16_t last_port = 39999;
+  rt::Duration timeout = std::chrono::seconds{60};  // no RTP either way: BYE both legs
 };
 
 struct RegistrarPolicy {
@@ -90,6 +103,7 @@ struct Config {
   RegistrarPolicy registrar;
   AuthPolicy auth;
   std::vector<std::string> codecs{"PCMU", "PCMA", "G729", "telephone-event"};
+  MediaPolicy media;
 
   std::string registrar_domain(const std::string& customer) const;  // {customer}.registrar.<base>
   std::string trunk_domain(const std::string& trunk) const;         // {trunk}.trunk.<base>

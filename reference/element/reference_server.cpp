@@ -12,6 +12,7 @@ ReferenceServer::ReferenceServer(const config::Config& config, rt::Clock& clock,
                                  rt::Transport& transport, rt::Random& random,
                                  registrar::BindingStore& store, txn::Config txn_config)
     : config_(config),
+      clock_(clock),
       timers_(timers),
       random_(random),
       local_(transport.local_address()),
@@ -73,6 +74,14 @@ std::string format_outcome(const txn::TxnOutcome& outcome) {
   fmt::format_to(std::back_inserter(line), " -> {}", outcome.status);
   if (!outcome.reason.empty()) fmt::format_to(std::back_inserter(line), " {}", outcome.reason);
   return sip::printable(line);  // URIs, AORs and reason phrases come off the wire
+}
+
+void ReferenceServer::set_media_ports(anchor::PortBinder binder) {
+  anchor::RelayConfig relay;
+  relay.first_port = config_.media.first_port;
+  relay.last_port = config_.media.last_port;
+  relay_ = std::make_unique<anchor::MediaRelay>(clock_, std::move(binder), relay);
+  trunk_.set_media_relay(relay_.get());
 }
 
 void ReferenceServer::set_log(std::function<void(const std::string&)> log) {

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace trunklab::element {
@@ -54,6 +55,11 @@ public:
   const Counters& counters() const { return counters_; }
   const txn::Endpoint& endpoint() const { return endpoint_; }
 
+  // The media relay's sockets (config media.ports on the element's address): calls of trunks
+  // and providers configured "media": "relay" are anchored on it. Without it, all go direct.
+  void set_media_ports(anchor::PortBinder binder);
+  const anchor::MediaRelay* media_relay() const { return relay_.get(); }
+
   // One line per transaction outcome (format_outcome), for `trunklab serve` logs; none by
   // default.
   void set_log(std::function<void(const std::string&)> log);
@@ -75,6 +81,7 @@ private:
   void ping_nated_contacts();
 
   const config::Config& config_;
+  rt::Clock& clock_;
   rt::Timers& timers_;
   rt::Random& random_;
   rt::Address local_;
@@ -82,6 +89,7 @@ private:
   txn::Endpoint endpoint_;
   registrar::Registrar registrar_;
   trunk::Trunk trunk_;
+  std::unique_ptr<anchor::MediaRelay> relay_;
   Counters counters_;
   std::function<void(const std::string&)> log_;
 };

@@ -150,6 +150,43 @@ SdpDirection answer_direction(SdpDirection offered) {
   return SdpDirection::sendrecv;
 }
 
+std::optional<rt::Address> media_address(const Sdp& sdp) {
+  if (sdp.media.empty()) return std::nullopt;
+  const auto& m = sdp.media.front();
+  auto ip = rt::Address::parse(m.connection_address);
+  if (!ip) return std::nullopt;
+  return ip->with_port(m.port);
+}
+
+std::string anchor_sdp(std::string_view body, const rt::Address& anchor) {
+  const std::string ip_version = anchor.is_v6() ? "IP6" : "IP4";
+  std::string out;
+  int media_lines = 0;
+  while (!body.empty()) {
+    const auto end = body.find('\n');
+    std::string_view line = body.substr(0, end == std::string_view::npos ? body.size() : end + 1);
+    body.remove_prefix(line.size());
+    std::string_view eol = line.ends_with("\r\n") ? "\r\n" : line.ends_with('\n') ? "\n" : "";
+    std::string_view text = line.substr(0, line.size() - eol.size());
+    if (text.starts_with("c=IN ")) {
+      out += fmt::format("c=IN {} {}{}", ip_version, anchor.ip_string(), eol);
+    } else if (text.starts_with("m=")) {
+      // m=<media> <port>[/<count>] <proto> <fmt> ...
+      const auto first_space = text.find(' ');
+      const auto second_space = first_space == std::string_view::npos ? first_space : text.find(' ', first_space + 1);
+      if (second_space == std::string_view::npos) {
+        out += line;
+        continue;
+      }
+      const auto port = media_lines++ == 0 ? anchor.port() : 0;
+      out += fmt::format("{} {}{}{}", text.substr(0, first_space), port, text.substr(second_space), eol);
+    } else {
+      out += line;
+    }
+  }
+  return out;
+}
+
 const SdpMedia* Sdp::first_of(std::string_view type) const {
   for (const auto& m : media) {
     if (m.type == type) return &m;

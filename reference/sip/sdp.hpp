@@ -1,6 +1,8 @@
 // SDP (RFC 4566) as far as the trunk needs it: codecs offered, media address, direction.
 #pragma once
 
+#include "reference/rt/address.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -56,6 +58,13 @@ struct SdpOptions {
   // (RFC 3264 §6.1); unlisted ones get 101, 102, ...
   std::map<std::string, int, std::less<>> dynamic_payload_types;
 };
+
+// Where an SDP says its first media stream is: its c= address and m= port (0: rejected).
+std::optional<rt::Address> media_address(const Sdp& sdp);
+// The SDP with every c= address replaced by `anchor`'s IP, the first m= line's port by its port
+// and later m= lines' ports by 0 (one stream anchored; the others refused, RFC 3264 §6): what a
+// media relay sends on. Line by line, so what it does not touch stays byte for byte.
+std::string anchor_sdp(std::string_view body, const rt::Address& anchor);
 
 // A minimal, valid audio offer/answer, for the emulated parties.
 std::string make_audio_sdp(std::string_view session_id, std::string_view address,

@@ -74,7 +74,7 @@ void Trunk::respond_a(Call& call, int status, std::string_view reason, const sip
                                                     status == 100 ? std::string{} : call.a.local_tag);
   if (status > 100 && status < 300) response.add("Contact", call.a.contact);
   if (relayed) {
-    copy_body(response, *relayed);
+    copy_sdp(call, false, response, *relayed);
     if (status >= 300) {
       auto cause = relayed->header("Reason");
       response.add("Reason", cause ? std::string(*cause) : reason_header(status, relayed->reason()));
@@ -88,6 +88,7 @@ void Trunk::respond_a(Call& call, int status, std::string_view reason, const sip
     txn::stamp_received_rport(response, call.a.remote_address);
     call.a.invite_cseq = call.a_invite->cseq().number;
     call.a_2xx->start(response, call.a.remote_address, {{}, [this, &call] { on_a_no_ack(call); }});
+    watch_media(call);
   }
   endpoint_.respond(call.a_txn, std::move(response));
 }

@@ -20,6 +20,7 @@
 #include "reference/txn/endpoint.hpp"
 #include "reference/dialog/dialog.hpp"
 #include "reference/trunk/probing.hpp"
+#include "reference/anchor/relay.hpp"
 #include "reference/trunk/routes.hpp"
 
 #include <cstdint>
@@ -41,6 +42,9 @@ struct Counters {
   std::uint64_t channel_rejects = 0;   // 503 for the N+1th call
   std::uint64_t failovers = 0;         // a next provider tried
   std::uint64_t cancelled = 0;
+  std::uint64_t media_relayed = 0;          // calls anchored on the relay
+  std::uint64_t media_ports_exhausted = 0;  // wanted the relay, got no ports: went direct
+  std::uint64_t media_timeouts = 0;         // no RTP for media.timeout: both legs BYEd
 };
 
 // One leg of a call towards a provider or a registered phone, for final-state expectations.
@@ -83,6 +87,10 @@ public:
   bool on_transport_error(txn::ClientTxnId txn);
   bool on_ack(const sip::Message& ack, const rt::Address& source);
   bool on_stray_response(const sip::Message& response, const rt::Address& source);
+
+  // Media anchoring for the calls of trunks and providers configured "media": "relay"; without
+  // a relay every call's media goes direct (the SDP passed through).
+  void set_media_relay(anchor::MediaRelay* relay) { relay_ = relay; }
 
   // Starts OPTIONS probing of the providers that have an options_interval.
   void start_probes() { probes_.start(); }
@@ -159,6 +167,14 @@ private:
   void ack_leg(Leg& leg);
   void bye_leg(Leg& leg);
 
+  // Media anchoring (media.cpp).
+  bool wants_relay(const Call& call, const Leg& leg) const;
+  std::string leg_offer(Call& call, Leg& leg);
+  void copy_sdp(Call& call, bool from_a, sip::OutgoingMessage& to, const sip::Message& from);
+  void watch_media(Call& call);
+  void on_media_check(std::uint64_t call_id);
+  void release_media(Call& call);
+
   // In-dialog relay.
   void relay_request(Call& call, bool from_a, txn::ServerTxnId origin, const sip::Message& request);
   void relay_final_response(const TxnRef& ref, const sip::Message& response);
@@ -185,6 +201,7 @@ private:
   std::map<std::uint64_t, TxnRef> client_txns_;      // ClientTxnId.value -> what it is
   std::map<std::string, std::size_t> channels_;      // trunk name -> calls holding a channel
   Counters counters_;
+  anchor::MediaRelay* relay_ = nullptr;
 };
 
 }  // namespace trunklab::trunk

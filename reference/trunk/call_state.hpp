@@ -59,6 +59,10 @@ struct Trunk::Call {
   std::optional<std::pair<int, std::string>> last_5xx;
   std::optional<std::pair<int, std::string>> best_inbound;
   std::optional<sip::Message> best_inbound_response;
+  // Media anchoring: the relay session, and the media timeout's watch from the answer on.
+  std::optional<std::uint64_t> media;
+  rt::TimerId media_timer = rt::kNoTimer;
+  rt::Instant answered_at{};
   bool cancelled = false;
   bool ended = false;
   rt::Instant ended_at{};

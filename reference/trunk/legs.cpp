@@ -38,7 +38,7 @@ void Trunk::send_leg_invite(Call& call, Leg& leg) {
   auto invite = leg.dialog.request("INVITE");
   leg.dialog.invite_cseq = leg.dialog.local_cseq;
   if (auto mf = call.a_invite->max_forwards()) invite.set("Max-Forwards", std::to_string(std::max(*mf - 1, 0)));
-  if (!call.offer.empty()) invite.set_body(call.offer_type, call.offer);
+  if (!call.offer.empty()) invite.set_body(call.offer_type, leg_offer(call, leg));
   endpoint_.add_via(invite, leg.address);
   leg.invite = invite;
   leg.invite_txn = endpoint_.send_request(std::move(invite), leg.address);
@@ -275,6 +275,7 @@ void Trunk::end_call(Call& call) {
     call.holds_channel = false;
     --channels_[call.trunk];
   }
+  release_media(call);
   // Keep the call as long as retransmissions of its last messages may arrive (64*T1), then
   // let it go: a long-running server must not grow with every call it ever carried.
   auto id = call.id;

@@ -159,7 +159,7 @@ bool Trunk::answer_provider_challenge(Call& call, Leg& leg, const sip::Message& 
                                   "INVITE", leg.request_uri, ++leg.auth_nc, random_);
   auto invite = leg.dialog.request("INVITE");
   leg.dialog.invite_cseq = leg.dialog.local_cseq;
-  if (!call.offer.empty()) invite.set_body(call.offer_type, call.offer);
+  if (!call.offer.empty()) invite.set_body(call.offer_type, leg_offer(call, leg));
   invite.add(proxy ? "Proxy-Authorization" : "Authorization", credentials.to_header_value());
   endpoint_.add_via(invite, leg.address);
   client_txns_.erase(leg.invite_txn.value);

@@ -67,7 +67,7 @@ void Trunk::relay_request(Call& call, bool from_a, txn::ServerTxnId origin, cons
   auto& target = from_a ? leg.dialog : call.a;
   auto relayed = target.request(request.method());
   if (request.method() == "INVITE") target.invite_cseq = target.local_cseq;
-  copy_body(relayed, request);
+  copy_sdp(call, from_a, relayed, request);
   if (auto reason = request.header("Reason")) relayed.add("Reason", std::string(*reason));
   endpoint_.add_via(relayed, target.remote_address);
   auto id = endpoint_.send_request(std::move(relayed), target.remote_address);
@@ -80,8 +80,12 @@ void Trunk::relay_request(Call& call, bool from_a, txn::ServerTxnId origin, cons
 void Trunk::relay_final_response(const TxnRef& ref, const sip::Message& response) {
   if (!ref.origin || !ref.origin_request) return;
   auto reply = sip::OutgoingMessage::response_to(*ref.origin_request, response.status(), response.reason());
-  copy_body(reply, response);
   auto call = calls_.find(ref.call);
+  if (call != calls_.end()) {
+    copy_sdp(*call->second, !ref.origin_is_a, reply, response);  // the answer comes from the other side
+  } else {
+    copy_body(reply, response);
+  }
   if (call != calls_.end() && is_2xx(response.status()) && ref.origin_request->method() == "INVITE") {
     reply.add("Contact", call->second->a.contact);
   }

@@ -54,7 +54,7 @@ TEST(Config, ErrorsNameFilePathAndExpectation) {
             "test.json: $.routes[0].provider: unknown provider \"c\"; providers are: a, b");
   EXPECT_EQ(error_of(R"({"providers": [{"name": "a", "priorty": 1}]})"),
             "test.json: $.providers[0].priorty: unknown member; expected one of: name, hostname, "
-            "address, credentials, invite_timeout, options_interval, type, transport");
+            "address, credentials, invite_timeout, options_interval, type, transport, media");
   EXPECT_EQ(error_of(R"({"extensions": [{"name": "x"}]})"),
             "test.json: $.extensions[0].password: expected this member (it is required)");
   EXPECT_EQ(error_of(R"({"providers": [{"name": "a", "invite_timeout": "soon"}]})"),
@@ -63,6 +63,27 @@ TEST(Config, ErrorsNameFilePathAndExpectation) {
   EXPECT_EQ(error_of("{\n  \"routes\": [,]\n}"),
             error_of("{\n  \"routes\": [,]\n}"));  // deterministic
   EXPECT_NE(error_of("{\n  \"routes\": [,]\n}").find("test.json: line 2 column"), std::string::npos);
+}
+
+TEST(Config, MediaAnchoringPerTrunkAndProvider) {
+  auto c = read(R"({"providers": [{"name": "telnyx", "media": "relay"}, {"name": "twilio"}],
+                    "trunks": [{"name": "acme", "media": "relay"}],
+                    "media": {"ports": [20000, 20099], "timeout": "30s"}})");
+  EXPECT_EQ(c.find_provider("telnyx")->media, MediaMode::relay);
+  EXPECT_EQ(c.find_provider("twilio")->media, MediaMode::direct);
+  EXPECT_EQ(c.trunks[0].media, MediaMode::relay);
+  EXPECT_EQ(c.media.first_port, 20000);
+  EXPECT_EQ(c.media.last_port, 20099);
+  EXPECT_EQ(c.media.timeout, 30s);
+  EXPECT_EQ(error_of(R"({"providers": [{"name": "a", "media": "anchored"}]})"),
+            "test.json: $.providers[0].media: expected \"direct\" (SDP passed through) or \"relay\" (media anchored)");
+  EXPECT_EQ(error_of(R"({"media": {"ports": [20000, 20001]}})"),
+            "test.json: $.media.ports: expected a range of at least 4 ports (two RTP/RTCP pairs)");
+  // What serve --print-config writes reads back the same.
+  auto again = read(to_json(c).dump());
+  EXPECT_EQ(again.find_provider("telnyx")->media, MediaMode::relay);
+  EXPECT_EQ(again.trunks[0].media, MediaMode::relay);
+  EXPECT_EQ(again.media.timeout, 30s);
 }
 
 TEST(Config, NumbersMustDialAnExistingExtension) {

@@ -58,5 +58,42 @@ TEST(Sdp, MadeOfferParsesBackWithTheSameCodecs) {
   EXPECT_EQ(sdp->origin_address, "192.0.2.10");
 }
 
+TEST(Sdp, DirectionPtimeAndT38AreRead) {
+  const auto sdp = Sdp::parse(
+      "v=0\r\no=a 1 1 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\na=sendonly\r\n"
+      "m=audio 49170 RTP/AVP 0\r\na=ptime:30\r\nm=image 49172 udptl t38\r\na=inactive\r\n");
+  ASSERT_TRUE(sdp.has_value());
+  EXPECT_EQ(sdp->media[0].direction, SdpDirection::sendonly) << "the session's direction";
+  EXPECT_EQ(sdp->media[0].ptime_ms, 30);
+  EXPECT_EQ(sdp->media[1].direction, SdpDirection::inactive);
+  EXPECT_TRUE(sdp->media[1].is_t38());
+  EXPECT_TRUE(sdp->media[1].codecs.empty()) << "udptl formats are not RTP payload types";
+  EXPECT_EQ(answer_direction(SdpDirection::sendonly), SdpDirection::recvonly);
+  const auto t38 = Sdp::parse(make_t38_sdp("7", "192.0.2.1", 40000, 2));
+  ASSERT_TRUE(t38.has_value());
+  EXPECT_TRUE(t38->first_of("image")->is_t38());
+}
+
+// A relay's rewrite: every c= to its address, the first m= to its port, later m= refused; the
+// rest byte for byte.
+TEST(Sdp, AnchoredOnARelay) {
+  const std::string anchored = anchor_sdp(kOffer, *rt::Address::parse("10.0.0.1:30000"));
+  EXPECT_EQ(anchored,
+            "v=0\r\n"
+            "o=office1 2890844526 2890844526 IN IP4 10.0.0.5\r\n"
+            "s=call\r\n"
+            "c=IN IP4 10.0.0.1\r\n"
+            "t=0 0\r\n"
+            "m=audio 30000 RTP/AVP 0 8 18 101\r\n"
+            "a=rtpmap:101 telephone-event/8000\r\n"
+            "a=fmtp:101 0-16\r\n"
+            "a=sendrecv\r\n"
+            "m=audio 0 RTP/AVP 96 8\r\n"
+            "c=IN IP4 10.0.0.1\r\n"
+            "a=rtpmap:96 opus/48000/2\r\n");
+  const auto sdp = Sdp::parse(kOffer);
+  EXPECT_EQ(media_address(*sdp)->to_string(), "10.0.0.5:49170");
+}
+
 }  // namespace
 }  // namespace trunklab::sip

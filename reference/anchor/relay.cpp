@@ -1,0 +1,158 @@
+#include "reference/anchor/relay.hpp"
+
+namespace trunklab::anchor {
+
+struct MediaRelay::Port final : rt::DatagramHandler {
+  MediaRelay* relay = nullptr;
+  rt::Transport* socket = nullptr;
+  Session* session = nullptr;  // the session it is lent to, or none
+  Side side = Side::a;
+  bool rtcp = false;
+  void on_datagram(const rt::Address&, const rt::Address& remote, std::string_view bytes) override {
+    if (session) relay->on_packet(*session, side, rtcp, remote, bytes);
+  }
+};
+
+struct MediaRelay::Session {
+  SessionId id = 0;
+  Pair a, b;  // the ports facing each side
+  SideFigures a_figures, b_figures;
+  rt::Instant last_activity{};
+  SideFigures& of(Side s) { return s == Side::a ? a_figures : b_figures; }
+  Pair& pair(Side s) { return s == Side::a ? a : b; }
+};
+
+MediaRelay::MediaRelay(rt::Clock& clock, PortBinder binder, RelayConfig config)
+    : clock_(clock), binder_(std::move(binder)), config_(config),
+      next_port_(static_cast<std::uint16_t>(config.first_port & 0xFFFE)) {}
+
+MediaRelay::~MediaRelay() = default;
+
+std::size_t MediaRelay::free_port_pairs() const {
+  const std::size_t total = (static_cast<std::size_t>(config_.last_port) + 1 - (config_.first_port & 0xFFFE)) / 2;
+  return total - pairs_in_use_ - refused_.size();
+}
+
+MediaRelay::Port* MediaRelay::bind_port(std::uint16_t number) {
+  if (auto it = ports_.find(number); it != ports_.end()) return it->second.get();
+  auto port = std::make_unique<Port>();
+  port->relay = this;
+  port->socket = binder_(number, *port);
+  if (!port->socket) return nullptr;
+  return ports_.emplace(number, std::move(port)).first->second.get();
+}
+
+// The next free even port of the range and the odd one above it, round robin so a port just
+// freed is not lent again at once (late packets of the old call must not reach the new one).
+std::optional<MediaRelay::Pair> MediaRelay::allocate() {
+  const std::uint32_t first = config_.first_port & 0xFFFE;
+  const std::uint32_t pairs = (static_cast<std::uint32_t>(config_.last_port) + 1 - first) / 2;
+  for (std::uint32_t tried = 0; tried < pairs; ++tried) {
+    const auto number = next_port_;
+    next_port_ = static_cast<std::uint16_t>(number + 3 > config_.last_port ? first : number + 2);
+    if (refused_.contains(number)) continue;
+    auto existing = ports_.find(number);
+    if (existing != ports_.end() && existing->second->session) continue;
+    Pair pair{bind_port(number), bind_port(static_cast<std::uint16_t>(number + 1))};
+    if (!pair.rtp || !pair.rtcp) {
+      refused_[number] = true;
+      continue;
+    }
+    pair.rtcp->rtcp = true;
+    ++pairs_in_use_;
+    return pair;
+  }
+  return std::nullopt;
+}
+
+void MediaRelay::release(Pair pair) {
+  pair.rtp->session = pair.rtcp->session = nullptr;
+  --pairs_in_use_;
+}
+
+std::optional<MediaRelay::SessionId> MediaRelay::open() {
+  auto a = allocate();
+  if (!a) return std::nullopt;
+  auto b = allocate();
+  if (!b) {
+    release(*a);
+    return std::nullopt;
+  }
+  auto session = std::make_unique<Session>();
+  session->id = next_id_++;
+  session->a = *a;
+  session->b = *b;
+  session->last_activity = clock_.now();
+  for (auto side : {Side::a, Side::b}) {
+    for (auto* port : {session->pair(side).rtp, session->pair(side).rtcp}) {
+      port->session = session.get();
+      port->side = side;
+    }
+  }
+  auto id = session->id;
+  sessions_.emplace(id, std::move(session));
+  return id;
+}
+
+void MediaRelay::close(SessionId id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  release(it->second->a);
+  release(it->second->b);
+  sessions_.erase(it);
+}
+
+void MediaRelay::set_advertised(SessionId id, Side side, const rt::Address& address) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  auto& figures = it->second->of(side);
+  if (figures.advertised != address) figures.latched.reset();  // moved: latch again
+  figures.advertised = address;
+}
+
+rt::Address MediaRelay::local(SessionId id, Side side) const {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return {};
+  return it->second->pair(side).rtp->socket->local_address();
+}
+
+rt::Instant MediaRelay::last_activity(SessionId id) const {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? rt::Instant{} : it->second->last_activity;
+}
+
+const SideFigures* MediaRelay::figures(SessionId id, Side side) const {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : &it->second->of(side);
+}
+
+// A packet from `side` arrives on the port facing it: latch onto its source (comedia), and
+// send it from the port facing the other side to where that side really is.
+void MediaRelay::on_packet(Session& session, Side side, bool rtcp, const rt::Address& source, std::string_view bytes) {
+  auto& from = session.of(side);
+  const auto other = side == Side::a ? Side::b : Side::a;
+  auto& to = session.of(other);
+  session.last_activity = clock_.now();
+  if (rtcp) {
+    if (!from.latched_rtcp) from.latched_rtcp = source;
+  } else {
+    ++from.packets_in;
+    if (!from.latched) from.latched = source;
+  }
+  auto destination = to.latched ? to.latched : to.advertised;
+  if (!destination || destination->port() == 0) {
+    ++from.dropped;
+    return;
+  }
+  auto& out = session.pair(other);
+  if (rtcp) {
+    // RFC 3550 §11: the RTP port + 1, unless that side's own RTCP was heard from elsewhere.
+    auto rtcp_to = to.latched_rtcp.value_or(destination->with_port(static_cast<std::uint16_t>(destination->port() + 1)));
+    out.rtcp->socket->send(rtcp_to, bytes);
+  } else {
+    out.rtp->socket->send(*destination, bytes);
+    ++to.packets_out;
+  }
+}
+
+}  // namespace trunklab::anchor
