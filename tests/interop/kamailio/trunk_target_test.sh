@@ -81,7 +81,9 @@ run_args() {  # args = the `trunklab run` arguments of scenario $1, number $2 of
 # A group's dispatcher list from what its scenarios' reference configs say: set 1 the providers
 # of the routes at the sockets trunklab binds them to, over the transport the config names, the
 # route with the lowest priority number first (dispatcher algorithm 8 takes the highest priority
-# value first), with the provider's invite_timeout as the attribute invite_timeout_ms; set 2 the
+# value first), with the provider's invite_timeout as the attribute invite_timeout_ms (plus one
+# of Kamailio's 62.5 ms timer ticks: a tm timer starts on the current tick, so it fires up to a
+# tick early, and 3 s came as 2.951 s on a busy machine); set 2 the
 # providers that only call in (ds_is_from_list() knows both sets).
 # Inbound numbers: each number to the username of the extension it dials.
 group_files() {  # the dispatcher list and numbers of group $1 from its $work/g$1.*.config.json
@@ -92,7 +94,7 @@ group_files() {  # the dispatcher list and numbers of group $1 from its $work/g$
           [.[] | . as $c | .routes[] | .provider as $n | ($c.providers[] | select(.name == $n)) as $p
            | {p: .priority, name: $n, uri: ($p | uri), timeout_ms: ($p.invite_timeout | ms)}] | unique
           | group_by(.name) | map(if length > 1 then error("provider \(.[0].name): two sockets, transports, priorities or timeouts") else .[0] end)
-          | .[] | "1 \(.uri) 0 \(100 - .p) name=\(.name)\(if .timeout_ms then ";invite_timeout_ms=\(.timeout_ms | floor)" else "" end)"' \
+          | .[] | "1 \(.uri) 0 \(100 - .p) name=\(.name)\(if .timeout_ms then ";invite_timeout_ms=\(.timeout_ms + 62 | floor)" else "" end)"' \
     "${configs[@]}" > "$work/dispatcher.$1.list"
   jq -rs '([.[] | .routes[] | .provider] | unique) as $routed
           | [.[] | .providers[] | select(.name as $n | $routed | index($n) | not)
