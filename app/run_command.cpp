@@ -32,6 +32,7 @@ struct RunArgs {
   std::vector<std::string> paths;
   std::optional<std::uint64_t> seed;
   std::string out;
+  bool pcap_delivered = false;  // also DIR/<name>/delivered.pcap: the receivers' view
   bool update = false;
   bool require_golden = false;
   std::string filter;
@@ -175,6 +176,9 @@ std::optional<std::string> write_outputs(const fs::path& dir, const scenario::Ve
   fs::create_directories(folder, ec);
   if (ec) return fmt::format("cannot create {}: {}", folder.string(), ec.message());
   if (auto e = write_file(folder / "capture.pcap", verdict.pcap)) return e;
+  if (!verdict.delivered_pcap.empty()) {
+    if (auto e = write_file(folder / "delivered.pcap", verdict.delivered_pcap)) return e;
+  }
   reports::RenderOptions render;
   render.title = verdict.name;
   if (auto e = reports::write_ladders(folder, verdict.ladder, render)) return e;
@@ -256,6 +260,16 @@ int run(const RunArgs& args) {
     fmt::print(stderr, "trunklab run: {} (see trunklab run --help)\n", *error);
     return 2;
   }
+  if (args.pcap_delivered) {
+    std::string refused;
+    if (args.out.empty()) refused = "--pcap-delivered writes DIR/<name>/delivered.pcap: give it with --out DIR";
+    if (live) refused = "--pcap-delivered needs the simulated network's arrival times: it cannot be combined with --target";
+    if (args.swarm > 0 || args.swarm_seed) refused = "--pcap-delivered is not written by swarm runs";
+    if (!refused.empty()) {
+      fmt::print(stderr, "trunklab run: {} (see trunklab run --help)\n", refused);
+      return 2;
+    }
+  }
   if (args.swarm > 0 || args.swarm_seed) return start_swarm(args, live.has_value(), std::get<scenario::LimitOverrides>(parsed_limits));
   std::vector<reports::ScenarioReport> reports;
   const auto files = collect_files(args.paths.empty() ? std::vector<std::string>{"scenarios"} : args.paths, reports);
@@ -292,6 +306,7 @@ int run(const RunArgs& args) {
     options.limits = std::get<scenario::LimitOverrides>(parsed_limits);
     options.keep_pcap = !args.out.empty();
     options.report_ladder = !args.out.empty();
+    options.keep_delivered_pcap = args.pcap_delivered;
     auto verdict = scenario::run_scenario(*scenario, options);
     // Golden ladders belong to the scenario's own seed and the reference: another seed, or a
     // target, is another run.
@@ -373,6 +388,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--seed", args->seed, "Override every scenario's seed");
   cmd->add_option("--out", args->out,
                   "Write DIR/<name>/{capture.pcap,ladder.*,verdict.json}, DIR/junit.xml and DIR/index.html");
+  cmd->add_flag("--pcap-delivered", args->pcap_delivered,
+                "With --out: also write DIR/<name>/delivered.pcap, the receivers' view: only the datagrams the "
+                "network delivered, as each receiver got them (after NAT), stamped with their arrival times");
   cmd->add_flag("--update", args->update, "Rewrite the golden ladders (<folder>/golden/<name>.ladder.txt)");
   cmd->add_flag("--require-golden", args->require_golden,
                 "A scenario without a golden ladder fails (it does anyway in a folder that has golden/)");

@@ -55,6 +55,17 @@ void Session::bind(rt::Transport& rtp, rt::Transport* rtcp, rt::Transport* sourc
   source_ = source;
 }
 
+std::optional<rt::Address> Session::local_address() const {
+  if (!rtp_) return std::nullopt;
+  return rtp_->local_address();
+}
+
+std::optional<rt::Address> Session::sending_address() const {
+  const auto* socket = source_ ? source_ : rtp_;
+  if (!socket) return std::nullopt;
+  return socket->local_address();
+}
+
 void Session::apply(const MediaPlan& plan) {
   if (stopped_) return;
   const bool was_sending = sending();

@@ -120,6 +120,10 @@ public:
   std::uint64_t rtcp_received() const { return rtcp_received_; }
   std::uint64_t rtcp_sent() const { return rtcp_sent_; }
   const SentFigures& sent() const { return sent_; }
+  // The RTP socket's address (where the peer's RTP arrives), and the one RTP leaves from (the
+  // asymmetric source when bound with one); unset before bind().
+  std::optional<rt::Address> local_address() const;
+  std::optional<rt::Address> sending_address() const;
 
 private:
   struct Digit {

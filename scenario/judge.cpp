@@ -316,7 +316,8 @@ Verdict judge_run(const Scenario& scenario, const RunOptions& options, const Run
   verdict.lines = wire_lines(records);
   if (options.report_ladder) verdict.ladder = reports::build_ladder(reports::datagrams_from_capture(records));
   Judge(scenario, state, verdict).judge();
-  verdict.media = media_figures(scenario, state);
+  verdict.media = media_figures(scenario, state, capture);
+  verdict.media_sent = media_sent(scenario, state);
   if (!state.carries_media() && !scenario.expect.media.empty()) {
     verdict.notes.push_back("expect.media: the parties send no RTP against a target yet; not checked");
   } else {
@@ -326,6 +327,11 @@ Verdict judge_run(const Scenario& scenario, const RunOptions& options, const Run
     auto pcap = capture.pcap_bytes();
     if (!pcap.error.empty()) verdict.failures.push_back("pcap: " + pcap.error);
     verdict.pcap = std::move(pcap.bytes);
+  }
+  if (options.keep_delivered_pcap) {
+    auto pcap = capture.pcap_bytes(wiretap::PcapOptions{.delivered_view = true});
+    if (!pcap.error.empty()) verdict.failures.push_back("delivered pcap: " + pcap.error);
+    verdict.delivered_pcap = std::move(pcap.bytes);
   }
   verdict.passed = verdict.failures.empty();
   return verdict;

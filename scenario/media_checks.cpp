@@ -53,8 +53,14 @@ MediaFigures figures_of(const media::HeardStream& s, const media::Session& sessi
   f.jitter = s.stats.jitter();
   f.mean_delay = s.mean_delay();
   f.first_at = s.stats.first_arrival().value_or(rt::Instant{});
+  f.last_at = s.stats.last_arrival().value_or(rt::Instant{});
   f.digits_rfc4733 = s.events.digit_string();
   f.digits_inband = s.tones.digit_string();
+  f.src = s.source.to_string();
+  if (auto local = session.local_address()) {
+    f.dst = local->to_string();
+    f.dst_address = *local;
+  }
   rate(f);
   return f;
 }
@@ -131,9 +137,51 @@ std::optional<rt::Instant> line_time(const std::vector<WireLine>& lines, const s
 
 }  // namespace
 
-std::vector<MediaFigures> media_figures(const Scenario& scenario, const RunState& state) {
+std::vector<MediaSent> media_sent(const Scenario& scenario, const RunState& state) {
+  std::vector<MediaSent> out;
+  for (const auto& p : scenario.parties) {
+    const auto* agent = state.agent(p.name);
+    if (!agent) continue;
+    const auto sessions = agent->media_sessions();
+    for (std::size_t i = 0; i < sessions.size(); ++i) {
+      if (!sessions[i] || sessions[i]->sent().packets == 0) continue;
+      const auto& sent = sessions[i]->sent();
+      MediaSent m;
+      m.from = p.name;
+      m.call = static_cast<int>(i + 1);
+      m.ssrc = sent.ssrc;
+      if (auto src = sessions[i]->sending_address()) m.src = src->to_string();
+      m.last_destination = sent.last_destination.to_string();
+      m.packets = sent.packets;
+      m.event_packets = sent.event_packets;
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+// RTP packets the network delivered, by (the receiving socket's address, SSRC): what a capture
+// at the receiver shows, whether or not its party listened then.
+std::map<std::pair<rt::Address, std::uint32_t>, std::uint64_t> delivered_rtp(const wiretap::Capture& capture) {
+  std::map<std::pair<rt::Address, std::uint32_t>, std::uint64_t> out;
+  for (const auto& r : capture.records()) {
+    if (!r.delivered_at || r.transport != rt::TransportKind::udp || !media::looks_like_rtp(r.bytes)) continue;
+    if (auto packet = media::parse_rtp(r.bytes)) ++out[{r.dst, packet->header.ssrc}];
+  }
+  return out;
+}
+
+std::vector<MediaFigures> media_figures(const Scenario& scenario, const RunState& state,
+                                        const wiretap::Capture& capture) {
+  const auto delivered = delivered_rtp(capture);
   std::map<std::uint32_t, std::string> senders;
   for (const auto& p : scenario.parties) senders[media::probe_stream_id(p.name)] = p.name;
+  // The sender's count per SSRC; an SSRC two senders drew (a 2^-32 chance) has no single count.
+  std::map<std::uint32_t, std::optional<std::uint64_t>> sent_by_ssrc;
+  for (const auto& m : media_sent(scenario, state)) {
+    auto [it, fresh] = sent_by_ssrc.emplace(m.ssrc, m.packets);
+    if (!fresh) it->second.reset();
+  }
   std::vector<MediaFigures> out;
   for (const auto& p : scenario.parties) {
     const auto* agent = state.agent(p.name);
@@ -145,6 +193,8 @@ std::vector<MediaFigures> media_figures(const Scenario& scenario, const RunState
         auto f = figures_of(*s, *sessions[i], senders);
         f.to = p.name;
         f.call = static_cast<int>(i + 1);
+        if (auto it = sent_by_ssrc.find(f.ssrc); it != sent_by_ssrc.end()) f.sent = it->second;
+        if (auto it = delivered.find({f.dst_address, f.ssrc}); it != delivered.end()) f.delivered = it->second;
         out.push_back(std::move(f));
       }
     }

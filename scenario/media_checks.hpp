@@ -11,8 +11,11 @@
 namespace trunklab::scenario::detail {
 
 // Every stream every party heard: receivers by name, their calls in order, streams in order
-// of their first packet.
-std::vector<MediaFigures> media_figures(const Scenario& scenario, const RunState& state);
+// of their first packet; `delivered` counted from the capture's records.
+std::vector<MediaFigures> media_figures(const Scenario& scenario, const RunState& state,
+                                        const wiretap::Capture& capture);
+// Every stream every party sent (at least one packet): senders by name, their calls in order.
+std::vector<MediaSent> media_sent(const Scenario& scenario, const RunState& state);
 
 // What is wrong, one text per failure.
 std::vector<std::string> check_media(const Scenario& scenario, const RunState& state,

@@ -49,6 +49,7 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;  // overrides the scenario's seed
   bool keep_pcap = true;              // fill Verdict::pcap
   bool report_ladder = true;          // fill Verdict::ladder (for the ladder.* files)
+  bool keep_delivered_pcap = false;   // fill Verdict::delivered_pcap (virtual time only)
   std::optional<LiveOptions> live;    // against a target, in real time
   LimitOverrides limits;              // virtual time only
 };
@@ -69,11 +70,31 @@ struct MediaFigures {
   rt::Duration jitter{};       // RFC 3550 §6.4.1
   std::optional<rt::Duration> mean_delay;  // one-way, from the probe's send times
   rt::Instant first_at{};
+  rt::Instant last_at{};       // the last packet's arrival
   std::string digits_rfc4733;  // telephone-events heard
   std::string digits_inband;   // tones heard
   double r_factor = 0.0;       // ITU-T G.107, from loss, jitter and delay
   double mos = 1.0;
   double loss_ratio() const { return expected == 0 ? 0.0 : static_cast<double>(lost) / static_cast<double>(expected); }
+  std::string src;  // where its first packet came from (IP:port), as the receiver saw it
+  std::string dst;  // the receiver's RTP address
+  rt::Address dst_address;
+  std::optional<std::uint64_t> sent;  // what the sender of this SSRC sent (packets), if a party did
+  // What the network delivered to the receiver's RTP address with this SSRC, heard or not: a
+  // receiver-side capture's count (`--pcap-delivered`). Above `packets` by what arrived while
+  // the party did not listen: before the answer reached it, after its BYE.
+  std::uint64_t delivered = 0;
+};
+
+// One RTP stream as its sender sent it: what a sender-side capture shows, heard or not.
+struct MediaSent {
+  std::string from;  // the sending party
+  int call = 0;      // the sender's call, 1 = its first
+  std::uint32_t ssrc = 0;
+  std::string src;   // the address it left from
+  std::string last_destination;
+  std::uint64_t packets = 0;  // every RTP packet, RFC 4733 events included
+  std::uint64_t event_packets = 0;
 };
 
 struct Verdict {
@@ -85,9 +106,11 @@ struct Verdict {
   std::vector<std::string> notes;     // checks that could not be made (against a target)
   std::vector<WireLine> lines;        // the actual ladder
   std::vector<MediaFigures> media;    // every RTP stream the parties heard
+  std::vector<MediaSent> media_sent;  // every RTP stream the parties sent
   reports::Ladder ladder;             // for the report renderers (RunOptions::report_ladder)
   rt::Duration virtual_duration{};
   std::string pcap;                   // pcap file bytes (empty unless keep_pcap)
+  std::string delivered_pcap;         // the receivers' view (empty unless keep_delivered_pcap)
   std::uint64_t calls_started = 0;    // calls the parties placed (benchmarks)
   std::string limit;                  // the cap the run reached ("messages", ...); "" = none
   bool real_time = false;             // run against a target (`--target`)

@@ -53,11 +53,26 @@ nlohmann::json Verdict::to_json() const {
                         {"first_ms", rt::to_ms(m.first_at.time_since_epoch())},
                         {"r_factor", m.r_factor}, {"mos", m.mos}};
     if (m.mean_delay) s["delay_ms"] = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(*m.mean_delay).count()) / 1000.0;
+    s["src"] = m.src;
+    s["dst"] = m.dst;
+    if (m.sent) s["sent"] = *m.sent;
+    s["delivered"] = m.delivered;
+    // The arrivals of the first and last packet heard, to the microsecond: the window of a
+    // receiver-side capture (delivered.pcap) that the party heard.
+    s["first_us"] = std::chrono::duration_cast<std::chrono::microseconds>(m.first_at.time_since_epoch()).count();
+    s["last_us"] = std::chrono::duration_cast<std::chrono::microseconds>(m.last_at.time_since_epoch()).count();
     if (!m.digits_rfc4733.empty()) s["digits_rfc4733"] = m.digits_rfc4733;
     if (!m.digits_inband.empty()) s["digits_inband"] = m.digits_inband;
     streams.push_back(std::move(s));
   }
   j["media"] = streams;
+  nlohmann::json sent = nlohmann::json::array();
+  for (const auto& m : media_sent) {
+    sent.push_back({{"from", m.from}, {"call", m.call}, {"ssrc", m.ssrc}, {"src", m.src},
+                    {"last_destination", m.last_destination}, {"packets", m.packets},
+                    {"event_packets", m.event_packets}});
+  }
+  j["media_sent"] = sent;
   return j;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <utility>
 
 namespace trunklab::wiretap {
 
@@ -21,9 +22,31 @@ struct DumperCloser {
 };
 
 bool wanted(const CaptureRecord& r, const PcapOptions& options) {
+  if (options.delivered_view) {
+    const bool reached = r.transport == rt::TransportKind::udp ? r.delivered_at.has_value() : !r.dropped;
+    return reached && !r.src.is_v6() && !r.dst.is_v6();
+  }
   if (r.view == CaptureView::nat_translated && !options.include_nat_translated) return false;
   if (r.dropped && !options.include_dropped) return false;
   return !r.src.is_v6() && !r.dst.is_v6();
+}
+
+// The records the pcap holds, each with its timestamp, in file order: capture order, or for the
+// delivered view arrival order (stable: a tie keeps capture order, so the bytes stay a
+// function of the run).
+std::vector<std::pair<rt::Instant, std::size_t>> in_pcap_order(const std::vector<CaptureRecord>& records,
+                                                               const PcapOptions& options) {
+  std::vector<std::pair<rt::Instant, std::size_t>> out;
+  out.reserve(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto& r = records[i];
+    if (!wanted(r, options)) continue;
+    out.emplace_back(options.delivered_view ? r.delivered_at.value_or(r.time) : r.time, i);
+  }
+  if (options.delivered_view) {
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  return out;
 }
 
 }  // namespace
@@ -91,9 +114,9 @@ Capture::PcapBytes Capture::pcap_bytes(const PcapOptions& options) const {
     }
     std::uint16_t ip_id = 0;
     TcpFlows flows;
-    for (const auto& r : records_) {
-      if (!wanted(r, options)) continue;
-      const auto since_start = r.time.time_since_epoch().count();
+    for (const auto& [at, index] : in_pcap_order(records_, options)) {
+      const auto& r = records_[index];
+      const auto since_start = at.time_since_epoch().count();
       pcap_pkthdr header{};
       header.ts.tv_sec = static_cast<time_t>(kPcapEpochUnixSeconds + since_start / 1'000'000);
       header.ts.tv_usec = static_cast<suseconds_t>(since_start % 1'000'000);

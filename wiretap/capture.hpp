@@ -43,6 +43,9 @@ struct CaptureRecord {
   bool duplicate = false;
   bool dropped = false;
   std::string drop_reason;  // why the network dropped it; empty when delivered
+  // When the receiver's socket got it (the simulated network says so for UDP; the copy the
+  // receiver got when it crossed a NAT); unset while in flight, when dropped, on the real stage.
+  std::optional<rt::Instant> delivered_at = std::nullopt;
   // udp: `bytes` is one datagram. tcp: one message (or piece of the stream) sent on the
   // connection between src and dst, in stream order per direction.
   rt::TransportKind transport = rt::TransportKind::udp;
@@ -59,6 +62,11 @@ inline constexpr std::int64_t kPcapEpochUnixSeconds = 1767225600;
 struct PcapOptions {
   bool include_nat_translated = true;  // write the public-side copies of NAT'd packets
   bool include_dropped = true;         // datagrams the network dropped (seen on the sender)
+  // The receivers' view instead (`trunklab run --pcap-delivered`): each UDP datagram once, as
+  // its receiver got it (after any NAT), stamped with its arrival time, in arrival order; none
+  // that the network dropped. TCP records as sent (the simulated TCP delivers them in order).
+  // The two options above do not apply.
+  bool delivered_view = false;
 };
 
 class Capture final : public Observer {
@@ -75,6 +83,9 @@ public:
   // The wiretap: every stage and transport reports here (a record per event, both directions).
   WireId on_wire(const WireEvent& event) override;
   void on_dropped(WireId id, std::string_view reason) override { mark_dropped(id, reason); }
+  void on_delivered(WireId id, rt::Instant at) override {
+    if (id < records_.size()) records_[id].delivered_at = at;
+  }
   bool observing() const override { return enabled_; }
   // Forgets the records (benchmarks). Only between runs: datagrams in flight keep record indices.
   void clear() {

@@ -51,6 +51,9 @@ public:
   // An event reported sent was dropped by the network on its way (a fault, a NAT filter, a host
   // down): `reason` says why. Only stages with a network of their own report this.
   virtual void on_dropped(WireId /*id*/, std::string_view /*reason*/) {}
+  // An event reported sent reached its receiver's socket at `at` (the copy the receiver got:
+  // the NAT-translated one when it crossed a NAT). Only the simulated network reports this.
+  virtual void on_delivered(WireId /*id*/, rt::Instant /*at*/) {}
   // False: the observer keeps nothing, so a reporter may skip building events (benchmarks).
   virtual bool observing() const { return true; }
 };

@@ -385,6 +385,8 @@ void Network::arrive(std::uint32_t id) {
     return drop(id, "port unreachable: " + host.name_ + ":" + std::to_string(local.port()));
   }
   ++stats_.delivered;
+  const wiretap::WireId received = flight.translated_record != wiretap::kNoWire ? flight.translated_record : flight.sent_record;
+  if (received != wiretap::kNoWire) wiretap_.on_delivered(received, scheduler_.now());
   // The handler may send (growing the deque, which keeps `flight` valid); the slot is released
   // only after it returns, so the bytes it reads stay put.
   socket->handler().on_datagram(socket->local_address(), flight.src, flight.bytes);

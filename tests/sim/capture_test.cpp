@@ -139,6 +139,43 @@ TEST(Capture, DroppedDatagramsAreMarkedAndCanBeLeftOutOfThePcap) {
   EXPECT_EQ(all.bytes.size() - delivered_only.bytes.size(), 16 + 42 + std::string("lost").size());
 }
 
+// --pcap-delivered: each datagram as its receiver got it, at its arrival time, in arrival order;
+// none of the dropped ones.
+TEST(Capture, DeliveredViewHasArrivalTimesInArrivalOrderWithoutTheDropped) {
+  World world(1);
+  testing::Recorder r(world.clock());
+  auto& net = world.network();
+  net.set_default_link(Link{.latency = from_ms(10)});
+  auto& a = net.add_host("a", ip("10.0.0.1")).bind(5060, r);
+  net.add_host("b", ip("10.0.0.2")).bind(5060, r);
+  net.add_fault(FaultRule::delay_by("late", from_ms(30)).during(Instant{}, Instant{from_ms(1)}));
+  net.add_fault(FaultRule::drop("lost").during(Instant{from_ms(5)}));
+  a.send(ip("10.0.0.2:5060"), "first-sent");                                       // arrives at 40 ms
+  world.at(Instant{from_ms(2)}, [&] { a.send(ip("10.0.0.2:5060"), "second-sent"); });  // arrives at 12 ms
+  world.at(Instant{from_ms(6)}, [&] { a.send(ip("10.0.0.2:5060"), "dropped"); });
+  world.run_until_idle();
+  const Capture& capture = world.capture();
+  ASSERT_EQ(capture.records().size(), 3u);
+  EXPECT_EQ(capture.records()[0].delivered_at, Instant{from_ms(40)});
+  EXPECT_EQ(capture.records()[1].delivered_at, Instant{from_ms(12)});
+  EXPECT_FALSE(capture.records()[2].delivered_at.has_value());
+  const auto view = capture.pcap_bytes(PcapOptions{.delivered_view = true});
+  ASSERT_TRUE(view.error.empty()) << view.error;
+  // Two records (16-byte header + 42 bytes of headers + payload), the second sent first.
+  const std::size_t first = 24;
+  const std::size_t second = first + 16 + 42 + std::string("second-sent").size();
+  ASSERT_EQ(view.bytes.size(), second + 16 + 42 + std::string("first-sent").size());
+  EXPECT_EQ(view.bytes.substr(first + 16 + 42, 11), "second-sent");
+  EXPECT_EQ(view.bytes.substr(second + 16 + 42, 10), "first-sent");
+  auto usec = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(view.bytes[at + 4 + static_cast<std::size_t>(i)]);
+    return v;
+  };
+  EXPECT_EQ(usec(first), 12'000u);
+  EXPECT_EQ(usec(second), 40'000u);
+}
+
 std::string run_command(const std::string& command) {
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   std::string out;
