@@ -17,12 +17,13 @@ namespace {
 
 using namespace trunklab;
 
-// A scenario with `calls` calls, one every 2 s, each answered after 100 ms and hung up at 1.5 s.
-scenario::Scenario many_calls(int calls) {
+// A scenario with `calls` calls, one every `every_ms`, each answered after 100 ms and hung up
+// `every_ms` - 500 ms after it started (media both ways while it lasts: PCMU, 20 ms).
+scenario::Scenario many_calls(int calls, int every_ms = 2000) {
   nlohmann::json steps = nlohmann::json::array();
   for (int i = 0; i < calls; ++i) {
-    steps.push_back({{"at", fmt::format("{}ms", i * 2000)}, {"alice", {{"call", "+15551234567"}}}});
-    steps.push_back({{"at", fmt::format("{}ms", i * 2000 + 1500)}, {"alice", "hangup"}});
+    steps.push_back({{"at", fmt::format("{}ms", i * every_ms)}, {"alice", {{"call", "+15551234567"}}}});
+    steps.push_back({{"at", fmt::format("{}ms", i * every_ms + every_ms - 500)}, {"alice", "hangup"}});
   }
   nlohmann::json doc = {
       {"seed", 1},
@@ -55,6 +56,36 @@ void BM_SimulatedCalls(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * calls);  // items/s = simulated calls per second
 }
 BENCHMARK(BM_SimulatedCalls)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// Simulated RTP packets per second of CPU on one core (issue 14's target: 1,000,000/s): N calls
+// of 60 s, each with RTP both ways (about 2 x 2,970 packets per call), through the simulated
+// network and the capture, judged as `trunklab run` does; range(1) = 1 also writes the pcap
+// bytes and the report ladder, as `--out` does. Packets = what the receivers heard (verdict).
+void BM_MediaPackets(benchmark::State& state) {
+  const auto calls = static_cast<int>(state.range(0));
+  auto scenario = many_calls(calls, 60'000);
+  scenario::RunOptions options;
+  options.keep_pcap = state.range(1) != 0;
+  options.report_ladder = state.range(1) != 0;
+  std::uint64_t packets = 0;
+  for (auto _ : state) {
+    auto verdict = scenario::run_scenario(scenario, options);
+    if (!verdict.passed) {
+      state.SkipWithError(verdict.failure_text().c_str());
+      return;
+    }
+    std::uint64_t heard = 0;
+    for (const auto& m : verdict.media) heard += m.packets;
+    if (heard < static_cast<std::uint64_t>(calls) * 2 * 2900) {
+      state.SkipWithError(fmt::format("only {} RTP packets heard", heard).c_str());
+      return;
+    }
+    packets += heard;
+    benchmark::DoNotOptimize(verdict.pcap.size());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(packets));  // items/s = RTP packets per second
+}
+BENCHMARK(BM_MediaPackets)->Args({10, 0})->Args({10, 1})->Unit(benchmark::kMillisecond);
 
 void BM_BundledSuite(benchmark::State& state) {
   std::vector<std::string> files;
