@@ -229,13 +229,20 @@ bool Session::send_dtmf(const DtmfRequest& request, std::string& why) {
     why = "a digit lasts from one packet interval to 8 s";
     return false;
   }
+  if (request.method == DtmfMethod::inband && request.duration < kInbandMinTone) {
+    why = "an inband digit lasts at least 60 ms (two detector blocks)";
+    return false;
+  }
   for (char ch : request.digits) {
     if (!dtmf_event_code(ch)) {
       why = std::string("not a DTMF digit: ") + ch;
       return false;
     }
   }
-  const auto gap = static_cast<std::size_t>(request.gap / plan_->ptime);
+  // Inband: a pause the detector can hear, else "55" is one long 5 (RFC 4733 events have
+  // their own timestamps and need none).
+  const auto pause = request.method == DtmfMethod::inband ? std::max(request.gap, kInbandMinPause) : request.gap;
+  const auto gap = static_cast<std::size_t>((pause + plan_->ptime - rt::Duration{1}) / plan_->ptime);
   for (char ch : request.digits) digits_.push_back({ch, request.method, request.duration, request.volume, gap});
   return true;
 }
@@ -282,15 +289,7 @@ void Session::on_rtp(const rt::Address& source, std::string_view bytes) {
         ++stream->delay_samples;
       }
     }
-    if (stream->tone_open) {
-      // Two frames of silence end the tone for the detector (a whole 205-sample block).
-      const auto codec = codec_from_payload_type(packet->header.payload_type);
-      if (codec == Codec::pcmu || codec == Codec::pcma) {
-        stream->tones.push_frame(*codec, silence_frame(*codec));
-        stream->tones.push_frame(*codec, silence_frame(*codec));
-      }
-      stream->tone_open = false;
-    }
+    if (stream->tone_open) hear_silence(*stream, packet->header.payload_type, payload.size());
     return;
   }
   hear_audio(*stream, payload);
@@ -302,6 +301,22 @@ void Session::hear_audio(HeardStream& stream, std::string_view payload) {
   if (codec != Codec::pcmu && codec != Codec::pcma) return;
   stream.tones.push_frame(*codec, payload);
   stream.tone_open = true;
+  stream.silence_samples = 0;
+}
+
+// Tagged audio after a tone is the pause after it: the detector hears it as the silence it is
+// (G.711: a sample a byte), as long as the pause lasts, until two blocks of it ended the tone
+// whatever the alignment (the bound keeps the detector off the audio's hot path).
+void Session::hear_silence(HeardStream& stream, std::uint8_t payload_type, std::size_t samples) {
+  const auto codec = codec_from_payload_type(payload_type);
+  if (codec != Codec::pcmu && codec != Codec::pcma) {
+    stream.tone_open = false;
+    return;
+  }
+  silence_.assign(samples, static_cast<char>(codec_info(*codec).fill_byte));
+  stream.tones.push_frame(*codec, silence_);
+  stream.silence_samples += samples;
+  if (stream.silence_samples >= 2 * DtmfDetectorConfig{}.block_samples) stream.tone_open = false;
 }
 
 void Session::on_rtcp(const rt::Address&, std::string_view bytes) {

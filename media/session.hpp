@@ -55,11 +55,18 @@ struct SessionConfig {
   std::uint64_t* packets_sent = nullptr;       // also counts every packet sent here (a run's limit)
 };
 
+// Inband digits: the detector (205-sample Goertzel blocks, two to a digit; a block hears a
+// tone that fills 60% of it) needs, at the worst block alignment, 450 samples of tone (56 ms)
+// and 165 of pause (21 ms) to tell "55" from one long 5. A sender keeps 60 ms and 40 ms (the
+// pause Q.24 asks of DTMF senders), whatever the step says.
+inline constexpr rt::Duration kInbandMinTone = std::chrono::milliseconds{60};
+inline constexpr rt::Duration kInbandMinPause = std::chrono::milliseconds{40};
+
 struct DtmfRequest {
   std::string digits;
   DtmfMethod method = DtmfMethod::rfc4733;
   rt::Duration duration = std::chrono::milliseconds{100};  // per digit
-  rt::Duration gap = std::chrono::milliseconds{100};       // between digits
+  rt::Duration gap = std::chrono::milliseconds{100};       // between digits (inband: >= 40 ms)
   std::uint8_t volume = 10;                                // RFC 4733 §2.3.4, -dBm0
 };
 
@@ -75,7 +82,10 @@ struct HeardStream {
   std::uint64_t event_packets = 0;
   std::uint64_t delay_us_total = 0;  // one-way delay summed over the packets that carried it
   std::uint64_t delay_samples = 0;
-  bool tone_open = false;  // untagged audio last: separate the next tone with silence
+  // Inband tones: a tone was heard and the detector has not yet had the silence that ends it;
+  // the silence (tagged audio) heard after the last tone, in samples.
+  bool tone_open = false;
+  std::size_t silence_samples = 0;
   std::optional<rt::Duration> mean_delay() const;
 };
 
@@ -144,6 +154,7 @@ private:
   void transmit(const std::string& bytes);
   HeardStream* stream_for(std::uint32_t ssrc, const rt::Address& source);
   void hear_audio(HeardStream& stream, std::string_view payload);
+  void hear_silence(HeardStream& stream, std::uint8_t payload_type, std::size_t samples);
   void send_rtcp();
 
   rt::Clock& clock_;
@@ -165,7 +176,8 @@ private:
   std::optional<rt::Address> latched_;  // symmetric RTP: where the peer's RTP comes from
   std::uint32_t probe_index_ = 0;
   std::uint64_t octets_sent_ = 0;
-  std::string buffer_;
+  std::string buffer_;   // the packet being sent
+  std::string silence_;  // a pause after an inband tone, for the detector
   // DTMF in progress.
   std::deque<Digit> digits_;
   std::vector<DtmfPacket> event_packets_;  // the current RFC 4733 digit

@@ -4,6 +4,7 @@
 
 #include "media/codec.hpp"
 #include "media/dtmf.hpp"
+#include "media/session.hpp"
 #include "reference/sip/text.hpp"
 
 #include <fmt/format.h>
@@ -106,6 +107,9 @@ bool read_media_step(const Node& n, Step& step) {
   }
   if (step.dtmf.duration < std::chrono::milliseconds{40} || step.dtmf.duration > std::chrono::seconds{8}) {
     d->fail("expected a digit duration from 40ms to 8s");
+  }
+  if (!step.dtmf_auto && step.dtmf.method == media::DtmfMethod::inband && step.dtmf.duration < media::kInbandMinTone) {
+    d->at("duration").fail("expected an inband digit of at least 60ms (the Goertzel detector needs two 25.6 ms blocks)");
   }
   return true;
 }

@@ -149,5 +149,15 @@ TEST(ScenarioLoader, TcpBehindANatIsRefusedWithItsPath) {
               HasSubstr("$.parties.bob.transport: expected \"udp\" or \"tcp\""));
 }
 
+TEST(ScenarioLoader, InbandDigitTooShortForTheDetectorIsRefusedWithItsPath) {
+  const auto error = error_of(R"({"parties": {"bob": {"raw": {}}},
+    "steps": [{"at": "1s", "bob": {"dtmf": {"digits": "12", "method": "inband", "duration": "40ms"}}}]})");
+  EXPECT_THAT(error, HasSubstr("scenarios/bad.json: $.steps[0].bob.dtmf.duration: expected an inband digit of at least 60ms"));
+  // The same digit as an RFC 4733 event is fine.
+  EXPECT_EQ(error_of(R"({"parties": {"bob": {"raw": {}}},
+    "steps": [{"at": "1s", "bob": {"dtmf": {"digits": "12", "method": "rfc4733", "duration": "40ms"}}}]})"),
+            "(no error)");
+}
+
 }  // namespace
 }  // namespace trunklab::scenario
