@@ -72,10 +72,12 @@ public:
   double time_scale() const override { return live_.time_scale; }
   rt::Duration timing_tolerance() const override { return kTimingTolerance; }
   std::string expected_text(const std::string& text) const override { return stage_.expected_text(text); }
+  rt::Instant clock_origin() const override { return stage_.started_at(); }
   const agents::UserAgent* agent(const std::string& name) const override { return engine_.agent(name); }
   const wiretap::Capture& capture() const { return stage_.capture(); }
   rt::Duration elapsed() const { return elapsed_; }
   std::uint64_t calls_started() const { return engine_.calls_started(); }
+  std::size_t media_refused() const { return stage_.media_refused(); }
 
 private:
   // libpcap on live_.capture_iface replaces the sockets' own record: the capture then shows
@@ -179,6 +181,10 @@ Verdict run_live(const Scenario& scenario, const RunOptions& options, Verdict ve
     verdict.limit = cap.substr(7, cap.find(':') - 7);  // "limits.messages: ..." -> "messages"
     verdict.failures.push_back(fmt::format("limit reached: {} after {} of real time", cap,
                                            config::format_duration(run.elapsed())));
+  }
+  if (const auto refused = run.media_refused(); refused > 0) {
+    verdict.failures.push_back(fmt::format("limit reached: more than {} media sockets in the run; {} call media "
+                                           "port(s) went without RTP", RealStage::kMaxMediaSockets, refused));
   }
   if (!run.capture_error().empty()) verdict.failures.push_back(run.capture_error());
   if (!options.live->capture_iface.empty()) {

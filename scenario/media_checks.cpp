@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace trunklab::scenario::detail {
@@ -127,6 +128,20 @@ std::string sender_side(const Scenario& scenario, const RunState& state, const M
   return text;
 }
 
+// RTP follows the real clock, a packet every ptime whatever --time-scale (a target relays and
+// buffers it at its own rate), while a call lasts its scenario time scaled: a packet count is
+// the scenario's at time scale 1 and is judged scaled, a minimum down and a maximum up.
+std::uint64_t scaled_count(std::uint64_t n, double time_scale, bool up) {
+  if (time_scale == 1.0) return n;
+  const double v = static_cast<double>(n) * time_scale;
+  return static_cast<std::uint64_t>(up ? std::ceil(v) : std::floor(v));
+}
+
+std::string scale_note(const char* key, std::uint64_t n, double time_scale) {
+  if (time_scale == 1.0) return {};
+  return fmt::format(" ({} {} at --time-scale {}: RTP keeps the real clock)", key, n, time_scale);
+}
+
 std::optional<rt::Instant> line_time(const std::vector<WireLine>& lines, const std::string& text) {
   auto pattern = LinePattern::parse(text);
   if (!pattern) return std::nullopt;
@@ -191,6 +206,7 @@ std::vector<MediaFigures> media_figures(const Scenario& scenario, const RunState
       if (!sessions[i]) continue;
       for (const auto& s : sessions[i]->heard()) {
         auto f = figures_of(*s, *sessions[i], senders);
+        if (s->stats.first_arrival()) f.first_at = rt::Instant{f.first_at - state.clock_origin()};
         f.to = p.name;
         f.call = static_cast<int>(i + 1);
         if (auto it = sent_by_ssrc.find(f.ssrc); it != sent_by_ssrc.end()) f.sent = it->second;
@@ -228,13 +244,16 @@ std::vector<std::string> check_media(const Scenario& scenario, const RunState& s
     const auto where = fmt::format("{} ({} -> {}{})", c.json_path, c.from, c.to,
                                    c.call ? fmt::format(", call {}", *c.call) : std::string{});
     auto fail = [&](std::string text) { failures.push_back(where + ": " + text); };
-    if (c.min_packets && h.packets < *c.min_packets) {
-      fail(fmt::format("{} received {} RTP packet(s) from {}, expected at least {}{}", c.to, h.packets, c.from,
-                       *c.min_packets, sender_side(scenario, state, c, capture)));
+    const double scale = state.time_scale();
+    if (c.min_packets && h.packets < scaled_count(*c.min_packets, scale, false)) {
+      fail(fmt::format("{} received {} RTP packet(s) from {}, expected at least {}{}{}", c.to, h.packets, c.from,
+                       scaled_count(*c.min_packets, scale, false), scale_note("min_packets", *c.min_packets, scale),
+                       sender_side(scenario, state, c, capture)));
     }
-    if (c.max_packets && h.packets > *c.max_packets) {
-      fail(fmt::format("{} received {} RTP packet(s) from {}, expected {}{}", c.to, h.packets, c.from,
-                       *c.max_packets == 0 ? std::string("none") : fmt::format("at most {}", *c.max_packets),
+    if (const auto most = c.max_packets ? scaled_count(*c.max_packets, scale, true) : 0; c.max_packets && h.packets > most) {
+      fail(fmt::format("{} received {} RTP packet(s) from {}, expected {}{}{}", c.to, h.packets, c.from,
+                       most == 0 ? std::string("none") : fmt::format("at most {}", most),
+                       most == 0 ? std::string{} : scale_note("max_packets", *c.max_packets, scale),
                        h.first ? fmt::format(" (the first at {})", config::format_duration(h.first->time_since_epoch())) : ""));
     }
     const bool heard = h.packets > 0;

@@ -1,56 +1,12 @@
 #include "scenario/real_stage.hpp"
+#include "scenario/real_stage_edge.hpp"
 
 #include "scenario/engine.hpp"
 #include "scenario/run_state.hpp"
 
-#include "reference/rt/transport_pair.hpp"
-
 #include <fmt/format.h>
 
 namespace trunklab::scenario {
-
-// What an emulated party's agent sends through: its own address as the party knows it (the
-// private one behind a NAT), every datagram handed to the stage.
-struct RealStage::PartyTransport final : rt::Transport {
-  PartyTransport(RealStage& s, PartyEdge& p) : stage(s), party(p) {}
-  rt::Address local_address() const override;
-  void send(const rt::Address& to, std::string_view bytes) override;
-  RealStage& stage;
-  PartyEdge& party;
-};
-
-// A real socket standing for one public mapping of a NAT (scenario address -> real port).
-struct RealStage::PublicSocket final : rt::DatagramHandler {
-  PublicSocket(RealStage& s, PartyEdge& p, const rt::Address& pub) : stage(s), party(p), scenario_public(pub) {}
-  void on_datagram(const rt::Address& local, const rt::Address& remote, std::string_view bytes) override {
-    stage.on_real_datagram(party, this, local, remote, bytes);
-  }
-  RealStage& stage;
-  PartyEdge& party;
-  rt::Address scenario_public;
-  std::unique_ptr<realtime::UdpTransport> udp;
-};
-
-struct RealStage::PartyEdge final : rt::DatagramHandler, wiretap::Observer {
-  PartyEdge(RealStage& s, const PartySpec& p) : stage(s), spec(p), transport(s, *this) {}
-  void on_datagram(const rt::Address& at, const rt::Address& remote, std::string_view bytes) override {
-    stage.on_real_datagram(*this, nullptr, at, remote, bytes);
-  }
-  wiretap::WireId on_wire(const wiretap::WireEvent& event) override { return stage.record_tcp(*this, event); }
-  RealStage& stage;
-  const PartySpec& spec;
-  sim::Nat* nat = nullptr;
-  rt::Address local;             // the real socket, or the private address behind a NAT
-  rt::Address scenario_address;  // where the scenario puts it (fault rules match it)
-  rt::Address bind_ip;           // where its sockets (public mappings too) are opened
-  std::unique_ptr<realtime::UdpTransport> udp;  // not behind a NAT
-  // Not behind a NAT: TCP on the UDP socket's port too; the agent's transport is then `pair`.
-  std::unique_ptr<realtime::TcpTransport> tcp;
-  std::unique_ptr<rt::TransportPair> pair;
-  std::map<std::uint16_t, std::unique_ptr<PublicSocket>> publics;  // by scenario public port
-  rt::DatagramHandler* handler = nullptr;
-  PartyTransport transport;
-};
 
 rt::Address RealStage::PartyTransport::local_address() const { return party.local; }
 void RealStage::PartyTransport::send(const rt::Address& to, std::string_view bytes) {
@@ -98,6 +54,7 @@ std::optional<std::string> RealStage::open() {
       if (auto error = open_tcp(*edge)) return fmt::format("party {}: {}", party.name, *error);
     }
     names_[edge->local] = party.name;
+    edge_at_[edge->local] = edge.get();
     book_[party.name] = edge->local;
     parties_.emplace(party.name, std::move(edge));
   }
@@ -162,6 +119,7 @@ sim::Endpoint RealStage::endpoint_of(const PartyEdge& party) const {
 }
 
 sim::Endpoint RealStage::endpoint_of(const rt::Address& real) const {
+  if (auto it = edge_at_.find(real); it != edge_at_.end()) return endpoint_of(*it->second);
   const auto name = name_of(real);
   if (auto it = parties_.find(name); it != parties_.end()) return endpoint_of(*it->second);
   if (name == kReferenceName) {
@@ -223,6 +181,7 @@ RealStage::PublicSocket* RealStage::public_socket(PartyEdge& party, const rt::Ad
   socket->udp = std::move(std::get<0>(opened));
   socket->udp->set_handler(socket.get());
   names_[socket->udp->local_address()] = party.spec.name;
+  edge_at_[socket->udp->local_address()] = &party;
   mapped_.emplace_back(scenario_public, socket->udp->local_address());
   slot = std::move(socket);
   return slot.get();
@@ -232,6 +191,7 @@ void RealStage::send_from(PartyEdge& party, const rt::Address& to, std::string_v
   const std::string& name = party.spec.name;
   const auto sent = record(party.local, to, bytes, wiretap::CaptureView::sent, name, name_of(to));
   if (is_down(name)) return drop(sent, "host " + name + " down");
+  if (auto why = unroutable(party, to)) return drop(sent, *why);
   rt::Transport* out = party.udp.get();
   if (party.nat) {
     auto pub = party.nat->translate_outbound(party.scenario_address, to, scenario_now());

@@ -49,8 +49,10 @@ public:
   rt::Timers& timers() override { return loop_; }
   rt::Random& random_stream(const std::string& name) override { return random_.stream(name); }
   rt::Transport& bind_party(const PartySpec& party, rt::DatagramHandler& handler) override;
-  // Media is not carried against a target yet: the parties negotiate SDP and send no RTP.
-  rt::Transport* bind_media(const PartySpec&, std::uint16_t, rt::DatagramHandler&) override { return nullptr; }
+  // A real UDP socket on the party's bind IP (the wished port if free, else any), or behind a
+  // NAT the private address at the wished port, its datagrams through the same emulation as
+  // SIP (real_stage_media.cpp). Null once kMaxMediaSockets are open (media_refused() counts).
+  rt::Transport* bind_media(const PartySpec& party, std::uint16_t port, rt::DatagramHandler& handler) override;
   void network_step(const Step& step) override;
   rt::Address reference() const override { return live_.target; }
   const AddressBook& addresses() const override { return book_; }
@@ -74,6 +76,12 @@ public:
   // and every NAT mapping (198.51.100.1:20000 -> 127.0.0.1:40123) with its rport.
   std::string expected_text(const std::string& scenario_text) const;
 
+  // One fd each: a run's media sockets (RTP, RTCP, asymmetric sources of every party and call)
+  // stay well below a process's usual 1024 descriptors.
+  static constexpr std::size_t kMaxMediaSockets = 512;
+  // Media sockets asked for past kMaxMediaSockets: their calls went without RTP.
+  std::size_t media_refused() const { return media_refused_; }
+
 private:
   struct PartyEdge;
   struct PartyTransport;
@@ -86,6 +94,10 @@ private:
   void deliver(PartyEdge& party, PublicSocket* via, const rt::Address& remote, const std::string& bytes,
                wiretap::Capture::RecordIndex record);
   PublicSocket* public_socket(PartyEdge& party, const rt::Address& scenario_public);
+  // Why a party's datagram to `to` cannot leave: a private address behind an emulated NAT (as
+  // the simulated network says), or a NAT's scenario public address (its mappings are real
+  // sockets); nothing is sent to an address the scenario made up.
+  std::optional<std::string> unroutable(const PartyEdge& from, const rt::Address& to) const;
   sim::Endpoint endpoint_of(const rt::Address& real) const;
   sim::Endpoint endpoint_of(const PartyEdge& party) const;
   rt::Duration transit(const sim::Endpoint& src, const sim::Endpoint& dst);
@@ -120,7 +132,10 @@ private:
   AddressBook book_;           // real addresses, the target as "trunk"
   AddressBook scenario_book_;  // the scenario's
   std::map<rt::Address, std::string> names_;
-  std::map<std::string, std::unique_ptr<PartyEdge>> parties_;
+  std::map<std::string, std::unique_ptr<PartyEdge>> parties_;  // their SIP sockets
+  std::vector<std::unique_ptr<PartyEdge>> media_;               // their media sockets
+  std::map<rt::Address, PartyEdge*> edge_at_;  // by real socket (public mappings too) or private address
+  std::size_t media_refused_ = 0;
   std::map<std::string, sim::Nat> nats_;
   std::vector<std::pair<rt::Address, rt::Address>> mapped_;  // scenario public -> real socket
   sim::FaultChain faults_;

@@ -32,6 +32,9 @@ public:
   virtual rt::Duration timing_tolerance() const { return rt::Duration{0}; }
   // An expected header value or body part, with the scenario's addresses as the run has them.
   virtual std::string expected_text(const std::string& text) const { return text; }
+  // The parties' clock at the capture's zero: the virtual epoch, or the instant a real run
+  // started (what the parties measure, e.g. a stream's first packet, is on their clock).
+  virtual rt::Instant clock_origin() const { return rt::Instant{}; }
 };
 
 // The emulated party of a scenario party, pointed at `reference` (the built-in reference or a

@@ -19,7 +19,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # and a lookup would fork to both. A provider's invite_timeout is its dispatcher destination's:
 # scenarios that give one provider different ones are in different groups.
 groups=(
-  "0.2 - register-auth register-wrong-password outbound-auth failover-5xx relay-404 inbound-call register-tcp call-tcp busy-486 early-media failover-all-fail"
+  "0.2 - register-auth register-wrong-password outbound-auth failover-5xx relay-404 inbound-call register-tcp call-tcp busy-486 early-media failover-all-fail media-both-ways one-way-audio-nat"
   "1 - nat-reregister"
   "1 ping nat-keepalive-options"
   "1 - lossy-network"
