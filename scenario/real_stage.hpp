@@ -11,6 +11,10 @@
 //   every datagram a party sends or is sent, and link latency and jitter delay it, in
 //   scenario time (real time / time_scale). Host up/down steps stop a party's traffic; "trunk"
 //   down cuts the target off from every party.
+// - Media: each media port of a party is one more edge of it (real_stage_media.cpp), so RTP
+//   and RTCP take the same path: a real socket of its own, or a private port behind the NAT
+//   with a real socket per public mapping. A datagram to a scenario's private address is
+//   dropped as unroutable, never sent.
 // Datagrams from one party to another are faulted once, on the sender's side.
 #pragma once
 
