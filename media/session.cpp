@@ -73,7 +73,10 @@ void Session::apply(const MediaPlan& plan) {
   plan_ = plan;
   if (sending() && !was_sending) {
     talkspurt_start_ = true;
-    if (tick_timer_ == rt::kNoTimer) tick();
+    if (tick_timer_ == rt::kNoTimer) {
+      next_tick_.reset();
+      tick();
+    }
   }
   if (config_.rtcp && rtcp_ && rtcp_timer_ == rt::kNoTimer) {
     rtcp_timer_ = timers_.start_timer(config_.rtcp_interval, [this] {
@@ -117,8 +120,14 @@ void Session::tick() {
   schedule_tick();
 }
 
+// Due a ptime after the last tick was due, not after it ran: on a real clock (the real stage)
+// late wake-ups then do not add up over a call and cost packets; in virtual time both are the
+// same instant. Far behind (a stalled process), it starts over rather than sending a burst.
 void Session::schedule_tick() {
-  tick_timer_ = timers_.start_timer(plan_->ptime, [this] { tick(); });
+  const auto now = clock_.now();
+  next_tick_ = next_tick_.value_or(now) + plan_->ptime;
+  if (*next_tick_ + plan_->ptime < now) next_tick_ = now + plan_->ptime;
+  tick_timer_ = timers_.start_timer(std::max(rt::Duration{0}, *next_tick_ - now), [this] { tick(); });
 }
 
 void Session::transmit(const std::string& bytes) {

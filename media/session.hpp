@@ -171,6 +171,7 @@ private:
   std::uint32_t ssrc_ = 0;
   std::uint16_t sequence_ = 0;
   std::uint32_t initial_timestamp_ = 0;
+  std::optional<rt::Instant> next_tick_;  // when the running tick was due (schedule_tick)
   std::optional<rt::Instant> epoch_;  // the first packet's time: slot 0
   bool talkspurt_start_ = true;       // marker bit on the next audio packet
   std::optional<rt::Address> latched_;  // symmetric RTP: where the peer's RTP comes from

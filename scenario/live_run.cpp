@@ -67,8 +67,6 @@ public:
 
   const element::ReferenceServer* server() const override { return nullptr; }
   bool real_time() const override { return true; }
-  // RealStage::bind_media opens no sockets yet (real_stage.hpp): the parties send no RTP.
-  bool carries_media() const override { return false; }
   double time_scale() const override { return live_.time_scale; }
   rt::Duration timing_tolerance() const override { return kTimingTolerance; }
   std::string expected_text(const std::string& text) const override { return stage_.expected_text(text); }
@@ -133,8 +131,12 @@ private:
   // Real time is bounded by run_until; a target that floods is bounded here.
   void check_caps() {
     const auto& capture = stage_.capture();
-    if (cap_.empty() && capture.records().size() > limits_.messages) {
+    // As in virtual time, limits.messages counts SIP and limits.media_packets what the parties'
+    // media sessions sent.
+    if (cap_.empty() && capture.records().size() - stage_.media_records() > limits_.messages) {
       cap_ = fmt::format("limits.messages: more than {} messages on the wire", limits_.messages);
+    } else if (cap_.empty() && engine_.media_packets_sent() > limits_.media_packets) {
+      cap_ = fmt::format("limits.media_packets: the parties sent more than {} RTP/RTCP packets", limits_.media_packets);
     } else if (cap_.empty() && capture.pcap_size() > limits_.output_bytes) {
       cap_ = fmt::format("limits.output_bytes: the capture grew past {} bytes", limits_.output_bytes);
     }

@@ -189,7 +189,7 @@ RealStage::PublicSocket* RealStage::public_socket(PartyEdge& party, const rt::Ad
 
 void RealStage::send_from(PartyEdge& party, const rt::Address& to, std::string_view bytes) {
   const std::string& name = party.spec.name;
-  const auto sent = record(party.local, to, bytes, wiretap::CaptureView::sent, name, name_of(to));
+  const auto sent = record_of(party, party.local, to, bytes, wiretap::CaptureView::sent, name, name_of(to));
   if (is_down(name)) return drop(sent, "host " + name + " down");
   if (auto why = unroutable(party, to)) return drop(sent, *why);
   rt::Transport* out = party.udp.get();
@@ -198,7 +198,7 @@ void RealStage::send_from(PartyEdge& party, const rt::Address& to, std::string_v
     if (!pub) return drop(sent, "nat " + party.spec.behind + ": public ports exhausted");
     auto* socket = public_socket(party, *pub);
     if (!socket) return drop(sent, fmt::format("nat {}: no socket for the mapping {}", party.spec.behind, pub->to_string()));
-    record(socket->udp->local_address(), to, bytes, wiretap::CaptureView::nat_translated, name, name_of(to));
+    record_of(party, socket->udp->local_address(), to, bytes, wiretap::CaptureView::nat_translated, name, name_of(to));
     out = socket->udp.get();
   }
   const auto dst = endpoint_of(to);
@@ -217,7 +217,7 @@ void RealStage::on_real_datagram(PartyEdge& party, PublicSocket* via, const rt::
     deliver(party, via, remote, std::string(bytes), wiretap::Capture::kNoRecord);
     return;
   }
-  const auto sent = record(remote, local, bytes, wiretap::CaptureView::sent, from, party.spec.name);
+  const auto sent = record_of(party, remote, local, bytes, wiretap::CaptureView::sent, from, party.spec.name);
   through_network(endpoint_of(remote), endpoint_of(party), sent,
                   [this, &party, via, remote, copy = std::string(bytes)](auto record) {
                     deliver(party, via, remote, copy, record);
@@ -230,7 +230,7 @@ void RealStage::deliver(PartyEdge& party, PublicSocket* via, const rt::Address& 
   if (party.nat) {
     auto inbound = party.nat->translate_inbound(via ? via->scenario_public.port() : 0, remote, scenario_now());
     if (!inbound.inside) return drop(sent, inbound.drop_reason);
-    record(remote, party.local, bytes, wiretap::CaptureView::nat_translated, name_of(remote), party.spec.name);
+    record_of(party, remote, party.local, bytes, wiretap::CaptureView::nat_translated, name_of(remote), party.spec.name);
   }
   if (is_down(party.spec.name)) return drop(sent, "host " + party.spec.name + " down");
   if (party.handler) party.handler->on_datagram(party.local, remote, bytes);
@@ -268,6 +268,15 @@ void RealStage::record_seen(rt::Instant since_start, const rt::Address& src, con
   report(since_start, src, dst, bytes, wiretap::CaptureView::sent, name_of(src), name_of(dst), rt::TransportKind::udp);
   last_datagram_ = clock_.now();
   if (on_record_) on_record_();
+}
+
+wiretap::Capture::RecordIndex RealStage::record_of(const PartyEdge& party, const rt::Address& src,
+                                                   const rt::Address& dst, std::string_view bytes,
+                                                   wiretap::CaptureView view, const std::string& src_name,
+                                                   const std::string& dst_name) {
+  const auto index = record(src, dst, bytes, view, src_name, dst_name);
+  if (party.media && index != wiretap::kNoWire) ++media_records_;
+  return index;
 }
 
 void RealStage::drop(wiretap::Capture::RecordIndex record, const std::string& reason) {

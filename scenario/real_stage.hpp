@@ -85,6 +85,8 @@ public:
   static constexpr std::size_t kMaxMediaSockets = 512;
   // Media sockets asked for past kMaxMediaSockets: their calls went without RTP.
   std::size_t media_refused() const { return media_refused_; }
+  // Records of media sockets in the capture (limits.messages counts the others).
+  std::size_t media_records() const { return media_records_; }
 
 private:
   struct PartyEdge;
@@ -114,6 +116,10 @@ private:
                                        rt::TransportKind transport = rt::TransportKind::udp);
   std::optional<std::string> open_tcp(PartyEdge& edge);
   wiretap::WireId record_tcp(const PartyEdge& party, const wiretap::WireEvent& event);
+  // record() of a datagram of `party`'s, counted in media_records() for a media socket.
+  wiretap::Capture::RecordIndex record_of(const PartyEdge& party, const rt::Address& src, const rt::Address& dst,
+                                          std::string_view bytes, wiretap::CaptureView view,
+                                          const std::string& src_name, const std::string& dst_name);
   void drop(wiretap::Capture::RecordIndex record, const std::string& reason);
   wiretap::WireId report(rt::Instant at, const rt::Address& src, const rt::Address& dst, std::string_view bytes,
                          wiretap::CaptureView view, const std::string& src_name, const std::string& dst_name,
@@ -140,6 +146,7 @@ private:
   std::vector<std::unique_ptr<PartyEdge>> media_;               // their media sockets
   std::map<rt::Address, PartyEdge*> edge_at_;  // by real socket (public mappings too) or private address
   std::size_t media_refused_ = 0;
+  std::size_t media_records_ = 0;
   std::map<std::string, sim::Nat> nats_;
   std::vector<std::pair<rt::Address, rt::Address>> mapped_;  // scenario public -> real socket
   sim::FaultChain faults_;

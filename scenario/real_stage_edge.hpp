@@ -49,6 +49,7 @@ struct RealStage::PartyEdge final : rt::DatagramHandler, wiretap::Observer {
   std::unique_ptr<rt::TransportPair> pair;
   std::map<std::uint16_t, std::unique_ptr<PublicSocket>> publics;  // by scenario public port
   rt::DatagramHandler* handler = nullptr;
+  bool media = false;  // one of its media ports (RTP, RTCP), not its SIP socket
   PartyTransport transport;
 };
 

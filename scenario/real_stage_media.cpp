@@ -35,6 +35,7 @@ rt::Transport* RealStage::bind_media(const PartySpec& party, std::uint16_t port,
     edge->local = edge->udp->local_address();
   }
   edge->handler = &handler;
+  edge->media = true;
   names_[edge->local] = party.name;
   edge_at_[edge->local] = edge.get();
   return &media_.emplace_back(std::move(edge))->transport;

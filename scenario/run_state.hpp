@@ -22,9 +22,6 @@ public:
   virtual const element::ReferenceServer* server() const = 0;
   virtual const agents::UserAgent* agent(const std::string& name) const = 0;
   virtual bool real_time() const { return false; }
-  // The stage gives the parties media sockets (Stage::bind_media); else expect.media is noted as
-  // not checked.
-  virtual bool carries_media() const { return true; }
   // Times on the wire are the scenario's times multiplied by this (real time may run faster).
   virtual double time_scale() const { return 1.0; }
   // How far a measured span may miss a `within` bound: nothing in virtual time; in real time
