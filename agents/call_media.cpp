@@ -12,6 +12,11 @@ namespace {
 
 constexpr std::uint16_t kFirstMediaPort = 40000;
 constexpr std::size_t kMediaPorts = 1000;  // ports 40000-41999, RTP even, RTCP odd
+// T.38 UDPTL on ports apart from RTP's (42000-43998), as gateways keep them (Asterisk's
+// udptl.conf range is not rtp.conf's): a fax switch moves the media to another port, so RTP
+// still in flight to the audio port, or going on after a refused switch, stays RTP for whoever
+// reads the capture (tshark sets a port up as T.38 from the offer that names it).
+constexpr std::uint16_t kFirstFaxPort = 42000;
 
 bool is_event(std::string_view encoding) { return sip::text::iequals(encoding, "telephone-event"); }
 
@@ -81,13 +86,19 @@ rt::Address CallMedia::advertised(std::size_t slot) {
   return party_.local_address().with_port(static_cast<std::uint16_t>(kFirstMediaPort + 2 * (slot % kMediaPorts)));
 }
 
+// Where our fax offer or answer says UDPTL is (nothing is bound there: UDPTL is not emulated).
+rt::Address CallMedia::fax_address(std::size_t slot) {
+  return advertised(slot).with_port(static_cast<std::uint16_t>(kFirstFaxPort + 2 * (slot % kMediaPorts)));
+}
+
 std::string CallMedia::offer(Call& call) {
   auto& m = call.media;
   const auto at = advertised(m.slot);
   const auto& session = call.dialog.local_tag;
   std::string body;
   if (m.offer_t38) {
-    body = sip::make_t38_sdp(session, at.ip_string(), at.port(), m.sdp_version++);
+    const auto udptl = fax_address(m.slot);
+    body = sip::make_t38_sdp(session, udptl.ip_string(), udptl.port(), m.sdp_version++);
   } else {
     sip::SdpOptions options;
     options.direction = m.wanted;
@@ -116,7 +127,8 @@ std::optional<std::string> CallMedia::on_offer(Call& call, std::string_view body
     if (!party_.config.media.accept_t38) return std::nullopt;
     m.remote = std::move(sdp);
     m.t38 = true;
-    auto answer = sip::make_t38_sdp(session, at.ip_string(), at.port(), m.sdp_version++);
+    const auto udptl = fax_address(m.slot);
+    auto answer = sip::make_t38_sdp(session, udptl.ip_string(), udptl.port(), m.sdp_version++);
     m.local = sip::Sdp::parse(answer);
     m.offering = false;
     return answer;

@@ -78,6 +78,7 @@ private:
   struct Port;
   Port* port_for(std::size_t slot);
   rt::Address advertised(std::size_t slot);
+  rt::Address fax_address(std::size_t slot);
   void update(Call& call);
   media::Session* ensure_session(Call& call);
   std::optional<media::MediaPlan> plan_for(const Call& call) const;

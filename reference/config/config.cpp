@@ -177,6 +177,13 @@ std::vector<T> read_list(const Node& n, std::string_view key, ReadOne read_one) 
   return out;
 }
 
+T38Policy read_t38(const Node& n) {
+  const auto text = n.is_string() ? n.as_string() : std::string();
+  if (text == "relay") return T38Policy::relay;
+  if (text == "reject") return T38Policy::reject;
+  n.fail("expected \"relay\" (forward a T.38 re-INVITE to the other leg) or \"reject\" (answer it 488)");
+}
+
 // "a, b, c" (or "(none)"): the names an error lists.
 std::string name_list(const std::set<std::string>& names) {
   std::string out;
@@ -223,7 +230,7 @@ void check_references(const Node& n, const Config& c) {
 
 Config read_config(const Node& n) {
   n.expect_only({"base_domain", "extensions", "providers", "routes", "numbers", "trunks",
-                 "registrar", "auth", "codecs", "media"});
+                 "registrar", "auth", "codecs", "media", "t38"});
   Config c;
   c.base_domain = n.string_or("base_domain", c.base_domain);
   c.extensions = read_list<Extension>(n, "extensions", read_extension);
@@ -238,6 +245,7 @@ Config read_config(const Node& n) {
     c.codecs.clear();
     for (const auto& item : list->items()) c.codecs.push_back(item.as_string());
   }
+  if (auto t = n.get("t38")) c.t38 = read_t38(*t);
   check_references(n, c);
   return c;
 }
@@ -298,6 +306,7 @@ nlohmann::json to_json(const Config& c) {
                  {"secret", c.auth.secret}};
   out["codecs"] = c.codecs;
   out["media"] = {{"ports", {c.media.first_port, c.media.last_port}}, {"timeout", format_duration(c.media.timeout)}};
+  out["t38"] = c.t38 == T38Policy::reject ? "reject" : "relay";
   return out;
 }
 

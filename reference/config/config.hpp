@@ -93,6 +93,12 @@ struct AuthPolicy {
   std::string secret = "trunklab-nonce-secret";  // keys the stateless nonces
 };
 
+// What the trunk does with a re-INVITE that switches a call to T.38 fax (an offer with an
+// active m=image ... udptl t38 stream): relay it to the other leg like any re-INVITE, or refuse
+// it itself with 488 Not Acceptable Here (RFC 3261 §21.4.26) and a Warning 304 (§20.43), the
+// call and its audio staying as they were (§14.1).
+enum class T38Policy { relay, reject };
+
 struct Config {
   std::string base_domain = "example.test";
   std::vector<Extension> extensions;
@@ -104,6 +110,7 @@ struct Config {
   AuthPolicy auth;
   std::vector<std::string> codecs{"PCMU", "PCMA", "G729", "telephone-event"};
   MediaPolicy media;
+  T38Policy t38 = T38Policy::relay;
 
   std::string registrar_domain(const std::string& customer) const;  // {customer}.registrar.<base>
   std::string trunk_domain(const std::string& trunk) const;         // {trunk}.trunk.<base>

@@ -8,7 +8,8 @@
 //    the extension at the address it registered from (forking; first 2xx wins, CANCEL to the
 //    rest); none live: 480; unknown number: 404.
 //  - In both: ACK, BYE from either side, CANCEL before the answer, re-INVITE, relayed leg to
-//    leg; 2xx to the A side retransmitted until ACKed (RFC 3261 §13.3.1.4).
+//    leg (a T.38 re-INVITE too, or answered 488 by the trunk per config.t38); 2xx to the A
+//    side retransmitted until ACKed (RFC 3261 §13.3.1.4).
 // It runs on the transaction layer's Endpoint; the element above routes requests to it.
 #pragma once
 
@@ -177,6 +178,8 @@ private:
 
   // In-dialog relay.
   void relay_request(Call& call, bool from_a, txn::ServerTxnId origin, const sip::Message& request);
+  static bool offers_t38(const sip::Message& invite);
+  void refuse_t38(txn::ServerTxnId txn, const sip::Message& invite);
   void relay_final_response(const TxnRef& ref, const sip::Message& response);
   void end_call(Call& call);
   void forget_call(std::uint64_t call_id);

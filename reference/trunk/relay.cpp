@@ -4,6 +4,7 @@
 
 #include "reference/trunk/call_state.hpp"
 #include "reference/dialog/invite_2xx.hpp"
+#include "reference/sip/sdp.hpp"
 
 #include <fmt/format.h>
 
@@ -58,8 +59,30 @@ bool Trunk::on_dialog_request(txn::ServerTxnId txn, const sip::Message& request,
   const bool from_a = request.call_id() == call.a.call_id;
   if (!call.winner) return false;
   if (!from_a && call.legs[*call.winner].dialog.call_id != request.call_id()) return false;
+  if (request.method() == "INVITE" && config_.t38 == config::T38Policy::reject && offers_t38(request)) {
+    refuse_t38(txn, request);
+    return true;
+  }
   relay_request(call, from_a, txn, request);
   return true;
+}
+
+// A re-INVITE switching to fax: its offer has an active T.38 stream (RFC 3362's image/t38).
+bool Trunk::offers_t38(const sip::Message& invite) {
+  if (invite.body().empty()) return false;
+  const auto sdp = sip::Sdp::parse(invite.body());
+  if (!sdp) return false;
+  return std::any_of(sdp->media.begin(), sdp->media.end(),
+                     [](const sip::SdpMedia& m) { return m.is_t38() && m.port != 0; });
+}
+
+// Refused here, never relayed: the other side keeps the call as it was, and so does the
+// offerer, whose previous offer/answer stays in force (RFC 3261 §14.1). Warning 304, "Media
+// type not available" (§20.43): the site does not take the media type the offer asks for.
+void Trunk::refuse_t38(txn::ServerTxnId txn, const sip::Message& invite) {
+  auto response = sip::OutgoingMessage::response_to(invite, 488, "Not Acceptable Here (T.38 fax refused by configuration)");
+  response.add("Warning", fmt::format("304 {} \"Media type not available\"", local_.to_string()));
+  endpoint_.respond(txn, std::move(response));
 }
 
 void Trunk::relay_request(Call& call, bool from_a, txn::ServerTxnId origin, const sip::Message& request) {

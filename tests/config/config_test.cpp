@@ -138,3 +138,16 @@ TEST(Config, ProviderTransportIsUdpOrTcp) {
   EXPECT_EQ(error_of(R"({"providers": [{"name": "a", "transport": "sctp"}]})"),
             "test.json: $.providers[0].transport: expected \"udp\" or \"tcp\"");
 }
+
+TEST(Config, T38IsRelayedUnlessRejected) {
+  EXPECT_EQ(read(R"({})").t38, T38Policy::relay);
+  const auto c = read(R"({"t38": "reject"})");
+  EXPECT_EQ(c.t38, T38Policy::reject);
+  EXPECT_EQ(to_json(c)["t38"], "reject");
+  EXPECT_EQ(read_config(Node(to_json(c), "printed")).t38, T38Policy::reject);
+  EXPECT_EQ(to_json(read(R"({})"))["t38"], "relay");
+  EXPECT_EQ(error_of(R"({"t38": "drop"})"),
+            "test.json: $.t38: expected \"relay\" (forward a T.38 re-INVITE to the other leg) or \"reject\" (answer it 488)");
+  EXPECT_EQ(error_of(R"({"t38": true})"),
+            "test.json: $.t38: expected \"relay\" (forward a T.38 re-INVITE to the other leg) or \"reject\" (answer it 488)");
+}

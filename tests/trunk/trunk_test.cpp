@@ -311,6 +311,58 @@ TEST_F(Outbound, ReinviteIsRelayedToTheOtherLegAndAcked) {
   EXPECT_THAT(lab->message("trunk -> telnyx INVITE", 1), HasSubstr("m=audio"));
 }
 
+namespace {
+
+bool recorded(const agents::UserAgent& agent, const std::string& kind, int status) {
+  for (const auto& e : agent.events()) {
+    if (e.kind == kind && e.status == status) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_F(Outbound, T38ReinviteIsRelayedByDefault) {
+  build({reply(200, 500ms)});
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->at_s(5, [&] { alice->reinvite({sip::SdpDirection::sendrecv, /*t38=*/true}); });
+  lab->at_s(10, [&] { alice->hangup(); });
+  lab->run_for_s(60);
+  EXPECT_THAT(lab->message("trunk -> telnyx INVITE", 1), HasSubstr("m=image 42000 udptl t38"));
+  EXPECT_THAT(lab->message("trunk -> alice 200", 1), HasSubstr("m=image"));
+  EXPECT_TRUE(recorded(*alice, "reinvite-answered", 200)) << testlab::join(lab->ladder(true));
+}
+
+TEST_F(Outbound, T38ReinviteRefusedByConfigurationGets488AndTheCallStaysUp) {
+  config.t38 = config::T38Policy::reject;
+  build({reply(200, 500ms)});
+  lab->at_s(0, [&] { alice->call("+15551234567"); });
+  lab->at_s(5, [&] { alice->reinvite({sip::SdpDirection::sendrecv, /*t38=*/true}); });
+  lab->at_s(7, [&] { alice->reinvite(); });  // an audio re-INVITE still goes through
+  lab->at_s(10, [&] { alice->hangup(); });
+  lab->run_for_s(60);
+  auto ladder = lab->ladder();
+  auto from = std::find(ladder.begin(), ladder.end(), "trunk -> telnyx ACK");
+  auto bye = std::find(ladder.begin(), ladder.end(), "alice -> trunk BYE");
+  ASSERT_NE(from, ladder.end());
+  std::vector<std::string> middle(from + 1, bye);
+  // Answered by the trunk itself, the ACK absorbed by its INVITE server transaction; the
+  // provider never sees the fax offer, only the later audio re-INVITE.
+  EXPECT_THAT(middle, ElementsAreArray({"alice -> trunk INVITE", "trunk -> alice 488", "alice -> trunk ACK",
+                                        "alice -> trunk INVITE", "trunk -> telnyx INVITE", "telnyx -> trunk 200",
+                                        "trunk -> alice 200", "alice -> trunk ACK", "trunk -> telnyx ACK"}))
+      << testlab::join(lab->ladder(true));
+  const auto refusal = lab->message("trunk -> alice 488");
+  EXPECT_THAT(refusal, HasSubstr("SIP/2.0 488 Not Acceptable Here (T.38 fax refused by configuration)\r\n"));
+  EXPECT_THAT(refusal, HasSubstr("Warning: 304 10.0.0.1:5060 \"Media type not available\"\r\n"));
+  EXPECT_THAT(lab->message("trunk -> telnyx INVITE", 1), HasSubstr("m=audio"));
+  EXPECT_TRUE(recorded(*alice, "reinvite-refused", 488));
+  // The call survived the refusal: the BYE is relayed and answered, no channel left.
+  EXPECT_THAT(ladder, ::testing::Contains("trunk -> telnyx BYE"));
+  EXPECT_EQ(lab->reference().trunk().channels_in_use(), 0u);
+  EXPECT_TRUE(alice->calls().at(0).answered);
+}
+
 TEST(Trunk, CallCompletesOverALossyNetworkThroughRetransmissions) {
   for (std::uint64_t seed : {1u, 2u, 3u}) {
     Lab lab(base_config(), seed);
