@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <map>
 
@@ -155,28 +156,37 @@ std::optional<rt::Instant> line_time(const std::vector<WireLine>& lines, const s
   return lines[*at].time;
 }
 
-}  // namespace
-
-std::vector<MediaSent> media_sent(const Scenario& scenario, const RunState& state) {
-  std::vector<MediaSent> out;
+// Every media session of every party, with the party's name and the call's number (1 = the
+// party's first call), in the parties' order.
+void for_each_session(const Scenario& scenario, const RunState& state,
+                      const std::function<void(const std::string&, int, const media::Session&)>& visit) {
   for (const auto& p : scenario.parties) {
     const auto* agent = state.agent(p.name);
     if (!agent) continue;
     const auto sessions = agent->media_sessions();
     for (std::size_t i = 0; i < sessions.size(); ++i) {
-      if (!sessions[i] || sessions[i]->sent().packets == 0) continue;
-      const auto& sent = sessions[i]->sent();
-      MediaSent m;
-      m.from = p.name;
-      m.call = static_cast<int>(i + 1);
-      m.ssrc = sent.ssrc;
-      if (auto src = sessions[i]->sending_address()) m.src = src->to_string();
-      m.last_destination = sent.last_destination.to_string();
-      m.packets = sent.packets;
-      m.event_packets = sent.event_packets;
-      out.push_back(std::move(m));
+      if (sessions[i]) visit(p.name, static_cast<int>(i + 1), *sessions[i]);
     }
   }
+}
+
+}  // namespace
+
+std::vector<MediaSent> media_sent(const Scenario& scenario, const RunState& state) {
+  std::vector<MediaSent> out;
+  for_each_session(scenario, state, [&](const std::string& party, int call, const media::Session& session) {
+    const auto& sent = session.sent();
+    if (sent.packets == 0) return;
+    MediaSent m;
+    m.from = party;
+    m.call = call;
+    m.ssrc = sent.ssrc;
+    if (auto src = session.sending_address()) m.src = src->to_string();
+    m.last_destination = sent.last_destination.to_string();
+    m.packets = sent.packets;
+    m.event_packets = sent.event_packets;
+    out.push_back(std::move(m));
+  });
   return out;
 }
 
@@ -203,23 +213,17 @@ std::vector<MediaFigures> media_figures(const Scenario& scenario, const RunState
     if (!fresh) it->second.reset();
   }
   std::vector<MediaFigures> out;
-  for (const auto& p : scenario.parties) {
-    const auto* agent = state.agent(p.name);
-    if (!agent) continue;
-    const auto sessions = agent->media_sessions();
-    for (std::size_t i = 0; i < sessions.size(); ++i) {
-      if (!sessions[i]) continue;
-      for (const auto& s : sessions[i]->heard()) {
-        auto f = figures_of(*s, *sessions[i], senders);
-        if (s->stats.first_arrival()) f.first_at = rt::Instant{f.first_at - state.clock_origin()};
-        f.to = p.name;
-        f.call = static_cast<int>(i + 1);
-        if (auto it = sent_by_ssrc.find(f.ssrc); it != sent_by_ssrc.end()) f.sent = it->second;
-        if (auto it = delivered.find({f.dst_address, f.ssrc}); it != delivered.end()) f.delivered = it->second;
-        out.push_back(std::move(f));
-      }
+  for_each_session(scenario, state, [&](const std::string& party, int call, const media::Session& session) {
+    for (const auto& s : session.heard()) {
+      auto f = figures_of(*s, session, senders);
+      if (s->stats.first_arrival()) f.first_at = rt::Instant{f.first_at - state.clock_origin()};
+      f.to = party;
+      f.call = call;
+      if (auto it = sent_by_ssrc.find(f.ssrc); it != sent_by_ssrc.end()) f.sent = it->second;
+      if (auto it = delivered.find({f.dst_address, f.ssrc}); it != delivered.end()) f.delivered = it->second;
+      out.push_back(std::move(f));
     }
-  }
+  });
   return out;
 }
 
@@ -228,22 +232,16 @@ std::vector<std::string> check_media(const Scenario& scenario, const RunState& s
                                      const wiretap::Capture& capture) {
   std::vector<std::string> failures;
   // A session's own caps reached are failures too, whatever the expectations.
-  for (const auto& p : scenario.parties) {
-    const auto* agent = state.agent(p.name);
-    if (!agent) continue;
-    const auto sessions = agent->media_sessions();
-    for (std::size_t i = 0; i < sessions.size(); ++i) {
-      if (!sessions[i]) continue;
-      if (sessions[i]->sent().limit_reached) {
-        failures.push_back(fmt::format("limit reached: {} call {} sent {} RTP packets, the most one call may send",
-                                       p.name, i + 1, sessions[i]->sent().packets));
-      }
-      if (sessions[i]->untracked_packets() > 0) {
-        failures.push_back(fmt::format("limit reached: {} call {} heard more RTP sources (SSRCs) than it tracks; {} "
-                                       "packet(s) not judged", p.name, i + 1, sessions[i]->untracked_packets()));
-      }
+  for_each_session(scenario, state, [&](const std::string& party, int call, const media::Session& session) {
+    if (session.sent().limit_reached) {
+      failures.push_back(fmt::format("limit reached: {} call {} sent {} RTP packets, the most one call may send",
+                                     party, call, session.sent().packets));
     }
-  }
+    if (session.untracked_packets() > 0) {
+      failures.push_back(fmt::format("limit reached: {} call {} heard more RTP sources (SSRCs) than it tracks; {} "
+                                     "packet(s) not judged", party, call, session.untracked_packets()));
+    }
+  });
   for (const auto& c : scenario.expect.media) {
     const auto h = sum(figures, c);
     const auto where = fmt::format("{} ({} -> {}{})", c.json_path, c.from, c.to,
