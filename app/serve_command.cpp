@@ -281,7 +281,8 @@ int serve(const ServeOptions& options) {
                    "must name where the relay is\n", ip.to_string().c_str());
       return 2;
     }
-    server.set_media_ports([&](std::uint16_t port, rt::DatagramHandler& handler) -> rt::Transport* {
+    // ip by value: the lambda outlives this block.
+    server.set_media_ports([&, ip](std::uint16_t port, rt::DatagramHandler& handler) -> rt::Transport* {
       auto opened = realtime::UdpTransport::open(loop, ip.with_port(port));
       if (std::holds_alternative<std::string>(opened)) return nullptr;
       auto& socket = media_sockets.emplace_back(std::move(std::get<std::unique_ptr<realtime::UdpTransport>>(opened)));
