@@ -108,6 +108,12 @@ private:
         fail(fmt::format("{}: body: expected it to contain \"{}\"; body is {} bytes", where, part, text.body.size()));
       }
     }
+    for (const auto& written : c.body_lacks) {
+      const auto part = sim_.expected_text(written);
+      if (auto byte = text.body.find(part); byte != std::string::npos) {
+        fail(fmt::format("{}: body: expected no \"{}\", found at byte {} of {}", where, part, byte, text.body.size()));
+      }
+    }
   }
 
   void check_timing(const TimingCheck& t) {

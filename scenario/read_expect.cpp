@@ -36,7 +36,7 @@ std::string read_line(const Node& n, const Scenario& s) {
 
 MessageCheck read_message_check(const Node& n, const Scenario& scenario) {
   n.expect_only({"match", "occurrence", "status_line", "sent_to", "transport", "headers", "header_contains",
-                 "absent_headers", "body_contains"});
+                 "absent_headers", "body_contains", "body_lacks"});
   MessageCheck c;
   c.match = read_line(n.at("match"), scenario);
   c.occurrence = static_cast<int>(n.int_or("occurrence", 1, 1, 1000000));
@@ -47,6 +47,7 @@ MessageCheck read_message_check(const Node& n, const Scenario& scenario) {
   if (auto h = n.get("header_contains")) c.header_contains = read_string_map(*h);
   if (auto h = n.get("absent_headers")) c.absent_headers = read_strings(*h);
   if (auto b = n.get("body_contains")) c.body_contains = read_strings(*b);
+  if (auto b = n.get("body_lacks")) c.body_lacks = read_strings(*b);
   c.json_path = n.path();
   return c;
 }

@@ -116,6 +116,7 @@ struct MessageCheck {
   std::map<std::string, std::string> header_contains;     // header value contains
   std::vector<std::string> absent_headers;
   std::vector<std::string> body_contains;
+  std::vector<std::string> body_lacks;  // none of these anywhere in the body
   std::string json_path;
 };
 

@@ -34,19 +34,20 @@ if ((status > 1)); then cat "$out/run.log" >&2; exit 1; fi
 ((status == 0)) || echo "note: some scenarios failed their expectations (trunklab run exit 1); comparing anyway" >&2
 
 # tshark's RTP streams of a pcap, one per line: "src dst ssrc packets lost max_jitter_ms payload",
-# then the payload types per SSRC: "pt ssrc pt" (from the same pass).
+# then the payload types per SSRC and destination: "pt ssrc ip:port pt" (from the same pass;
+# per destination because a relay that interworks DTMF sends one SSRC on with other types).
 # With a second argument, only the frames that display filter keeps (a two-pass read, so the
 # statistics see only those).
 streams() {
   local filter=(-Y rtp)
   [[ $# -lt 2 ]] || filter=(-2 -R "rtp && ($2)")
-  tshark -r "$1" "${filter[@]}" -T fields -e rtp.ssrc -e rtp.p_type -z rtp,streams 2>/dev/null | awk '
+  tshark -r "$1" "${filter[@]}" -T fields -e rtp.ssrc -e ip.dst -e udp.dstport -e rtp.p_type -z rtp,streams 2>/dev/null | awk '
     function hex(s,   n, i) {  # mawk has no strtonum
       n = 0
       for (i = 3; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", tolower(substr(s, i, 1))) - 1
       return n
     }
-    /^0x[0-9a-fA-F]+\t[0-9]+$/ { split($0, f, "\t"); pt[sprintf("%.0f", hex(f[1])) " " f[2]] = 1; next }
+    /^0x[0-9a-fA-F]+\t[0-9.]+\t[0-9]+\t[0-9]+$/ { split($0, f, "\t"); pt[sprintf("%.0f", hex(f[1])) " " f[2] ":" f[3] " " f[4]] = 1; next }
     /RTP Streams/ { table = 1; next }
     table && /^=+$/ { table = 0; next }
     table && /Src IP addr/ { next }
@@ -114,7 +115,7 @@ for dir in "$out"/*/; do
     awk -v j="$jitter" -v m="$max_jitter" 'BEGIN { exit !(j <= m + 0.001) }' ||
       fail "stream $ssrc $src -> $dst: the receiver's jitter $jitter ms is above tshark's maximum $max_jitter ms"
     if ((pt >= 0)); then
-      types="$(awk -v s="$ssrc" '$1 == "pt" && $2 == s { print $3 }' <<<"$delivered" | sort -n | xargs)"
+      types="$(awk -v s="$ssrc" -v d="$dst" '$1 == "pt" && $2 == s && $3 == d { print $4 }' <<<"$delivered" | sort -n | xargs)"
       if [[ -z "$digits" && "$types" != "$pt" ]] || ! grep -qw "$pt" <<<"$types"; then
         fail "stream $ssrc $src -> $dst: payload types in delivered.pcap: $types, the receiver's: $pt"
       fi

@@ -18,6 +18,12 @@ struct MediaRelay::Session {
   Pair a, b;  // the ports facing each side
   SideFigures a_figures, b_figures;
   rt::Instant last_activity{};
+  struct Interworking {
+    Side events_side;
+    EventsToTones events_to_tones;
+    TonesToEvents tones_to_events;
+  };
+  std::optional<Interworking> dtmf;
   SideFigures& of(Side s) { return s == Side::a ? a_figures : b_figures; }
   Pair& pair(Side s) { return s == Side::a ? a : b; }
 };
@@ -110,6 +116,25 @@ void MediaRelay::set_advertised(SessionId id, Side side, const rt::Address& addr
   figures.advertised = address;
 }
 
+void MediaRelay::set_dtmf_interworking(SessionId id, std::optional<DtmfInterworking> interworking) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  auto& dtmf = it->second->dtmf;
+  if (!interworking) {
+    dtmf.reset();
+  } else if (!dtmf || dtmf->events_side != interworking->events_side) {
+    dtmf.emplace(Session::Interworking{interworking->events_side, EventsToTones(interworking->config),
+                                       TonesToEvents(interworking->config)});
+  }
+}
+
+std::uint64_t MediaRelay::dtmf_interworked(SessionId id) const {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || !it->second->dtmf) return 0;
+  const auto& dtmf = *it->second->dtmf;
+  return dtmf.events_to_tones.digits() + dtmf.tones_to_events.digits();
+}
+
 rt::Address MediaRelay::local(SessionId id, Side side) const {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return {};
@@ -150,6 +175,12 @@ void MediaRelay::on_packet(Session& session, Side side, bool rtcp, const rt::Add
     auto rtcp_to = to.latched_rtcp.value_or(destination->with_port(static_cast<std::uint16_t>(destination->port() + 1)));
     out.rtcp->socket->send(rtcp_to, bytes);
   } else {
+    if (session.dtmf) {
+      auto& dtmf = *session.dtmf;
+      const bool converted = side == dtmf.events_side ? dtmf.events_to_tones.convert(bytes, converted_)
+                                                      : dtmf.tones_to_events.convert(bytes, converted_);
+      if (converted) bytes = converted_;
+    }
     out.rtp->socket->send(*destination, bytes);
     ++to.packets_out;
   }

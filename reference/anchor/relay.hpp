@@ -8,6 +8,7 @@
 // the simulated network and on real sockets (`trunklab serve`).
 #pragma once
 
+#include "reference/anchor/dtmf_interworking.hpp"
 #include "reference/rt/address.hpp"
 #include "reference/rt/time.hpp"
 #include "reference/rt/transport.hpp"
@@ -40,6 +41,12 @@ struct SideFigures {
   std::optional<rt::Address> advertised;  // from this side's SDP
 };
 
+// DTMF interworking for a session: the side that negotiated telephone-event and the types.
+struct DtmfInterworking {
+  Side events_side = Side::a;
+  DtmfInterworkingConfig config;
+};
+
 class MediaRelay {
 public:
   using SessionId = std::uint64_t;
@@ -54,6 +61,10 @@ public:
   void close(SessionId id);
   // Where this side's SDP says its media is (the relay sends there until it latches).
   void set_advertised(SessionId id, Side side, const rt::Address& address);
+  // Convert DTMF between the sides from now on (nullopt: relay events and tones as they are).
+  void set_dtmf_interworking(SessionId id, std::optional<DtmfInterworking> interworking);
+  // Digits converted in the session so far, both ways.
+  std::uint64_t dtmf_interworked(SessionId id) const;
   // The relay's own RTP address facing `side`: what the SDP sent to that side says.
   rt::Address local(SessionId id, Side side) const;
   // When anything last arrived from either side (media timeout), or the open time.
@@ -81,6 +92,7 @@ private:
   // Sockets bound so far, kept for the element's life and lent to one session at a time (the
   // simulated hosts and the event loop keep a port bound until the end).
   std::map<std::uint16_t, std::unique_ptr<Port>> ports_;
+  std::string converted_;  // a rewritten packet, reused
   std::map<std::uint16_t, bool> refused_;  // RTP ports the binder refused (taken by others)
   std::uint16_t next_port_ = 0;
   std::size_t pairs_in_use_ = 0;

@@ -68,7 +68,7 @@ MediaMode read_media_mode(const Node& n) {
 }
 
 MediaPolicy read_media_policy(const Node& n) {
-  n.expect_only({"ports", "timeout"});
+  n.expect_only({"ports", "timeout", "dtmf"});
   MediaPolicy m;
   if (auto p = n.get("ports")) {
     if (!p->is_array() || p->json().size() != 2) p->fail("expected [first, last], such as [30000, 39999]");
@@ -78,6 +78,14 @@ MediaPolicy read_media_policy(const Node& n) {
   }
   m.timeout = n.duration_or("timeout", m.timeout);
   if (m.timeout < std::chrono::seconds{1}) n.at("timeout").fail("expected at least 1s");
+  if (auto d = n.get("dtmf")) {
+    const auto text = d->as_string();
+    if (text == "interwork") {
+      m.dtmf = DtmfPolicy::interwork;
+    } else if (text != "pass") {
+      d->fail("expected \"pass\" (events and tones relayed as they are) or \"interwork\" (RFC 4733 events on one leg, inband tones on the other)");
+    }
+  }
   return m;
 }
 
@@ -305,7 +313,9 @@ nlohmann::json to_json(const Config& c) {
                  {"nonce_lifetime", format_duration(c.auth.nonce_lifetime)},
                  {"secret", c.auth.secret}};
   out["codecs"] = c.codecs;
-  out["media"] = {{"ports", {c.media.first_port, c.media.last_port}}, {"timeout", format_duration(c.media.timeout)}};
+  out["media"] = {{"ports", {c.media.first_port, c.media.last_port}},
+                  {"timeout", format_duration(c.media.timeout)},
+                  {"dtmf", c.media.dtmf == DtmfPolicy::interwork ? "interwork" : "pass"}};
   out["t38"] = c.t38 == T38Policy::reject ? "reject" : "relay";
   return out;
 }

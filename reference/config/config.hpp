@@ -70,10 +70,15 @@ struct Trunk {
 };
 
 // The relay's ports and its media timeout ("media": {"ports": [30000, 39999], "timeout": "60s"}).
+// DTMF between relayed legs: "pass" relays events and tones as they come; "interwork" offers
+// telephone-event to a leg whose peer did not and converts events to inband tones and back.
+enum class DtmfPolicy { pass, interwork };
+
 struct MediaPolicy {
   std::uint16_t first_port = 30000;
   std::uint16_t last_port = 39999;
   rt::Duration timeout = std::chrono::seconds{60};  // no RTP either way: BYE both legs
+  DtmfPolicy dtmf = DtmfPolicy::pass;
 };
 
 struct RegistrarPolicy {

@@ -63,6 +63,14 @@ struct Trunk::Call {
   std::optional<std::uint64_t> media;
   rt::TimerId media_timer = rt::kNoTimer;
   rt::Instant answered_at{};
+  // DTMF interworking: what the last offer said of telephone-event, and the type the trunk
+  // added to it for the other side (media.dtmf "interwork").
+  struct OfferDtmf {
+    bool from_a = true;
+    std::optional<int> offered;
+    std::optional<int> added;
+  };
+  std::optional<OfferDtmf> offer_dtmf;
   bool cancelled = false;
   bool ended = false;
   rt::Instant ended_at{};

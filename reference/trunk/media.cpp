@@ -47,7 +47,7 @@ std::string Trunk::leg_offer(Call& call, Leg& leg) {
   if (auto sdp = sip::Sdp::parse(call.offer)) {
     if (auto at = sip::media_address(*sdp)) relay_->set_advertised(*call.media, anchor::Side::a, *at);
   }
-  return sip::anchor_sdp(call.offer, relay_->local(*call.media, anchor::Side::b));
+  return sip::anchor_sdp(dtmf_offer(call, true, call.offer), relay_->local(*call.media, anchor::Side::b));
 }
 
 void Trunk::copy_sdp(Call& call, bool from_a, sip::OutgoingMessage& to, const sip::Message& from) {
@@ -57,8 +57,10 @@ void Trunk::copy_sdp(Call& call, bool from_a, sip::OutgoingMessage& to, const si
   if (auto sdp = sip::Sdp::parse(from.body())) {
     if (auto at = sip::media_address(*sdp)) relay_->set_advertised(*call.media, side, *at);
   }
+  std::string body(from.body());
+  body = from.is_request() ? dtmf_offer(call, from_a, std::move(body)) : dtmf_answer(call, from_a, std::move(body));
   to.set_body(std::string(from.content_type().value_or("application/sdp")),
-              sip::anchor_sdp(from.body(), relay_->local(*call.media, other)));
+              sip::anchor_sdp(body, relay_->local(*call.media, other)));
 }
 
 void Trunk::watch_media(Call& call) {

@@ -84,6 +84,16 @@ TEST(Config, MediaAnchoringPerTrunkAndProvider) {
   EXPECT_EQ(again.find_provider("telnyx")->media, MediaMode::relay);
   EXPECT_EQ(again.trunks[0].media, MediaMode::relay);
   EXPECT_EQ(again.media.timeout, 30s);
+  EXPECT_EQ(again.media.dtmf, DtmfPolicy::pass);
+}
+
+TEST(Config, DtmfInterworkingIsChosenAndSurvivesPrintConfig) {
+  auto c = read(R"({"media": {"dtmf": "interwork"}})");
+  EXPECT_EQ(c.media.dtmf, DtmfPolicy::interwork);
+  EXPECT_EQ(read(to_json(c).dump()).media.dtmf, DtmfPolicy::interwork);
+  EXPECT_EQ(error_of(R"({"media": {"dtmf": "rfc2833"}})"),
+            "test.json: $.media.dtmf: expected \"pass\" (events and tones relayed as they are) or \"interwork\" "
+            "(RFC 4733 events on one leg, inband tones on the other)");
 }
 
 TEST(Config, NumbersMustDialAnExistingExtension) {

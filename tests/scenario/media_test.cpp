@@ -22,8 +22,8 @@ constexpr const char* kCall = R"({
   "seed": 7,
   "reference": {
     "extensions": [{ "name": "office-1", "username": "office1", "password": "s3cret" }],
-    "providers": [{ "name": "telnyx" }],
-    "routes": [{ "provider": "telnyx", "priority": 1 }]
+    "providers": [{ "name": "telnyx" PROVIDER_CONFIG }],
+    "routes": [{ "provider": "telnyx", "priority": 1 }] REFERENCE_EXTRA
   },
   "parties": {
     "alice": { BEHIND "phone": { "extension": "office-1" }, "media": PARTY_MEDIA },
@@ -40,6 +40,8 @@ struct CallSpec {
   std::string provider_media = "{}";
   std::string steps = R"({ "at": "0s", "alice": { "call": "+15551234567" } }, { "at": "11s", "alice": "hangup" })";
   std::string checks;
+  std::string provider_config;  // more of the reference's provider entry
+  std::string reference_extra;  // more of the reference's configuration
 };
 
 std::string replaced(std::string text, const std::string& key, const std::string& value) {
@@ -51,6 +53,8 @@ std::string scenario_text(const CallSpec& c) {
   std::string t = kCall;
   t = replaced(t, "BEHIND", c.behind.empty() ? "" : R"("behind": "home", "address": "192.168.1.10",)");
   t = replaced(t, "NAT", c.behind.empty() ? "" : R"("nat": { "home": { "public": "198.51.100.1" } },)");
+  t = replaced(t, "PROVIDER_CONFIG", c.provider_config);
+  t = replaced(t, "REFERENCE_EXTRA", c.reference_extra);
   t = replaced(t, "PARTY_MEDIA", c.party_media);
   t = replaced(t, "PROVIDER_MEDIA", c.provider_media);
   t = replaced(t, "STEPS", c.steps);
@@ -212,6 +216,37 @@ TEST(ScenarioMedia, RtcpReportsGoOutOnlyWhenAsked) {
   c.steps = R"({ "at": "0s", "alice": { "call": "+15551234567" } }, { "at": "12s", "alice": "hangup" })";
   // The media starts with the 200 at 1.04 s: reports at 6.04 s and 11.04 s, none after the BYE.
   EXPECT_EQ(count(run(c).pcap, cname), 2u);
+}
+
+// The reverse of the bundled dtmf-interworking: the phone negotiates telephone-event, the
+// provider only PCMU. The trunk keeps telephone-event in the answer for the phone (it offered
+// it), so the phone sends events, which reach the provider as tones, and the provider's tones
+// reach the phone as events.
+CallSpec dtmf_reverse(const std::string& policy) {
+  CallSpec c;
+  c.party_media = R"({ "codecs": ["PCMU", "telephone-event"] })";
+  c.provider_media = R"({ "codecs": ["PCMU"] })";
+  c.provider_config = R"(, "media": "relay")";
+  c.reference_extra = R"(, "media": { "dtmf": ")" + policy + R"(" })";
+  c.steps = R"({ "at": "0s", "alice": { "call": "+15551234567" } }, { "at": "3s", "alice": { "dtmf": "12" } },
+               { "at": "6s", "telnyx": { "dtmf": "9" } }, { "at": "11s", "alice": "hangup" })";
+  return c;
+}
+
+TEST(ScenarioMedia, DtmfInterworkingGivesEachSideDigitsTheWayItNegotiated) {
+  auto c = dtmf_reverse("interwork");
+  c.checks = R"({ "from": "alice", "to": "telnyx", "digits": "12", "dtmf": "inband", "max_loss": 0 },
+                { "from": "telnyx", "to": "alice", "digits": "9", "dtmf": "rfc4733", "max_loss": 0 })";
+  auto v = run(c);
+  EXPECT_TRUE(v.passed) << failures(v);
+}
+
+TEST(ScenarioMedia, WithoutInterworkingTheAnswerDecidesAndBothSendTones) {
+  auto c = dtmf_reverse("pass");
+  c.checks = R"({ "from": "alice", "to": "telnyx", "digits": "12", "dtmf": "inband" },
+                { "from": "telnyx", "to": "alice", "digits": "9", "dtmf": "inband" })";
+  auto v = run(c);
+  EXPECT_TRUE(v.passed) << failures(v);
 }
 
 TEST(ScenarioMedia, BadMediaInputNamesTheJsonPath) {

@@ -1,4 +1,5 @@
 #include "reference/sip/sdp.hpp"
+#include "reference/sip/sdp_dtmf.hpp"
 
 #include <gtest/gtest.h>
 
@@ -93,6 +94,34 @@ TEST(Sdp, AnchoredOnARelay) {
             "a=rtpmap:96 opus/48000/2\r\n");
   const auto sdp = Sdp::parse(kOffer);
   EXPECT_EQ(media_address(*sdp)->to_string(), "10.0.0.5:49170");
+}
+
+TEST(SdpDtmf, TelephoneEventIsAddedToTheAudioAndRemovedAgain) {
+  const std::string offer =
+      "v=0\r\no=- 1 1 IN IP4 10.0.0.10\r\ns=-\r\nc=IN IP4 10.0.0.10\r\nt=0 0\r\n"
+      "m=audio 40000 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\nm=video 0 RTP/AVP 96\r\n";
+  auto parsed = Sdp::parse(offer);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(audio_telephone_event_type(*parsed), std::nullopt);
+  EXPECT_EQ(free_dynamic_type(*parsed->first_of("audio")), 101);
+  const auto with = add_telephone_event(offer, 101);
+  EXPECT_NE(with.find("m=audio 40000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"),
+            std::string::npos)
+      << with;
+  auto reparsed = Sdp::parse(with);
+  ASSERT_TRUE(reparsed);
+  EXPECT_EQ(audio_telephone_event_type(*reparsed), 101);
+  // Removed from the audio only; the rest byte for byte.
+  EXPECT_EQ(remove_payload_type(with, 101), offer);
+}
+
+TEST(SdpDtmf, AnotherDynamicTypeWhen101IsTaken) {
+  auto parsed = Sdp::parse(
+      "v=0\r\no=- 1 1 IN IP4 10.0.0.10\r\ns=-\r\nc=IN IP4 10.0.0.10\r\nt=0 0\r\n"
+      "m=audio 40000 RTP/AVP 0 101 96\r\na=rtpmap:101 opus/48000/2\r\na=rtpmap:96 telephone-event/8000\r\n");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(audio_telephone_event_type(*parsed), 96);
+  EXPECT_EQ(free_dynamic_type(*parsed->first_of("audio")), 97);
 }
 
 }  // namespace
