@@ -7,16 +7,24 @@ struct MediaRelay::Port final : rt::DatagramHandler {
   rt::Transport* socket = nullptr;
   Session* session = nullptr;  // the session it is lent to, or none
   Side side = Side::a;
+  std::size_t branch = 0;
   bool rtcp = false;
   void on_datagram(const rt::Address&, const rt::Address& remote, std::string_view bytes) override {
-    if (session) relay->on_packet(*session, side, rtcp, remote, bytes);
+    if (session) relay->on_packet(*session, side, branch, rtcp, remote, bytes);
   }
+};
+
+struct MediaRelay::Branch {
+  Pair pair;
+  SideFigures figures;
 };
 
 struct MediaRelay::Session {
   SessionId id = 0;
-  Pair a, b;  // the ports facing each side
-  SideFigures a_figures, b_figures;
+  Pair a;  // the ports facing the caller
+  SideFigures a_figures;
+  std::vector<std::optional<Branch>> b;  // per branch of the called side; released: nullopt
+  std::optional<std::size_t> selected;
   rt::Instant last_activity{};
   struct Interworking {
     Side events_side;
@@ -24,8 +32,13 @@ struct MediaRelay::Session {
     TonesToEvents tones_to_events;
   };
   std::optional<Interworking> dtmf;
-  SideFigures& of(Side s) { return s == Side::a ? a_figures : b_figures; }
-  Pair& pair(Side s) { return s == Side::a ? a : b; }
+  Branch* branch(std::size_t k) { return k < b.size() && b[k] ? &*b[k] : nullptr; }
+  Branch* chosen() { return selected ? branch(*selected) : nullptr; }
+  SideFigures* of(Side s, std::size_t k) {
+    if (s == Side::a) return &a_figures;
+    auto* br = branch(k);
+    return br ? &br->figures : nullptr;
+  }
 };
 
 MediaRelay::MediaRelay(rt::Clock& clock, PortBinder binder, RelayConfig config)
@@ -87,33 +100,68 @@ std::optional<MediaRelay::SessionId> MediaRelay::open() {
   auto session = std::make_unique<Session>();
   session->id = next_id_++;
   session->a = *a;
-  session->b = *b;
+  session->b.emplace_back(Branch{*b, {}});
+  session->selected = 0;
   session->last_activity = clock_.now();
-  for (auto side : {Side::a, Side::b}) {
-    for (auto* port : {session->pair(side).rtp, session->pair(side).rtcp}) {
-      port->session = session.get();
-      port->side = side;
-    }
-  }
+  lend(*a, *session, Side::a, 0);
+  lend(*b, *session, Side::b, 0);
   auto id = session->id;
   sessions_.emplace(id, std::move(session));
   return id;
+}
+
+void MediaRelay::lend(Pair pair, Session& session, Side side, std::size_t branch) {
+  for (auto* port : {pair.rtp, pair.rtcp}) {
+    port->session = &session;
+    port->side = side;
+    port->branch = branch;
+  }
 }
 
 void MediaRelay::close(SessionId id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   release(it->second->a);
-  release(it->second->b);
+  for (auto& branch : it->second->b) {
+    if (branch) release(branch->pair);
+  }
   sessions_.erase(it);
 }
 
-void MediaRelay::set_advertised(SessionId id, Side side, const rt::Address& address) {
+std::optional<std::size_t> MediaRelay::add_branch(SessionId id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return std::nullopt;
+  auto pair = allocate();
+  if (!pair) return std::nullopt;
+  auto& session = *it->second;
+  const auto k = session.b.size();
+  session.b.emplace_back(Branch{*pair, {}});
+  lend(*pair, session, Side::b, k);
+  if (!session.chosen()) session.selected = k;
+  return k;
+}
+
+void MediaRelay::select_branch(SessionId id, std::size_t branch) {
+  auto it = sessions_.find(id);
+  if (it != sessions_.end() && it->second->branch(branch)) it->second->selected = branch;
+}
+
+void MediaRelay::release_branch(SessionId id, std::size_t branch) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || !it->second->branch(branch)) return;
+  auto& session = *it->second;
+  release(session.b[branch]->pair);
+  session.b[branch].reset();
+  if (session.selected == branch) session.selected.reset();
+}
+
+void MediaRelay::set_advertised(SessionId id, Side side, const rt::Address& address, std::size_t branch) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
-  auto& figures = it->second->of(side);
-  if (figures.advertised != address) figures.latched.reset();  // moved: latch again
-  figures.advertised = address;
+  auto* figures = it->second->of(side, branch);
+  if (!figures) return;
+  if (figures->advertised != address) figures->latched.reset();  // moved: latch again
+  figures->advertised = address;
 }
 
 void MediaRelay::set_dtmf_interworking(SessionId id, std::optional<DtmfInterworking> interworking) {
@@ -135,10 +183,12 @@ std::uint64_t MediaRelay::dtmf_interworked(SessionId id) const {
   return dtmf.events_to_tones.digits() + dtmf.tones_to_events.digits();
 }
 
-rt::Address MediaRelay::local(SessionId id, Side side) const {
+rt::Address MediaRelay::local(SessionId id, Side side, std::size_t branch) const {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return {};
-  return it->second->pair(side).rtp->socket->local_address();
+  if (side == Side::a) return it->second->a.rtp->socket->local_address();
+  const auto* b = it->second->branch(branch);
+  return b ? b->pair.rtp->socket->local_address() : rt::Address{};
 }
 
 rt::Instant MediaRelay::last_activity(SessionId id) const {
@@ -146,17 +196,18 @@ rt::Instant MediaRelay::last_activity(SessionId id) const {
   return it == sessions_.end() ? rt::Instant{} : it->second->last_activity;
 }
 
-const SideFigures* MediaRelay::figures(SessionId id, Side side) const {
+const SideFigures* MediaRelay::figures(SessionId id, Side side, std::size_t branch) const {
   auto it = sessions_.find(id);
-  return it == sessions_.end() ? nullptr : &it->second->of(side);
+  return it == sessions_.end() ? nullptr : it->second->of(side, branch);
 }
 
 // A packet from `side` arrives on the port facing it: latch onto its source (comedia), and
 // send it from the port facing the other side to where that side really is.
-void MediaRelay::on_packet(Session& session, Side side, bool rtcp, const rt::Address& source, std::string_view bytes) {
-  auto& from = session.of(side);
-  const auto other = side == Side::a ? Side::b : Side::a;
-  auto& to = session.of(other);
+void MediaRelay::on_packet(Session& session, Side side, std::size_t branch, bool rtcp, const rt::Address& source,
+                           std::string_view bytes) {
+  auto* from_figures = session.of(side, branch);
+  if (!from_figures) return;
+  auto& from = *from_figures;
   session.last_activity = clock_.now();
   if (rtcp) {
     if (!from.latched_rtcp) from.latched_rtcp = source;
@@ -164,12 +215,19 @@ void MediaRelay::on_packet(Session& session, Side side, bool rtcp, const rt::Add
     ++from.packets_in;
     if (!from.latched) from.latched = source;
   }
+  // The caller talks with the selected branch only; another branch's media goes nowhere.
+  auto* chosen = session.chosen();
+  if (!chosen || (side == Side::b && branch != *session.selected)) {
+    ++from.dropped;
+    return;
+  }
+  auto& to = side == Side::a ? chosen->figures : session.a_figures;
   auto destination = to.latched ? to.latched : to.advertised;
   if (!destination || destination->port() == 0) {
     ++from.dropped;
     return;
   }
-  auto& out = session.pair(other);
+  auto& out = side == Side::a ? chosen->pair : session.a;
   if (rtcp) {
     // RFC 3550 §11: the RTP port + 1, unless that side's own RTCP was heard from elsewhere.
     auto rtcp_to = to.latched_rtcp.value_or(destination->with_port(static_cast<std::uint16_t>(destination->port() + 1)));

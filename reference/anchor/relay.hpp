@@ -6,6 +6,11 @@
 // advertises its private one). Packets are relayed as opaque datagrams: RTP, RTCP, RFC 4733
 // events and T.38 UDPTL alike. Sockets come from an injected binder, so the same code runs on
 // the simulated network and on real sockets (`trunklab serve`).
+// The called side can have several branches: a leg per provider tried (failover) or per
+// registered contact rung (forking), each offered ports of its own. Media flows between the
+// caller and the selected branch, the one whose SDP the caller got last; the others' packets
+// are dropped, and a branch given up is released, so a failed or losing leg's late media can
+// neither reach the caller nor be latched onto in place of the winner's.
 #pragma once
 
 #include "reference/anchor/dtmf_interworking.hpp"
@@ -35,7 +40,8 @@ enum class Side { a, b };  // a: the caller's leg, b: the called leg
 struct SideFigures {
   std::uint64_t packets_in = 0;   // RTP arriving from this side
   std::uint64_t packets_out = 0;  // relayed to this side
-  std::uint64_t dropped = 0;      // arrived before the other side had an address
+  std::uint64_t dropped = 0;      // arrived before the other side had an address, or from a
+                                  // branch that is not the selected one
   std::optional<rt::Address> latched;       // RTP's source
   std::optional<rt::Address> latched_rtcp;  // RTCP's (a NAT maps it apart)
   std::optional<rt::Address> advertised;  // from this side's SDP
@@ -59,17 +65,24 @@ public:
   // A session with a port pair on each side; nullopt when the range is exhausted.
   std::optional<SessionId> open();
   void close(SessionId id);
+  // Another branch of the called side, with ports of its own (nullopt: the range is exhausted);
+  // selected at once when none is.
+  std::optional<std::size_t> add_branch(SessionId id);
+  // The branch the caller's media goes to and is heard from from now on.
+  void select_branch(SessionId id, std::size_t branch);
+  // Its ports back to the range; the caller's media stops until another branch is selected.
+  void release_branch(SessionId id, std::size_t branch);
   // Where this side's SDP says its media is (the relay sends there until it latches).
-  void set_advertised(SessionId id, Side side, const rt::Address& address);
+  void set_advertised(SessionId id, Side side, const rt::Address& address, std::size_t branch = 0);
   // Convert DTMF between the sides from now on (nullopt: relay events and tones as they are).
   void set_dtmf_interworking(SessionId id, std::optional<DtmfInterworking> interworking);
   // Digits converted in the session so far, both ways.
   std::uint64_t dtmf_interworked(SessionId id) const;
   // The relay's own RTP address facing `side`: what the SDP sent to that side says.
-  rt::Address local(SessionId id, Side side) const;
+  rt::Address local(SessionId id, Side side, std::size_t branch = 0) const;
   // When anything last arrived from either side (media timeout), or the open time.
   rt::Instant last_activity(SessionId id) const;
-  const SideFigures* figures(SessionId id, Side side) const;
+  const SideFigures* figures(SessionId id, Side side, std::size_t branch = 0) const;
   std::size_t open_sessions() const { return sessions_.size(); }
   std::size_t free_port_pairs() const;
 
@@ -80,10 +93,13 @@ private:
     Port* rtp = nullptr;
     Port* rtcp = nullptr;
   };
+  struct Branch;
+  void lend(Pair pair, Session& session, Side side, std::size_t branch);
   std::optional<Pair> allocate();
   Port* bind_port(std::uint16_t port);
   void release(Pair pair);
-  void on_packet(Session& session, Side side, bool rtcp, const rt::Address& source, std::string_view bytes);
+  void on_packet(Session& session, Side side, std::size_t branch, bool rtcp, const rt::Address& source,
+                 std::string_view bytes);
 
   rt::Clock& clock_;
   PortBinder binder_;

@@ -172,6 +172,7 @@ private:
   bool wants_relay(const Call& call, const Leg& leg) const;
   std::string leg_offer(Call& call, Leg& leg);
   void copy_sdp(Call& call, bool from_a, sip::OutgoingMessage& to, const sip::Message& from);
+  void release_leg_media(Call& call, Leg& leg);
   std::string dtmf_offer(Call& call, bool from_a, std::string body);
   std::string dtmf_answer(Call& call, bool from_a, std::string body);
   void watch_media(Call& call);

@@ -35,6 +35,7 @@ struct Trunk::Leg {
   bool acked = false;
   bool cancel_pending = false;  // CANCEL wanted before any provisional arrived
   bool cancel_sent = false;
+  std::optional<std::size_t> media_branch;  // its ports on the call's relay session
 };
 
 struct Trunk::Call {
@@ -61,6 +62,7 @@ struct Trunk::Call {
   std::optional<sip::Message> best_inbound_response;
   // Media anchoring: the relay session, and the media timeout's watch from the answer on.
   std::optional<std::uint64_t> media;
+  std::size_t sdp_leg = 0;  // the leg whose provisional answer is being relayed to the caller
   rt::TimerId media_timer = rt::kNoTimer;
   rt::Instant answered_at{};
   // DTMF interworking: what the last offer said of telephone-event, and the type the trunk

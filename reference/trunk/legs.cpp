@@ -72,6 +72,7 @@ void Trunk::on_leg_response(Call& call, std::size_t index, const sip::Message& r
     leg.provisional = true;
     if (leg.dialog.remote_tag.empty()) leg.dialog.remote_tag = response.to().tag();
     if (leg.cancel_pending) return cancel_leg(call, leg);
+    call.sdp_leg = index;
     if (status != 100 && !call.cancelled) respond_a(call, status, response.reason(), &response);
     return;
   }
@@ -95,6 +96,7 @@ void Trunk::on_leg_answered(Call& call, std::size_t index, const sip::Message& r
   call.winner = index;
   for (auto& other : call.legs) {
     if (&other != &leg && !other.final) cancel_leg(call, other);
+    if (&other != &leg) release_leg_media(call, other);
   }
   ++counters_.answered;
   call.outcome.answered_by = leg.target_name;
@@ -108,6 +110,7 @@ void Trunk::on_leg_failed(Call& call, std::size_t index, int status, const std::
   leg.final = true;
   timers_.cancel_timer(leg.timeout_timer);
   leg.timeout_timer = rt::kNoTimer;
+  release_leg_media(call, leg);
   if (call.a_final_sent) {
     if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; }) &&
         !call.outcome.active) {

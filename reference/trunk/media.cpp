@@ -32,35 +32,54 @@ bool Trunk::wants_relay(const Call& call, const Leg& leg) const {
   return provider && provider->media == config::MediaMode::relay;
 }
 
-// The caller's offer as this leg gets it: anchored on the relay's B-side port once the call
-// has a relay session (opened by the first leg that wants one).
+// The caller's offer as this leg gets it: anchored on a relay branch of the leg's own (the call's
+// relay session is opened by the first leg that wants one; each later leg, a failover or a
+// forked contact, gets another branch). A range exhausted by then shares the first branch.
 std::string Trunk::leg_offer(Call& call, Leg& leg) {
   if (!call.media && relay_ && wants_relay(call, leg)) {
     call.media = relay_->open();
     if (call.media) {
       ++counters_.media_relayed;
+      leg.media_branch = 0;
     } else {
       ++counters_.media_ports_exhausted;  // served, but direct: counted, and in the log
     }
+  } else if (call.media && !leg.media_branch) {
+    leg.media_branch = relay_->add_branch(*call.media);
+    if (!leg.media_branch) ++counters_.media_ports_exhausted;
   }
   if (!call.media) return call.offer;
   if (auto sdp = sip::Sdp::parse(call.offer)) {
     if (auto at = sip::media_address(*sdp)) relay_->set_advertised(*call.media, anchor::Side::a, *at);
   }
-  return sip::anchor_sdp(dtmf_offer(call, true, call.offer), relay_->local(*call.media, anchor::Side::b));
+  return sip::anchor_sdp(dtmf_offer(call, true, call.offer),
+                         relay_->local(*call.media, anchor::Side::b, leg.media_branch.value_or(0)));
 }
 
+// The SDP between the caller and a leg: before the answer the leg whose response it is (its
+// branch becomes the one the caller talks with, early media), then the winner's.
 void Trunk::copy_sdp(Call& call, bool from_a, sip::OutgoingMessage& to, const sip::Message& from) {
   if (!call.media || from.body().empty() || !is_sdp(from)) return copy_body(to, from);
+  const auto leg = call.winner.value_or(call.sdp_leg);
+  const auto branch = leg < call.legs.size() ? call.legs[leg].media_branch.value_or(0) : 0;
   const auto side = from_a ? anchor::Side::a : anchor::Side::b;
   const auto other = from_a ? anchor::Side::b : anchor::Side::a;
+  if (!from_a) relay_->select_branch(*call.media, branch);
   if (auto sdp = sip::Sdp::parse(from.body())) {
-    if (auto at = sip::media_address(*sdp)) relay_->set_advertised(*call.media, side, *at);
+    if (auto at = sip::media_address(*sdp)) relay_->set_advertised(*call.media, side, *at, branch);
   }
   std::string body(from.body());
   body = from.is_request() ? dtmf_offer(call, from_a, std::move(body)) : dtmf_answer(call, from_a, std::move(body));
   to.set_body(std::string(from.content_type().value_or("application/sdp")),
-              sip::anchor_sdp(body, relay_->local(*call.media, other)));
+              sip::anchor_sdp(body, relay_->local(*call.media, other, branch)));
+}
+
+// A leg given up (failed, cancelled, lost the race): its branch's ports go back, so its late
+// media reaches no one.
+void Trunk::release_leg_media(Call& call, Leg& leg) {
+  if (!call.media || !leg.media_branch) return;
+  relay_->release_branch(*call.media, *leg.media_branch);
+  leg.media_branch.reset();
 }
 
 void Trunk::watch_media(Call& call) {

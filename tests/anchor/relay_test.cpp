@@ -109,6 +109,47 @@ TEST_F(RelayTest, AMovedSideLatchesAgain) {
   EXPECT_FALSE(relay.figures(id, Side::b)->latched.has_value());
 }
 
+// Failover or forking: each leg has a branch of its own; the caller talks with the selected one.
+TEST_F(RelayTest, BranchesHaveTheirOwnPortsAndOnlyTheSelectedOneIsHeard) {
+  auto relay = make(RelayConfig{30000, 30009});
+  auto id = *relay.open();
+  relay.set_advertised(id, Side::a, ip("10.0.0.2:40000"));
+  relay.set_advertised(id, Side::b, ip("10.0.0.3:40000"), 0);
+  auto second = relay.add_branch(id);
+  ASSERT_EQ(second, 1u);
+  EXPECT_EQ(relay.local(id, Side::b, 1).to_string(), "10.0.0.1:30004");
+  relay.set_advertised(id, Side::b, ip("10.0.0.4:40000"), 1);
+  arrive(30004, "10.0.0.4:40000");  // branch 1 is not selected: its early media goes nowhere
+  EXPECT_TRUE(sent.empty());
+  EXPECT_EQ(relay.figures(id, Side::b, 1)->dropped, 1u);
+  arrive(30000, "10.0.0.2:40000");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent.back().to.to_string(), "10.0.0.3:40000");  // to branch 0, selected first
+  relay.select_branch(id, 1);  // its SDP went to the caller
+  arrive(30000, "10.0.0.2:40000");
+  EXPECT_EQ(sent.back().from.to_string(), "10.0.0.1:30004");
+  EXPECT_EQ(sent.back().to.to_string(), "10.0.0.4:40000");
+  arrive(30002, "10.0.0.3:40000");  // the other branch's late media
+  EXPECT_EQ(sent.size(), 2u);
+}
+
+TEST_F(RelayTest, AReleasedBranchGetsNothingAndItsPortsGoBack) {
+  auto relay = make(RelayConfig{30000, 30003});  // two pairs: the caller's and one branch
+  auto id = *relay.open();
+  relay.set_advertised(id, Side::a, ip("10.0.0.2:40000"));
+  relay.set_advertised(id, Side::b, ip("10.0.0.3:40000"), 0);
+  EXPECT_EQ(relay.add_branch(id), std::nullopt) << "the range is exhausted";
+  relay.release_branch(id, 0);  // the provider failed
+  arrive(30000, "10.0.0.2:40000");
+  EXPECT_TRUE(sent.empty()) << "the failed leg gets no more of the caller's media";
+  auto next = relay.add_branch(id);  // failover: the next provider, on the freed ports
+  ASSERT_TRUE(next);
+  relay.set_advertised(id, Side::b, ip("10.0.0.4:40000"), *next);
+  arrive(30000, "10.0.0.2:40000");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].to.to_string(), "10.0.0.4:40000");
+}
+
 TEST_F(RelayTest, PortsAreLentRoundRobinAndRunOut) {
   auto relay = make({30000, 30007});  // four pairs: two sessions
   auto first = relay.open();
