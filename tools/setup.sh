@@ -9,7 +9,11 @@ build_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
 )
 # Test-only: real third-party peers and viewers the interop and report tests drive.
-test_packages=(tshark sngrep chromium libxml2-utils sipsak baresip kamailio sipvicious sip-tester jq iproute2)
+# rtpengine-daemon and kamailio-xml-modules (XMLRPC, for rtpengine's media-timeout callback): the
+# Kamailio + rtpengine interop test, which starts its own rtpengine (the packaged service is
+# kept from starting, below).
+test_packages=(tshark sngrep chromium libxml2-utils sipsak baresip kamailio kamailio-xml-modules
+  rtpengine-daemon sipvicious sip-tester jq iproute2)
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--tests" ]]; then want+=("${test_packages[@]}"); fi
@@ -30,8 +34,9 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer no without a prompt.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
-# Services that packages start on install (kamailio) would take port 5060 on this machine; the
-# tests start their own peers, so keep the package's daemon from starting (policy-rc.d).
+# Services that packages start on install (kamailio, rtpengine-daemon) would take ports on this
+# machine; the tests start their own peers, so keep the packages' daemons from starting
+# (policy-rc.d; without systemd their postinst only asks invoke-rc.d, which this denies).
 policy=/usr/sbin/policy-rc.d
 created_policy=0
 if [[ ! -e $policy ]]; then
