@@ -240,6 +240,14 @@ void print_summary(const Log& log, const element::ReferenceServer& server, const
                        "the transport: {} answered 513, {} requests failed, {} not sent; {}, cpu {:.3f} s",
                        r.registers, r.challenged, r.accepted, r.forbidden, server.counters().options,
                        big.answered_513, big.requests_failed, big.dropped, transport, cpu_s));
+  if (const auto* relay = server.media_relay()) {
+    const auto& t = server.trunk().counters();
+    const auto& m = relay->totals();
+    log.line(fmt::format("trunklab serve: media relay: {} calls relayed, {} served direct (no relay ports), {} ended by "
+                         "media timeout; RTP relayed caller->called {}, called->caller {}, RTCP {}, dropped {}",
+                         t.media_relayed, t.media_ports_exhausted, t.media_timeouts, m.rtp_a_to_b, m.rtp_b_to_a,
+                         m.rtcp, m.dropped));
+  }
 }
 
 int serve(const ServeOptions& options) {
@@ -281,15 +289,21 @@ int serve(const ServeOptions& options) {
                    "must name where the relay is\n", ip.to_string().c_str());
       return 2;
     }
-    // ip by value: the lambda outlives this block.
-    server.set_media_ports([&, ip](std::uint16_t port, rt::DatagramHandler& handler) -> rt::Transport* {
+    // ip by value: the binder outlives this block, as calls open ports long after the start.
+    auto bind_media = [&loop, &media_sockets, &recorder, &clock, &log, ip](std::uint16_t port,
+                                                                         rt::DatagramHandler& handler) -> rt::Transport* {
       auto opened = realtime::UdpTransport::open(loop, ip.with_port(port));
-      if (std::holds_alternative<std::string>(opened)) return nullptr;
+      if (auto* why = std::get_if<std::string>(&opened)) {
+        // The relay skips the port pair from then on; say which and why (taken by another program).
+        log.line(fmt::format("trunklab serve: media relay: {}; its port pair is not used", *why));
+        return nullptr;
+      }
       auto& socket = media_sockets.emplace_back(std::move(std::get<std::unique_ptr<realtime::UdpTransport>>(opened)));
       socket->set_handler(&handler);
       if (recorder) socket->set_observer(recorder.get(), clock);
       return socket.get();
-    });
+    };
+    server.set_media_ports(bind_media);
   }
   if (listeners.udp) listeners.udp->set_handler(&server.datagram_handler());
   if (listeners.tcp) listeners.tcp->set_handler(&server.datagram_handler());

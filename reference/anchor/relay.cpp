@@ -106,6 +106,7 @@ std::optional<MediaRelay::SessionId> MediaRelay::open() {
   lend(*a, *session, Side::a, 0);
   lend(*b, *session, Side::b, 0);
   auto id = session->id;
+  ++totals_.sessions;
   sessions_.emplace(id, std::move(session));
   return id;
 }
@@ -225,6 +226,7 @@ void MediaRelay::on_packet(Session& session, Side side, std::size_t branch, bool
   auto destination = to.latched ? to.latched : to.advertised;
   if (!destination || destination->port() == 0) {
     ++from.dropped;
+    ++totals_.dropped;
     return;
   }
   auto& out = side == Side::a ? chosen->pair : session.a;
@@ -232,6 +234,7 @@ void MediaRelay::on_packet(Session& session, Side side, std::size_t branch, bool
     // RFC 3550 §11: the RTP port + 1, unless that side's own RTCP was heard from elsewhere.
     auto rtcp_to = to.latched_rtcp.value_or(destination->with_port(static_cast<std::uint16_t>(destination->port() + 1)));
     out.rtcp->socket->send(rtcp_to, bytes);
+    ++totals_.rtcp;
   } else {
     if (session.dtmf) {
       auto& dtmf = *session.dtmf;
@@ -241,6 +244,7 @@ void MediaRelay::on_packet(Session& session, Side side, std::size_t branch, bool
     }
     out.rtp->socket->send(*destination, bytes);
     ++to.packets_out;
+    ++(side == Side::a ? totals_.rtp_a_to_b : totals_.rtp_b_to_a);
   }
 }
 

@@ -53,6 +53,15 @@ struct DtmfInterworking {
   DtmfInterworkingConfig config;
 };
 
+// Over the relay's life, all sessions together (serve's summary).
+struct RelayTotals {
+  std::uint64_t sessions = 0;             // opened
+  std::uint64_t rtp_a_to_b = 0;           // RTP packets relayed from the caller's leg to the called one
+  std::uint64_t rtp_b_to_a = 0;           // and back
+  std::uint64_t rtcp = 0;                 // RTCP packets relayed, either way
+  std::uint64_t dropped = 0;              // arrived before the other side had an address
+};
+
 class MediaRelay {
 public:
   using SessionId = std::uint64_t;
@@ -84,6 +93,7 @@ public:
   rt::Instant last_activity(SessionId id) const;
   const SideFigures* figures(SessionId id, Side side, std::size_t branch = 0) const;
   std::size_t open_sessions() const { return sessions_.size(); }
+  const RelayTotals& totals() const { return totals_; }
   std::size_t free_port_pairs() const;
 
 private:
@@ -113,6 +123,7 @@ private:
   std::uint16_t next_port_ = 0;
   std::size_t pairs_in_use_ = 0;
   SessionId next_id_ = 1;
+  RelayTotals totals_;
 };
 
 }  // namespace trunklab::anchor

@@ -186,5 +186,28 @@ TEST_F(RelayTest, ActivityIsTheLastPacketEitherWay) {
   EXPECT_EQ(relay.last_activity(id), rt::Instant{std::chrono::seconds{5}});
 }
 
+// serve's summary: what the relay carried over its life, per direction, closed sessions included.
+TEST_F(RelayTest, TotalsCountEverySessionAndDirection) {
+  auto relay = make({30000, 30007});
+  auto id = *relay.open();
+  arrive(30000, "10.0.0.2:40000");  // nowhere to send it yet
+  relay.set_advertised(id, Side::a, ip("10.0.0.2:40000"));
+  relay.set_advertised(id, Side::b, ip("10.0.0.3:40000"));
+  arrive(30000, "10.0.0.2:40000");
+  arrive(30000, "10.0.0.2:40000");
+  arrive(30002, "10.0.0.3:40000");
+  arrive(30003, "10.0.0.3:40001", "rtcp");
+  relay.close(id);
+  auto second = *relay.open();
+  relay.set_advertised(second, Side::a, ip("10.0.0.2:40010"));
+  arrive(relay.local(second, Side::b).port(), "10.0.0.3:40010");
+  const auto& t = relay.totals();
+  EXPECT_EQ(t.sessions, 2u);
+  EXPECT_EQ(t.rtp_a_to_b, 2u);
+  EXPECT_EQ(t.rtp_b_to_a, 2u);
+  EXPECT_EQ(t.rtcp, 1u);
+  EXPECT_EQ(t.dropped, 1u);
+}
+
 }  // namespace
 }  // namespace trunklab::anchor
