@@ -5,19 +5,20 @@
 #
 #   baresip_call_test.sh TRUNKLAB FIRST_PORT
 # Ports: FIRST_PORT serve, +1 the provider, +2 baresip SIP (UDP and TCP; it takes +3 for TLS),
-# +5 baresip ctrl_tcp, +10..+19 baresip RTP. Exits 77 when baresip is not installed.
+# +5 baresip ctrl_tcp, +10..+19 baresip RTP. A missing baresip fails the test.
 #
-# baresip is driven over its ctrl_tcp module (netstring JSON commands), so it dials only once
-# serve has logged its REGISTER -> 200, and hangs up and quits on command. Audio is aubridge
+# baresip is driven over its ctrl_tcp module (baresip.sh), so it dials only once serve has
+# logged its REGISTER -> 200, and hangs up and quits on command. Audio is aubridge
 # (source and player bridged in memory): no sound card. -t bounds baresip's own life.
 set -euo pipefail
-export LC_ALL=C  # netstring lengths are bytes
 trunklab=$1 port=$2
-command -v baresip >/dev/null || { echo "SKIP: baresip not installed (tools/setup.sh --tests)"; exit 77; }
+command -v baresip >/dev/null || { echo "FAIL: baresip not installed (tools/setup.sh --tests)"; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../lib/serve.sh
 . "$here/../../lib/serve.sh"
-[ -d /usr/lib/baresip/modules ] || { echo "SKIP: no /usr/lib/baresip/modules"; exit 77; }
+# shellcheck source-path=SCRIPTDIR source=baresip.sh
+. "$here/baresip.sh"
+[ -d /usr/lib/baresip/modules ] || { echo "FAIL: no /usr/lib/baresip/modules"; exit 1; }
 
 serve_port=$port provider_port=$((port + 1)) sip_port=$((port + 2)) ctrl_port=$((port + 5))
 rtp_ports="$((port + 10))-$((port + 19))"
@@ -56,64 +57,21 @@ provider_pid=$!
 pids+=("$provider_pid")
 
 # 3. baresip, headless.
-mkdir "$work/baresip"
-cat > "$work/baresip/config" <<EOF
-poll_method		epoll
-sip_listen		127.0.0.1:$sip_port
-call_local_timeout	30
-call_max_calls		1
-audio_player		aubridge,interop
-audio_source		aubridge,interop
-audio_alert		aubridge,interop
-rtp_ports		$rtp_ports
-rtp_timeout		0
-net_interface		127.0.0.1
-dns_server		127.0.0.1:$((port + 9))
-module_path		/usr/lib/baresip/modules
-module			g711.so
-module			aubridge.so
-module			ctrl_tcp.so
-module_tmp		account.so
-module_app		menu.so
-ctrl_tcp_listen		127.0.0.1:$ctrl_port
-EOF
-cat > "$work/baresip/accounts" <<EOF
-<sip:office1@default.registrar.example.test;transport=udp>;auth_pass=$password;outbound="sip:127.0.0.1:$serve_port;transport=udp";regint=600;answermode=manual;medianat=;mediaenc=
-EOF
-: > "$work/baresip/contacts"
-baresip -f "$work/baresip" -t 60 < /dev/null > "$work/baresip.log" 2>&1 &
-baresip_pid=$!
+baresip_config "$work/baresip" "$sip_port" "$ctrl_port" "$rtp_ports" "$serve_port" "$password" \
+  aubridge,interop aubridge,interop
+start_baresip "$work/baresip" "$work/baresip.log"
+baresip_pid=$BARESIP_PID
 pids+=("$baresip_pid")
+ctrl() { baresip_ctrl "$ctrl_port" "$work/ctrl.log" "$@"; }
 
-# A ctrl_tcp command, as a netstring holding {"command":..,"params":..,"token":..}; true when
-# baresip's response (the netstring with "response":true, events aside) says "ok":true.
-ctrl() {
-  local json="{\"command\":\"$1\",\"params\":\"$2\",\"token\":\"$1\"}" len body
-  exec 3<>"/dev/tcp/127.0.0.1/$ctrl_port" || return 1
-  printf '%d:%s,' "${#json}" "$json" >&3
-  while IFS= read -r -t 5 -d ':' len <&3 && [[ "$len" =~ ^[0-9]+$ ]] &&
-        IFS= read -r -t 5 -N "$len" body <&3 && IFS= read -r -t 5 -N 1 _ <&3; do
-    echo "$body" >> "$work/ctrl.log"
-    if [[ "$body" == *'"response":true'* ]]; then
-      exec 3>&-
-      [[ "$body" == *'"ok":true'* ]]
-      return
-    fi
-  done
-  exec 3>&-
-  return 1
-}
-
-registered="REGISTER sip:default\.registrar\.example\.test(;[^ ]*)? from 127\.0\.0\.1:$sip_port .*-> 200"
-wait_for 15 "$work/serve.log" "$registered" || fail "baresip did not register"
+wait_registered 15 "$work/serve.log" "$sip_port" || fail "baresip did not register"
 wait_for 5 "$work/baresip.log" "baresip is ready" || true
 ctrl dial "sip:$number@default.trunk.example.test" || fail "ctrl_tcp dial"
 wait_for 15 "$work/serve.log" "^$SERVE_TS INVITE .* from 127\.0\.0\.1:$sip_port .*-> 200" || fail "the call was not answered"
 sleep 3
 ctrl hangup "" || fail "ctrl_tcp hangup"
 wait_for 10 "$work/serve.log" "^$SERVE_TS BYE [^ ]+ from 127\\.0\\.0\\.1:$sip_port .*-> 200" || fail "the BYE was not answered"
-ctrl quit "" || true
-for _ in $(seq 50); do kill -0 "$baresip_pid" 2>/dev/null || break; sleep 0.1; done
+stop_baresip "$ctrl_port" "$work/ctrl.log"
 
 provider_status=0
 wait "$provider_pid" || provider_status=$?
