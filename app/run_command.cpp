@@ -192,6 +192,11 @@ std::optional<std::string> write_outputs(const fs::path& dir, const scenario::Ve
   // A target's bytes need not be UTF-8 (a reason phrase, a header value): replaced, never a throw.
   const auto verdict_json = verdict.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   if (auto e = write_file(folder / "verdict.json", verdict_json + "\n")) return e;
+  std::string cdr;
+  for (const auto& record : verdict.call_records) {
+    cdr += record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  if (auto e = write_file(folder / "cdr.jsonl", cdr)) return e;
   report.ladder_dir = verdict.name;
   report.pcap = verdict.name + "/capture.pcap";
   return std::nullopt;
@@ -370,7 +375,7 @@ int run(const RunArgs& args) {
   fmt::print("{} scenario(s): {} passed, {} failed, {} unusable ({} ms wall)\n", passed + failed + unusable, passed,
              failed, unusable, wall_ms);
   if (!args.out.empty()) {
-    fmt::print("pcaps and ladders: {0}/<scenario>/capture.pcap, ladder.txt|.mmd|.svg|.html, verdict.json; "
+    fmt::print("pcaps and ladders: {0}/<scenario>/capture.pcap, ladder.txt|.mmd|.svg|.html, verdict.json, cdr.jsonl; "
                "report: {0}/index.html, {0}/junit.xml\n",
                display_dir(args.out));
   }
@@ -387,7 +392,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("paths", args->paths, "Scenario files or folders (default: scenarios/)");
   cmd->add_option("--seed", args->seed, "Override every scenario's seed");
   cmd->add_option("--out", args->out,
-                  "Write DIR/<name>/{capture.pcap,ladder.*,verdict.json}, DIR/junit.xml and DIR/index.html");
+                  "Write DIR/<name>/{capture.pcap,ladder.*,verdict.json,cdr.jsonl}, DIR/junit.xml and DIR/index.html");
   cmd->add_flag("--pcap-delivered", args->pcap_delivered,
                 "With --out: also write DIR/<name>/delivered.pcap, the receivers' view: only the datagrams the "
                 "network delivered, as each receiver got them (after NAT), stamped with their arrival times");

@@ -2,6 +2,7 @@
 // both at once (RFC 3261 §18: an element on UDP should listen on TCP too). Everything
 // protocol-related is the same element::ReferenceServer the simulator runs; this file only wires
 // it to the real clock, the epoll loop, the sockets, OS randomness and a store.
+#include "app/cdr_file.hpp"
 #include "app/commands.hpp"
 
 #include "reference/config/config.hpp"
@@ -45,6 +46,8 @@ struct ServeOptions {
   bool quiet = false;
   std::string pcap;  // "" = no capture
   wiretap::RotationOptions rotation;
+  std::string cdr;  // "" = no call detail records
+  std::uint64_t cdr_max_bytes = std::uint64_t{1} << 30;
 };
 
 int refuse(const std::string& why) {
@@ -305,6 +308,13 @@ int serve(const ServeOptions& options) {
     };
     server.set_media_ports(bind_media);
   }
+  std::unique_ptr<CdrFile> cdr;
+  if (!options.cdr.empty()) {
+    std::string why;
+    cdr = CdrFile::open(options.cdr, options.cdr_max_bytes, why);
+    if (!cdr) return refuse(why);
+    server.set_call_record_sink([&cdr](const trunk::CallRecord& r) { cdr->write(r); });
+  }
   if (listeners.udp) listeners.udp->set_handler(&server.datagram_handler());
   if (listeners.tcp) listeners.tcp->set_handler(&server.datagram_handler());
   if (!options.quiet) {
@@ -326,7 +336,8 @@ int serve(const ServeOptions& options) {
   const double cpu_at_start = cpu_seconds();
   server.start();
   loop.run();
-  print_summary(log, server, transport_summary(listeners) + capture_summary(recorder.get()),
+  print_summary(log, server,
+                transport_summary(listeners) + capture_summary(recorder.get()) + (cdr ? cdr->summary() : ""),
                 cpu_seconds() - cpu_at_start);
   return 0;
 }
@@ -359,6 +370,14 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--pcap-files", options->rotation.max_files,
                   "Keep at most this many capture files: FILE, FILE.1 (newest rotated) .. FILE.<N-1>")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000}))
+      ->capture_default_str();
+  cmd->add_option("--cdr", options->cdr,
+                  "Append a call detail record per call to this file (JSON lines: caller, callee, trunk, legs tried "
+                  "with their answers, times, duration, who hung up why)");
+  cmd->add_option("--cdr-max-bytes", options->cdr_max_bytes,
+                  "Stop writing --cdr at this size; records past it are counted in the summary")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 40))
       ->capture_default_str();
   cmd->callback([options, &exit_code] { exit_code = serve(*options); });
 }

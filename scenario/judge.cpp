@@ -324,6 +324,9 @@ Verdict judge_run(const Scenario& scenario, const RunOptions& options, const Run
   Judge(scenario, state, verdict).judge();
   verdict.media = media_figures(scenario, state, capture);
   verdict.media_sent = media_sent(scenario, state);
+  if (const auto* cdrs = state.call_records()) {
+    for (const auto& r : *cdrs) verdict.call_records.push_back(trunk::to_json(r, trunk::virtual_seconds));
+  }
   for (auto& text : check_media(scenario, state, verdict.media, verdict.lines, capture)) verdict.failures.push_back(std::move(text));
   if (options.keep_pcap) {
     auto pcap = capture.pcap_bytes();

@@ -22,6 +22,8 @@ public:
   virtual const element::ReferenceServer* server() const = 0;
   virtual const agents::UserAgent* agent(const std::string& name) const = 0;
   virtual bool real_time() const { return false; }
+  // The reference's call detail records (none against a target: the target keeps its own).
+  virtual const std::vector<trunk::CallRecord>* call_records() const { return nullptr; }
   // Times on the wire are the scenario's times multiplied by this (real time may run faster).
   virtual double time_scale() const { return 1.0; }
   // How far a measured span may miss a `within` bound: nothing in virtual time; in real time

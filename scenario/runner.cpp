@@ -92,6 +92,7 @@ public:
 
   sim::World& world() { return world_; }
   const element::ReferenceServer& server() const { return *server_; }
+  const std::vector<trunk::CallRecord>& call_records() const { return call_records_; }
 
 private:
   void build_network() {
@@ -123,6 +124,7 @@ private:
       if (reference_host_->socket(port)) return nullptr;
       return &reference_host_->bind(port, handler);
     });
+    server_->set_call_record_sink([this](const trunk::CallRecord& r) { call_records_.push_back(r); });
     server_->start();
   }
 
@@ -135,6 +137,7 @@ private:
   std::unique_ptr<DualSocket> reference_socket_;
   std::vector<std::unique_ptr<DualSocket>> party_sockets_;
   std::unique_ptr<element::ReferenceServer> server_;
+  std::vector<trunk::CallRecord> call_records_;  // as many as calls: bounded by limits.messages
 };
 
 // A virtual-time run: the engine on the virtual stage, run to run_until or idle within the caps.
@@ -200,6 +203,7 @@ public:
 
   sim::World& world() { return stage_.world(); }
   const element::ReferenceServer* server() const override { return &stage_.server(); }
+  const std::vector<trunk::CallRecord>* call_records() const override { return &stage_.call_records(); }
   const agents::UserAgent* agent(const std::string& name) const override { return engine_.agent(name); }
   std::uint64_t calls_started() const { return engine_.calls_started(); }
 

@@ -107,6 +107,7 @@ struct Verdict {
   std::vector<WireLine> lines;        // the actual ladder
   std::vector<MediaFigures> media;    // every RTP stream the parties heard
   std::vector<MediaSent> media_sent;  // every RTP stream the parties sent
+  std::vector<nlohmann::json> call_records;  // the reference's, one per call (cdr.jsonl)
   reports::Ladder ladder;             // for the report renderers (RunOptions::report_ladder)
   rt::Duration virtual_duration{};
   std::string pcap;                   // pcap file bytes (empty unless keep_pcap)

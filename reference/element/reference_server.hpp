@@ -52,6 +52,9 @@ public:
   const registrar::Registrar& registrar() const { return registrar_; }
   registrar::Registrar& registrar() { return registrar_; }
   const trunk::Trunk& trunk() const { return trunk_; }
+  void set_call_record_sink(std::function<void(const trunk::CallRecord&)> sink) {
+    trunk_.set_call_record_sink(std::move(sink));
+  }
   const Counters& counters() const { return counters_; }
   const txn::Endpoint& endpoint() const { return endpoint_; }
 

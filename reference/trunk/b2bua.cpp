@@ -39,6 +39,7 @@ std::string Trunk::contact_for(const rt::Address& peer) const {
 Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
   auto call = std::make_unique<Call>();
   call->id = next_call_++;
+  call->started_at = clock_.now();
   call->a_txn = txn;
   call->a_invite = dialog::copy_message(invite);
   call->a_2xx.emplace(timers_, endpoint_);
@@ -83,6 +84,7 @@ void Trunk::respond_a(Call& call, int status, std::string_view reason, const sip
   if (status >= 200) {
     call.a_final_sent = true;
     call.outcome.final_status = status;
+    call.final_reason = std::string(reason);
   }
   if (is_2xx(status)) {
     txn::stamp_received_rport(response, call.a.remote_address);
@@ -95,6 +97,7 @@ void Trunk::respond_a(Call& call, int status, std::string_view reason, const sip
 
 // §13.3.1.4: no ACK within 64*T1 - the dialog is confirmed dead; end it with a BYE.
 void Trunk::on_a_no_ack(Call& call) {
+  set_hangup(call, "trunk", "no ACK from the caller");
   if (call.winner) bye_leg(call.legs[*call.winner]);
   end_call(call);
 }

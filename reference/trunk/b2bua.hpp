@@ -13,6 +13,7 @@
 // It runs on the transaction layer's Endpoint; the element above routes requests to it.
 #pragma once
 
+#include "reference/trunk/call_record.hpp"
 #include "reference/config/config.hpp"
 #include "reference/registrar/registrar.hpp"
 #include "reference/rt/random.hpp"
@@ -101,6 +102,8 @@ public:
   const Counters& counters() const { return counters_; }
   // Every call in arrival order: the live ones and the last kFinishedHistory that ended.
   std::vector<CallOutcome> outcomes() const;
+  // Called with each call's detail record as the call ends.
+  void set_call_record_sink(std::function<void(const CallRecord&)> sink) { record_sink_ = std::move(sink); }
   std::size_t live_calls() const { return calls_.size(); }
   static constexpr std::size_t kFinishedHistory = 100'000;
   const RouteEngine& routes() const { return routes_; }
@@ -163,6 +166,8 @@ private:
   void start_leg_linger(Call& call, Leg& leg);
   void on_late_leg_response(Call& call, Leg& leg, const sip::Message& response, bool stray);
   CallOutcome snapshot(const Call& call) const;
+  CallRecord record_of(const Call& call) const;
+  static void set_hangup(Call& call, std::string side, std::string cause);
   void finish_unanswered(Call& call);
   bool answer_provider_challenge(Call& call, Leg& leg, const sip::Message& response);
   void ack_leg(Leg& leg);
@@ -202,6 +207,7 @@ private:
   ProviderProbes probes_;
   std::uint64_t next_call_ = 1;
   std::map<std::uint64_t, std::unique_ptr<Call>> calls_;
+  std::function<void(const CallRecord&)> record_sink_;
   std::deque<std::pair<std::uint64_t, CallOutcome>> finished_;  // bounded: a server runs for months
   std::map<std::string, std::uint64_t> by_call_id_;  // A and B Call-IDs -> call
   std::map<std::uint64_t, TxnRef> client_txns_;      // ClientTxnId.value -> what it is

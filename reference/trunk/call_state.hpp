@@ -36,6 +36,8 @@ struct Trunk::Leg {
   bool cancel_pending = false;  // CANCEL wanted before any provisional arrived
   bool cancel_sent = false;
   std::optional<std::size_t> media_branch;  // its ports on the call's relay session
+  int final_status = 0;  // for the call record
+  std::string final_reason;
 };
 
 struct Trunk::Call {
@@ -73,6 +75,11 @@ struct Trunk::Call {
     std::optional<int> added;
   };
   std::optional<OfferDtmf> offer_dtmf;
+  // For the call record.
+  rt::Instant started_at{};
+  std::optional<rt::Instant> ringing_at, answer_time;
+  std::string final_reason;
+  std::string hangup_side, hangup_cause;  // set by whoever ends the answered call first
   bool cancelled = false;
   bool ended = false;
   rt::Instant ended_at{};

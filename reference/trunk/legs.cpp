@@ -67,12 +67,17 @@ void Trunk::on_leg_response(Call& call, std::size_t index, const sip::Message& r
   auto& leg = call.legs[index];
   const int status = response.status();
   if (leg.final) return on_late_leg_response(call, leg, response, false);  // timeout, lost fork, cancel race
-  if (status >= 200) leg.closed = true;
+  if (status >= 200) {
+    leg.closed = true;
+    leg.final_status = status;
+    leg.final_reason = response.reason();
+  }
   if (status < 200) {
     leg.provisional = true;
     if (leg.dialog.remote_tag.empty()) leg.dialog.remote_tag = response.to().tag();
     if (leg.cancel_pending) return cancel_leg(call, leg);
     call.sdp_leg = index;
+    if (status >= 180 && !call.ringing_at && !call.cancelled && !call.a_final_sent) call.ringing_at = clock_.now();
     if (status != 100 && !call.cancelled) respond_a(call, status, response.reason(), &response);
     return;
   }
@@ -94,6 +99,7 @@ void Trunk::on_leg_answered(Call& call, std::size_t index, const sip::Message& r
     return;
   }
   call.winner = index;
+  call.answer_time = clock_.now();
   for (auto& other : call.legs) {
     if (&other != &leg && !other.final) cancel_leg(call, other);
     if (&other != &leg) release_leg_media(call, other);
@@ -111,6 +117,10 @@ void Trunk::on_leg_failed(Call& call, std::size_t index, int status, const std::
   timers_.cancel_timer(leg.timeout_timer);
   leg.timeout_timer = rt::kNoTimer;
   release_leg_media(call, leg);
+  if (leg.final_status == 0) {
+    leg.final_status = status;
+    leg.final_reason = reason;
+  }
   if (call.a_final_sent) {
     if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; }) &&
         !call.outcome.active) {
@@ -156,6 +166,7 @@ void Trunk::finish_unanswered(Call& call) {
       response.add("Reason", reason_header(status, call.providers.empty() ? "no route to destination" : reason));
       call.a_final_sent = true;
       call.outcome.final_status = status;
+      call.final_reason = reason;
       endpoint_.respond(call.a_txn, std::move(response));
     } else {
       auto response = sip::OutgoingMessage::response_to(*call.a_invite, 503, "Service Unavailable (no provider answered)",
@@ -163,6 +174,7 @@ void Trunk::finish_unanswered(Call& call) {
       response.add("Reason", reason_header(503, "no provider answered"));
       call.a_final_sent = true;
       call.outcome.final_status = 503;
+      call.final_reason = "Service Unavailable (no provider answered)";
       endpoint_.respond(call.a_txn, std::move(response));
     }
   }
@@ -279,6 +291,7 @@ void Trunk::end_call(Call& call) {
     --channels_[call.trunk];
   }
   release_media(call);
+  if (record_sink_) record_sink_(record_of(call));
   // Keep the call as long as retransmissions of its last messages may arrive (64*T1), then
   // let it go: a long-running server must not grow with every call it ever carried.
   auto id = call.id;
@@ -314,6 +327,44 @@ CallOutcome Trunk::snapshot(const Call& call) const {
     outcome.legs.push_back(LegOutcome{leg.target_name, leg.answered, call.winner == i, leg.cancel_sent, !leg.closed});
   }
   return outcome;
+}
+
+void Trunk::set_hangup(Call& call, std::string side, std::string cause) {
+  if (!call.hangup_side.empty()) return;  // the first to end it
+  call.hangup_side = std::move(side);
+  call.hangup_cause = std::move(cause);
+}
+
+// An unanswered call failed at the far end when a leg gave the answer the caller got, else at
+// the trunk (no route, channel limit, every provider timed out...).
+CallRecord Trunk::record_of(const Call& call) const {
+  CallRecord r;
+  r.id = call.id;
+  r.call_id = call.a.call_id;
+  r.direction = call.outcome.direction;
+  r.customer = call.customer;
+  r.trunk = call.trunk;
+  r.caller = call.outcome.caller;
+  r.callee = call.outcome.destination;
+  for (std::size_t i = 0; i < call.legs.size(); ++i) {
+    const auto& leg = call.legs[i];
+    r.legs.push_back(LegRecord{leg.target_name, leg.final_status, leg.final_reason, call.winner == i});
+  }
+  r.start = call.started_at;
+  r.ringing = call.ringing_at;
+  r.answer = call.answer_time;
+  r.end = call.ended_at;
+  r.final_status = call.outcome.final_status;
+  r.final_reason = call.final_reason;
+  r.hangup_side = call.hangup_side;
+  r.hangup_cause = call.hangup_cause;
+  if (r.hangup_side.empty()) {
+    const bool far_end = std::any_of(call.legs.begin(), call.legs.end(),
+                                     [&](const Leg& l) { return l.final_status == call.outcome.final_status; });
+    r.hangup_side = far_end ? "callee" : "trunk";
+    r.hangup_cause = fmt::format("{} {}", call.outcome.final_status, call.final_reason);
+  }
+  return r;
 }
 
 }  // namespace trunklab::trunk

@@ -103,6 +103,7 @@ void Trunk::on_media_check(std::uint64_t call_id) {
     return;
   }
   ++counters_.media_timeouts;
+  set_hangup(call, "trunk", "media timeout");
   if (call.winner) bye_leg(call.legs[*call.winner]);
   auto bye = call.a.request("BYE");
   bye.add("Reason", reason_header(408, "media timeout"));

@@ -40,6 +40,7 @@ bool Trunk::on_cancel(txn::ServerTxnId txn, const sip::Message& cancel, const rt
   endpoint_.respond(txn, sip::OutgoingMessage::response_to(cancel, 200, {}, call.a.local_tag));
   if (call.a_final_sent) return true;  // too late: the answer crossed the CANCEL
   call.cancelled = true;
+  set_hangup(call, "caller", "CANCEL");
   ++counters_.cancelled;
   for (auto& leg : call.legs) cancel_leg(call, leg);
   respond_a(call, 487, "Request Terminated (cancelled by the caller)");
@@ -97,7 +98,11 @@ void Trunk::relay_request(Call& call, bool from_a, txn::ServerTxnId origin, cons
   TxnRef ref{TxnRole::relay, call.id, *call.winner, origin, from_a, nullptr};
   if (auto copy = dialog::copy_message(request)) ref.origin_request = std::make_shared<const sip::Message>(std::move(*copy));
   client_txns_[id.value] = std::move(ref);
-  if (request.method() == "BYE") call.outcome.active = false;
+  if (request.method() == "BYE") {
+    call.outcome.active = false;
+    auto reason = request.header("Reason");
+    set_hangup(call, from_a ? "caller" : "callee", reason ? std::string(*reason) : "BYE");
+  }
 }
 
 void Trunk::relay_final_response(const TxnRef& ref, const sip::Message& response) {

@@ -13,10 +13,10 @@ wait_for() {
 }
 
 # start_serve TRUNKLAB CONFIG SOCKET LOG [SOCKET2]: serve with CONFIG on SOCKET (udp:IP:PORT) and
-# SOCKET2 if given (tcp:IP:PORT), bindings in memory, output in LOG; SERVE_PID is its pid. False
-# if it is not listening within 5 s.
+# SOCKET2 if given (tcp:IP:PORT), bindings in memory, output in LOG, and the options in the
+# array SERVE_OPTIONS if set; SERVE_PID is its pid. False if it is not listening within 5 s.
 start_serve() {
-  "$1" serve --config "$2" --listen "$3" ${5:+--listen "$5"} --db :memory: > "$4" 2>&1 &
+  "$1" serve --config "$2" --listen "$3" ${5:+--listen "$5"} --db :memory: ${SERVE_OPTIONS[@]+"${SERVE_OPTIONS[@]}"} > "$4" 2>&1 &
   SERVE_PID=$!
   wait_for 5 "$4" "listening on $3"
 }
