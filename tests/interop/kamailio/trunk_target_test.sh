@@ -34,13 +34,14 @@ groups=(
 )
 # With rtpengine: the media scenarios; one-way-audio-nat is not among them (rtpengine repairs
 # the one-way audio it asserts: media-relay-latching is that call with the fix). All at scale 1,
-# in four groups side by side (about 45 s): at 0.2 a call lasts a fifth, and on a loaded machine
+# in five groups side by side (about 50 s): at 0.2 a call lasts a fifth, and on a loaded machine
 # the harness's late wake-ups cost more of its packets than min_packets leaves (286 of 300 at 0.2
 # with two CPU hogs); media-timeout waits on rtpengine's --timeout, which is not scaled.
 rtpengine_groups=(
   "1 - media-both-ways early-media-ringback"
   "1 - media-relay-latching dtmf-rfc2833"
   "1 - hold-resume-relay"
+  "1 - media-relay-failover"
   "1 - media-timeout"
 )
 rtp_min=35000 rtp_max=35999
@@ -56,19 +57,20 @@ proxy_skips=(
   "provider-tcp .expect.messages[7].header_contains.Contact"  # trunk -> alice 200
 )
 # With rtpengine the SDP each side receives names rtpengine's ports (35000..35999) in place of
-# the reference relay's 30000/30002 the scenarios expect; the relay's counters are the
+# the reference relay's 30000, 30002, 30004 the scenarios expect; the relay's counters are the
 # reference's own (notes, as ever against a target).
 # hold-resume-relay's ladder is exact, and the reference answers a re-INVITE with no 100: tm
 # sends its "100 trying -- your call is important to us" for every INVITE it relays (as for
 # reinvite, README), so there every line of the ladder must come in order ("subset"), the
 # 100's reason phrase not compared.
 rtpengine_edits=(
-  'media-relay-latching .expect.messages |= map(.body_contains |= map(sub("^m=audio 3000[02] .*"; "m=audio 35")))'
-  'hold-resume-relay .expect.messages |= map(if .body_contains then .body_contains |= map(sub("^m=audio 3000[02] .*"; "m=audio 35")) else . end)'
   'hold-resume-relay if .expect.ladder_mode == "exact" then .expect.ladder_mode = "subset" | .expect.ladder |= map(sub(" 100 Trying$"; " 100")) else error("hold-resume-relay: no exact ladder to relax") end'
 )
 # Every scenario of the rtpengine run: the SDP of the INVITE the provider gets and of the 200
 # the phone gets name an rtpengine port (the first of each; media-timeout included).
+rtpengine_ports='.expect.messages |= (. // [] | map(if .body_contains then .body_contains |=
+  (if type == "array" then map(sub("^m=audio 3000[024] .*"; "m=audio 35")) else sub("^m=audio 3000[024] .*"; "m=audio 35") end)
+  else . end))'
 rtpengine_sdp_checks='.expect.messages = ((.expect.messages // []) + [
   {match: "trunk -> telnyx INVITE", body_contains: ["m=audio 35"]},
   {match: "trunk -> alice 200", body_contains: ["m=audio 35"]}])'
@@ -109,7 +111,7 @@ for group in "${groups[@]}"; do
       for edit in "${rtpengine_edits[@]}"; do
         [ "${edit%% *}" = "$name" ] && filter+=" | ${edit#* }"
       done
-      filter+=" | $rtpengine_sdp_checks"
+      filter+=" | $rtpengine_ports | $rtpengine_sdp_checks"
     fi
     sed '/^[[:space:]]*\/\//d' "$scenarios/$name.json" | jq "$filter" > "$work/scenarios/$name.json"
   done
@@ -167,14 +169,14 @@ d}" > "$work/kamailio.$1.cfg"
 
 # With rtpengine, each group's Kamailio has an rtpengine of its own: userspace forwarding only
 # (--table=-1: no kernel module), no config file, in the foreground logging to stderr, its ng
-# control at the group's port + 99, RTP ports from the group's 250 of 35000..35999. A call
+# control at the group's port + 99, RTP ports from the group's 200 of 35000..35999. A call
 # silent for --timeout s is ended by that Kamailio, asked over XMLRPC (--b2b-url, format 2:
 # dlg.terminate_dlg): rtpengine counts the silence from the answer in whole seconds on a timer
 # that ticks on the second, so 11 ends it 10 to 11 s after the answer, as media-timeout asks.
 start_rtpengine() {  # group $1's rtpengine
   local kport=$((port + 100 * $1))
   rtpengine --config-file=none --table=-1 --interface=127.0.0.1 --listen-ng="127.0.0.1:$((kport + 99))" \
-    --port-min="$((rtp_min + 250 * $1))" --port-max="$((rtp_min + 250 * $1 + 249))" --timeout=11 \
+    --port-min="$((rtp_min + 200 * $1))" --port-max="$((rtp_min + 200 * $1 + 199))" --timeout=11 \
     --b2b-url="http://127.0.0.1:$kport/RPC2" --xmlrpc-format=2 \
     --foreground --log-stderr --log-level=6 > "$work/rtpengine.$1.log" 2>&1 &
   rtpes+=($!)
