@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Parity for the scenarios that must run at --time-scale 1 because they wait on the target's
 # own timers (its INVITE timeout, registration expiry, OPTIONS probes) or on the emulated
-# network's (NAT idle timeouts, fault windows, partitions): each group runs parity_test.sh in
-# the background on ports of its own, so the suite waits for the longest group, not the sum.
+# network's (NAT idle timeouts, fault windows, partitions), and the media scenarios (RTP keeps
+# the real clock): each group runs parity_test.sh in the background on ports of its own, so the
+# suite waits for the longest group, not the sum.
 #
 #   parity_parallel_test.sh TRUNKLAB SCENARIO_DIR FIRST_PORT "NAME NAME..." "NAME..." ...
 set -euo pipefail
@@ -15,7 +16,10 @@ pids=()
 i=0
 for group in "$@"; do
   # shellcheck disable=SC2086  # a group is a list of names
-  TIME_SCALE=1 SERVE_AFTER_PARTIES="options-keepalive" "$here/parity_test.sh" "$trunklab" "$scenarios" $((port + 200 * i)) $group > "$work/$i.log" 2>&1 &
+  # Each group in a network namespace of its own (as root): the serves of two groups would
+  # otherwise share the relay's port range, and a port one holds moves the other's SDP.
+  TIME_SCALE=1 SERVE_AFTER_PARTIES="options-keepalive" env -u TRUNKLAB_IN_NETNS "$here/../interop/in_netns.sh" \
+    "$here/parity_test.sh" "$trunklab" "$scenarios" $((port + 200 * i)) $group > "$work/$i.log" 2>&1 &
   pids+=($!)
   i=$((i + 1))
 done
