@@ -5,11 +5,14 @@
 # the pump runs on core 1. Each repetition starts fresh relays, sets up CALLS sessions in each
 # and steps the rate up until >= 0.1% is lost; the last line is the median over REPEATS.
 # Usage: bench/relay/compare.sh [BUILD_DIR] [CALLS] [REPEATS] [STEP_SECONDS]
+# RELAY_BENCH_NICE=-10 runs the relays and the pump at that niceness (root only), so that a
+# neighbour's build on a shared machine takes less of their cores; both relays alike.
 # Traffic stays on 127.0.0.1; ports 35300-35302 (control) and 40000-45999 (media).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build="${1:-build}"; calls="${2:-500}"; repeats="${3:-3}"; step_s="${4:-3}"
 relay_core=0; pump_core=1
+niceness="${RELAY_BENCH_NICE:-0}"
 sip_port=35300; provider_port=35301; ng_port=35302
 dir="$(mktemp -d)"
 pid=""
@@ -31,14 +34,14 @@ wait_for() {  # file pattern
 }
 
 start_serve() {
-  taskset -c "$relay_core" "$build/trunklab" serve --config "$dir/serve.json" --listen "udp:127.0.0.1:$sip_port" \
+  nice -n "$niceness" taskset -c "$relay_core" "$build/trunklab" serve --config "$dir/serve.json" --listen "udp:127.0.0.1:$sip_port" \
     --db :memory: --quiet > "$dir/relay.log" 2>&1 &
   pid=$!
   wait_for "$dir/relay.log" listening
 }
 
 start_rtpengine() {
-  taskset -c "$relay_core" rtpengine --config-file=none --table=-1 --interface=127.0.0.1 \
+  nice -n "$niceness" taskset -c "$relay_core" rtpengine --config-file=none --table=-1 --interface=127.0.0.1 \
     --listen-ng="127.0.0.1:$ng_port" --foreground --log-stderr -L 4 --num-threads=1 \
     --port-min=43000 --port-max=45999 --timeout=3600 > "$dir/relay.log" 2>&1 &
   pid=$!
@@ -49,11 +52,11 @@ start_rtpengine() {
 measure() {  # relay
   local args=(--relay "$1" --pid "$pid" --calls "$calls" --step-seconds "$step_s")
   [[ $1 == serve ]] && args+=(--sip-port "$sip_port" --provider-port "$provider_port") || args+=(--ng-port "$ng_port")
-  taskset -c "$pump_core" "$build/bench/relay/bench_relay" "${args[@]}" | tee -a "$dir/results.txt"
+  nice -n "$niceness" taskset -c "$pump_core" "$build/bench/relay/bench_relay" "${args[@]}" | tee -a "$dir/results.txt"
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$(date -u '+%F %T UTC'), $(nproc) cores, niceness $niceness, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for rep in $(seq "$repeats"); do
   echo "== repetition $rep"
   start_serve; measure serve

@@ -4,7 +4,7 @@
 // stepped total rates (each step --step-seconds long, --factor above the last), counting what
 // arrives at the far side and reading the relay's utime+stime from /proc/PID/stat. It stops at
 // the first rate lost twice at >= 0.1% (once could be a neighbour on a shared machine), or
-// when the pump itself can no longer keep the rate (then the relay's limit is above it).
+// when the pump itself twice falls short of the rate (then the relay's limit is above it).
 // bench/relay/compare.sh starts both relays pinned to one core and runs this on the other.
 #include "bench/relay/relay_bench.hpp"
 
@@ -74,8 +74,8 @@ int run(const Options& o) {
       r = run_step(endpoints, sessions, pps, o.step_s, o.pid, tag);
       tag = static_cast<std::uint8_t>(tag == 255 ? 2 : tag + 1);
       print(o.relay, r);
-      if (r.sent_pps < kPumpShortfall * pps) break;
-      passed = r.loss() < kMaxLoss;
+      // A shortfall of the pump, or loss, may be a neighbour taking the core: one more try.
+      passed = r.sent_pps >= kPumpShortfall * pps && r.loss() < kMaxLoss;
     }
     if (r.sent_pps < kPumpShortfall * pps) {
       pump_limited = true;

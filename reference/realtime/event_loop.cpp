@@ -53,28 +53,32 @@ EventLoop::EventLoop()
 
 EventLoop::~EventLoop() = default;
 
+std::function<void()>& EventLoop::slot(std::vector<std::function<void()>>& table, int fd) {
+  const auto at = static_cast<std::size_t>(fd);
+  if (at >= table.size()) table.resize(at + 1);
+  return table[at];
+}
+
 void EventLoop::watch_readable(int fd, std::function<void()> on_readable) {
-  assert(fd != timerfd_.get() && !readers_.contains(fd));
+  assert(fd >= 0 && fd != timerfd_.get() && !watched(fd) && on_readable);
   epoll_add(epoll_.get(), fd);
-  readers_[fd] = std::move(on_readable);
+  slot(readers_, fd) = std::move(on_readable);
 }
 
 void EventLoop::set_writable_callback(int fd, std::function<void()> on_writable) {
-  assert(readers_.contains(fd));
+  assert(watched(fd));
   epoll_event event{};
   event.events = on_writable ? EPOLLIN | EPOLLOUT : EPOLLIN;
   event.data.fd = fd;
   if (epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event) != 0) throw_errno("epoll_ctl(MOD)");
-  if (on_writable) {
-    writers_[fd] = std::move(on_writable);
-  } else {
-    writers_.erase(fd);
-  }
+  slot(writers_, fd) = std::move(on_writable);
 }
 
 void EventLoop::unwatch(int fd) {
-  writers_.erase(fd);
-  if (readers_.erase(fd) > 0) epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  if (!watched(fd)) return;
+  slot(writers_, fd) = nullptr;
+  slot(readers_, fd) = nullptr;
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
 }
 
 void EventLoop::watch_signals(std::initializer_list<int> signals, std::function<void(int)> on_signal) {
@@ -144,7 +148,8 @@ void EventLoop::wait_and_dispatch(rt::Duration max_wait) {
     const auto ms = (max_wait.count() + 999) / 1000;
     timeout_ms = static_cast<int>(std::min<std::int64_t>(ms, std::numeric_limits<int>::max()));
   }
-  std::array<epoll_event, 16> events{};
+  // Up to 64 ready sockets per wakeup: a busy relay has many.
+  std::array<epoll_event, 64> events{};
   const int n = epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);
   if (n < 0) {
     if (errno == EINTR) return;
@@ -165,17 +170,15 @@ void EventLoop::wait_and_dispatch(rt::Duration max_wait) {
     } else {
       // Copies: a callback may unwatch its own fd. Errors and hang-ups go to the reader, whose
       // read() then reports them.
-      if ((ready & EPOLLOUT) != 0) {
-        if (auto it = writers_.find(fd); it != writers_.end()) {
-          auto callback = it->second;
-          callback();
-        }
+      const auto at = static_cast<std::size_t>(fd);
+      if ((ready & EPOLLOUT) != 0 && at < writers_.size() && writers_[at]) {
+        auto callback = writers_[at];
+        callback();
       }
-      if ((ready & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) {
-        if (auto it = readers_.find(fd); it != readers_.end()) {
-          auto callback = it->second;
-          callback();
-        }
+      // Looked up again: the writer (or an earlier callback of this round) may have unwatched it.
+      if ((ready & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0 && at < readers_.size() && readers_[at]) {
+        auto callback = readers_[at];
+        callback();
       }
     }
   }

@@ -15,6 +15,7 @@
 #include <map>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace trunklab::realtime {
 
@@ -72,6 +73,8 @@ private:
   using Key = std::pair<std::int64_t, rt::TimerId>;  // (deadline µs, start order)
 
   void wait_and_dispatch(rt::Duration max_wait);
+  bool watched(int fd) const { return fd >= 0 && static_cast<std::size_t>(fd) < readers_.size() && readers_[static_cast<std::size_t>(fd)]; }
+  static std::function<void()>& slot(std::vector<std::function<void()>>& table, int fd);
   void arm_timerfd();
   void fire_due_timers();
 
@@ -79,8 +82,10 @@ private:
   Fd timerfd_;
   Fd signalfd_;
   std::function<void(int)> on_signal_;
-  std::unordered_map<int, std::function<void()>> readers_;
-  std::unordered_map<int, std::function<void()>> writers_;
+  // Indexed by fd (the kernel hands out the lowest free numbers, so these stay dense): a relay
+  // with thousands of sockets dispatches each datagram without a hash lookup. Empty = unwatched.
+  std::vector<std::function<void()>> readers_;
+  std::vector<std::function<void()>> writers_;
   std::map<Key, std::function<void()>> timers_;  // ordered: earliest, then first started
   std::unordered_map<rt::TimerId, std::int64_t> deadline_of_;
   rt::TimerId next_id_ = 1;

@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace trunklab::realtime {
 namespace {
@@ -21,6 +22,32 @@ constexpr std::size_t kBatch = 16;
 // Larger socket buffers absorb bursts from a load driver (the kernel caps them at
 // net.core.rmem_max / wmem_max; failing to enlarge is not an error).
 constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
+
+// The receive buffers, one set per thread for every socket: a handler is done with its
+// datagram before the next read, so sockets need not own 1 MiB each (a relay has thousands).
+// A handler that runs a loop of its own (nested reads) gets a set of its own for that read.
+class ReceiveBuffers {
+public:
+  ReceiveBuffers() : in_use_(shared_depth()++ > 0) {
+    if (in_use_) own_.resize(kBatch * kMaxDatagram);
+  }
+  ~ReceiveBuffers() { --shared_depth(); }
+  ReceiveBuffers(const ReceiveBuffers&) = delete;
+  ReceiveBuffers& operator=(const ReceiveBuffers&) = delete;
+  char* slot(std::size_t i) { return (in_use_ ? own_ : shared()).data() + i * kMaxDatagram; }
+
+private:
+  static int& shared_depth() {
+    thread_local int depth = 0;
+    return depth;
+  }
+  static std::vector<char>& shared() {
+    thread_local std::vector<char> buffers(kBatch * kMaxDatagram);
+    return buffers;
+  }
+  bool in_use_;
+  std::vector<char> own_;
+};
 
 std::string system_error(const rt::Address& address, const char* call) {
   return "udp:" + address.to_string() + ": " + call + ": " + std::strerror(errno);
@@ -55,7 +82,7 @@ std::variant<std::unique_ptr<UdpTransport>, std::string> UdpTransport::open(
 }
 
 UdpTransport::UdpTransport(EventLoop& loop, Fd socket, rt::Address local)
-    : loop_(loop), socket_(std::move(socket)), local_(local), buffers_(kBatch * kMaxDatagram) {
+    : loop_(loop), socket_(std::move(socket)), local_(local) {
   loop_.watch_readable(socket_.get(), [this] { on_readable(); });
 }
 
@@ -78,8 +105,9 @@ void UdpTransport::on_readable() {
   std::array<mmsghdr, kBatch> headers{};
   std::array<iovec, kBatch> iovecs{};
   std::array<sockaddr_storage, kBatch> sources{};
+  ReceiveBuffers buffers;
   for (std::size_t i = 0; i < kBatch; ++i) {
-    iovecs[i].iov_base = buffers_.data() + i * kMaxDatagram;
+    iovecs[i].iov_base = buffers.slot(i);
     iovecs[i].iov_len = kMaxDatagram;
     headers[i].msg_hdr.msg_iov = &iovecs[i];
     headers[i].msg_hdr.msg_iovlen = 1;
@@ -97,7 +125,7 @@ void UdpTransport::on_readable() {
     }
     ++stats_.received;
     const rt::Address remote = from_sockaddr(sources[i]);
-    const std::string_view bytes(buffers_.data() + i * kMaxDatagram, headers[i].msg_len);
+    const std::string_view bytes(buffers.slot(i), headers[i].msg_len);
     tap_.report(wiretap::Direction::received, rt::TransportKind::udp, remote, local_, bytes);
     if (handler_ == nullptr) continue;
     handler_->on_datagram(local_, remote, bytes);

@@ -11,7 +11,6 @@
 #include <memory>
 #include <string>
 #include <variant>
-#include <vector>
 
 namespace trunklab::realtime {
 
@@ -57,7 +56,6 @@ private:
   rt::DatagramHandler* handler_ = nullptr;
   wiretap::Tap tap_;
   UdpStats stats_;
-  std::vector<char> buffers_;  // kBatch receive buffers for recvmmsg
 };
 
 }  // namespace trunklab::realtime

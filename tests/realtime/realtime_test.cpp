@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <malloc.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -194,6 +196,91 @@ TEST(UdpTransport, BindConflictIsAMessageNamingAddressAndReason) {
   ASSERT_TRUE(std::holds_alternative<std::string>(second));
   EXPECT_THAT(std::get<std::string>(second),
               HasSubstr("udp:" + first->local_address().to_string() + ": bind: Address already in use"));
+}
+
+// A relay opens thousands of sockets: each must not hold receive buffers of its own (it held
+// 16 x 64 KiB, 1 MiB each, 2 GiB for 500 relayed calls).
+TEST(UdpTransport, ASocketHoldsNoReceiveBuffersOfItsOwn) {
+  EventLoop loop;
+  const auto heap = [] {
+    const auto info = ::mallinfo2();
+    return info.uordblks + info.hblkhd;
+  };
+  const auto before = heap();
+  std::vector<std::unique_ptr<UdpTransport>> sockets;
+  for (int i = 0; i < 200; ++i) {
+    sockets.push_back(open_udp(loop, "udp:127.0.0.1:0"));
+    ASSERT_TRUE(sockets.back());
+  }
+  EXPECT_LT(heap() - before, 200u * 16 * 1024) << "heap bytes per socket: " << (heap() - before) / 200;
+}
+
+// More sockets ready at once than one epoll wakeup reports, each delivered once; a socket that
+// a handler closes in the middle of a round is not read after.
+TEST(UdpTransport, ManyReadySocketsAreEachReadAndAClosedOneIsNot) {
+  EventLoop loop;
+  auto sender = open_udp(loop, "udp:127.0.0.1:0");
+  std::vector<std::unique_ptr<UdpTransport>> sockets;
+  std::vector<Collector> collectors(300);
+  for (auto& c : collectors) {
+    sockets.push_back(open_udp(loop, "udp:127.0.0.1:0"));
+    sockets.back()->set_handler(&c);
+  }
+  // Whichever of the first two is read first closes the other.
+  struct Closer final : rt::DatagramHandler {
+    std::unique_ptr<UdpTransport>* other = nullptr;
+    int calls = 0;
+    void on_datagram(const rt::Address&, const rt::Address&, std::string_view) override {
+      ++calls;
+      other->reset();
+    }
+  } first, second;
+  first.other = &sockets[1];
+  second.other = &sockets[0];
+  sockets[0]->set_handler(&first);
+  sockets[1]->set_handler(&second);
+  for (auto& s : sockets) sender->send(s->local_address(), "hello");
+  const auto end = monotonic_now() + kBound;
+  const auto delivered = [&] {
+    std::size_t n = 0;
+    for (std::size_t i = 2; i < collectors.size(); ++i) n += collectors[i].got.size();
+    return n;
+  };
+  while (delivered() < collectors.size() - 2 && monotonic_now() < end) loop.run_for(10ms);
+  for (std::size_t i = 2; i < collectors.size(); ++i) EXPECT_EQ(collectors[i].got.size(), 1u) << "socket " << i;
+  EXPECT_EQ(first.calls + second.calls, 1) << "the closed socket was read after its close";
+}
+
+// A handler that runs the loop itself (a nested read on another socket) leaves the rest of its
+// own batch intact.
+TEST(UdpTransport, ANestedReadLeavesTheOuterBatchIntact) {
+  EventLoop loop;
+  auto sender = open_udp(loop, "udp:127.0.0.1:0");
+  auto outer = open_udp(loop, "udp:127.0.0.1:0");
+  auto inner = open_udp(loop, "udp:127.0.0.1:0");
+  Collector at_inner;
+  inner->set_handler(&at_inner);
+  struct Nesting final : rt::DatagramHandler {
+    EventLoop* loop = nullptr;
+    Collector* inner = nullptr;
+    std::vector<std::string> got;
+    void on_datagram(const rt::Address&, const rt::Address&, std::string_view bytes) override {
+      got.emplace_back(bytes);
+      const auto end = monotonic_now() + kBound;
+      while (got.size() == 1 && inner->got.size() < 2 && monotonic_now() < end) loop->run_for(10ms);
+    }
+  } at_outer;
+  at_outer.loop = &loop;
+  at_outer.inner = &at_inner;
+  outer->set_handler(&at_outer);
+  sender->send(outer->local_address(), "outer one");
+  sender->send(outer->local_address(), "outer two");
+  sender->send(inner->local_address(), "inner one");
+  sender->send(inner->local_address(), "inner two");
+  const auto end = monotonic_now() + kBound;
+  while (at_outer.got.size() < 2 && monotonic_now() < end) loop.run_for(10ms);
+  EXPECT_THAT(at_outer.got, ElementsAre("outer one", "outer two"));
+  EXPECT_THAT(at_inner.got, ElementsAre("inner one", "inner two"));
 }
 
 TEST(ExampleConfig, LoadUsersAreAddedAsExtensions) {
