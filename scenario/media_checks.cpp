@@ -216,7 +216,11 @@ std::vector<MediaFigures> media_figures(const Scenario& scenario, const RunState
   for_each_session(scenario, state, [&](const std::string& party, int call, const media::Session& session) {
     for (const auto& s : session.heard()) {
       auto f = figures_of(*s, session, senders);
-      if (s->stats.first_arrival()) f.first_at = rt::Instant{f.first_at - state.clock_origin()};
+      // Both times from the run's start (the real stage's clock reads the epoch), as the ladder's.
+      if (s->stats.first_arrival()) {
+        f.first_at = rt::Instant{f.first_at - state.clock_origin()};
+        f.last_at = rt::Instant{f.last_at - state.clock_origin()};
+      }
       f.to = party;
       f.call = call;
       if (auto it = sent_by_ssrc.find(f.ssrc); it != sent_by_ssrc.end()) f.sent = it->second;

@@ -47,6 +47,14 @@ for pair in "alice telnyx" "telnyx alice"; do
   else
     fail "$from -> $to: $n packets ($lost lost), expected 250..320 with none lost"
   fi
+  # The stream's first and last packet, from the run's start: it lasted about the call's 6.2 s.
+  heard_ms=$(jq --arg f "$from" --arg t "$to" \
+    '[.media[]? | select(.from == $f and .to == $t) | (.last_us - .first_us) / 1000 | floor] | first // -1' "$verdict")
+  if [ "$heard_ms" -ge 5000 ] && [ "$heard_ms" -le 7500 ]; then
+    echo "PASS: $from -> $to: heard for $heard_ms ms (first_us .. last_us)"
+  else
+    fail "$from -> $to: last_us - first_us is $heard_ms ms, expected 5000..7500"
+  fi
 done
 
 run_against_serve "$scenarios/one-way-audio-nat.json" "$work/nat"
