@@ -13,13 +13,16 @@
 #   - serve's relay counted the call and the packets both ways (its summary at SIGTERM).
 # Everything on 127.0.0.1; every wait bounded.
 #
-#   baresip_media_test.sh TRUNKLAB FIRST_PORT
+#   baresip_media_test.sh TRUNKLAB FIRST_PORT [SCENARIO]
+# SCENARIO (default provider_media) names the provider's scenario in this folder:
+# provider_media_interwork is a provider without telephone-event behind serve's "dtmf":
+# "interwork" relay, which hears baresip's digits as G.711 tones instead.
 # Ports: FIRST_PORT serve, +1 the provider's SIP, +2 baresip SIP (+3 TLS), +5 baresip ctrl_tcp,
 # +10..+19 baresip RTP, +20..+29 serve's relay (media.ports). The provider's RTP socket is the
 # kernel's choice. A missing baresip or tshark fails the test (tools/setup.sh --tests).
 # KEEP_WORK=1 keeps the work directory (logs, captures, the provider's verdict) and prints it.
 set -euo pipefail
-trunklab=$1 port=$2
+trunklab=$1 port=$2 scenario=${3:-provider_media}
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../lib/serve.sh
 . "$here/../../lib/serve.sh"
@@ -31,7 +34,7 @@ done
 
 serve_port=$port provider_port=$((port + 1)) sip_port=$((port + 2)) ctrl_port=$((port + 5))
 rtp_first=$((port + 10)) rtp_last=$((port + 19)) relay_first=$((port + 20)) relay_last=$((port + 29))
-password=baresip-interop-secret  # as in provider_media.json
+password=baresip-interop-secret  # as in the scenario
 number=+15551234567 digits="159#"
 
 work=$(mktemp -d)
@@ -70,10 +73,10 @@ write_wav() {
 }
 
 # 1. serve, configured from the provider scenario's "reference" section, its relay on our ports.
-run=("$trunklab" run "$here/provider_media.json" --target "udp:127.0.0.1:$serve_port"
+run=("$trunklab" run "$here/$scenario.json" --target "udp:127.0.0.1:$serve_port"
      --bind "telnyx=127.0.0.1:$provider_port" --time-scale 1)
 timeout 10 "${run[@]}" --print-target-config |
-  jq --argjson a "$relay_first" --argjson b "$relay_last" '.media = {ports: [$a, $b], timeout: "20s"}' \
+  jq --argjson a "$relay_first" --argjson b "$relay_last" '.media.ports = [$a, $b] | .media.timeout = "20s"' \
   > "$work/serve.json"
 start_serve "$trunklab" "$work/serve.json" "udp:127.0.0.1:$serve_port" "$work/serve.log" ||
   fail "serve did not start"
@@ -121,7 +124,7 @@ stop_serve || fail "serve did not stop cleanly"
 # 5. the verdicts.
 errors=()
 [ "$provider_status" -eq 0 ] || errors+=("the provider run exited $provider_status (its expect.media above)")
-verdict="$work/provider-out/provider_media/verdict.json"
+verdict="$work/provider-out/$scenario/verdict.json"
 [ -f "$verdict" ] || fail "no $verdict"
 in_relay() { local p=${1##*:}; [ "$p" -ge "$relay_first" ] && [ "$p" -le "$relay_last" ]; }
 heard=$(jq -r '[.media[]? | select(.to == "telnyx")] | map("\(.src) \(.packets) \(.codec)") | .[]' "$verdict")
@@ -139,7 +142,7 @@ in_relay_all() {  # WHAT PORTS...: every port in the relay's range, and at least
   for p in "$@"; do in_relay "$p" || errors+=("$what names m= port $p, not a relay port"); done
 }
 # shellcheck disable=SC2046  # one port per word
-in_relay_all "the INVITE to the provider" $(tshark -r "$work/provider-out/provider_media/capture.pcap" -n \
+in_relay_all "the INVITE to the provider" $(tshark -r "$work/provider-out/$scenario/capture.pcap" -n \
   -Y 'sip.Method == "INVITE" && sdp' -T fields -e sdp.media.port 2>/dev/null)
 # shellcheck disable=SC2046
 in_relay_all "the 200 to baresip" $(tshark -r "$work/lo.pcap" -n \
