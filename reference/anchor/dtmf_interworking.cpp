@@ -26,10 +26,19 @@ bool EventsToTones::convert(std::string_view in, std::string& out) {
   auto packet = media::parse_rtp(in);
   if (!packet) return false;
   if (packet->header.payload_type != config_.event_payload_type) {
-    // The audio's own packet size is the size of the frames that stand in for events.
-    if (packet->header.payload_type == config_.audio_payload_type && !packet->payload.empty()) {
-      frame_samples_ = std::min<std::size_t>(packet->payload.size(), 1600);
+    if (packet->header.payload_type != config_.audio_payload_type || packet->payload.empty()) return false;
+    // A sender that goes on with its audio during an event (baresip 1.0: one packet of each
+    // every 20 ms): inside the event its audio carries the tone too, else the tone frames come
+    // interleaved with speech and no detector hears the digit.
+    if (event_timestamp_ && !ended_ && digit_ != 0) {
+      samples_ = media::dtmf_tone_samples(digit_, packet->payload.size(), tone_phase_);
+      tone_phase_ += packet->payload.size();
+      out.clear();
+      media::append_rtp(out, packet->header, media::encode_g711(config_.codec, samples_));
+      return true;
     }
+    // The audio's own packet size is the size of the frames that stand in for events.
+    frame_samples_ = std::min<std::size_t>(packet->payload.size(), 1600);
     return false;
   }
   auto event = media::parse_telephone_event(packet->payload);
@@ -38,6 +47,7 @@ bool EventsToTones::convert(std::string_view in, std::string& out) {
     event_timestamp_ = packet->header.timestamp;
     digit_ = *digit;
     samples_out_ = 0;
+    tone_phase_ = 0;
     ended_ = false;
     ++digits_;
   }
@@ -47,7 +57,10 @@ bool EventsToTones::convert(std::string_view in, std::string& out) {
   samples_.assign(frame_samples_, 0);
   if (samples_out_ < tone_until) {
     const auto count = std::min<std::size_t>(frame_samples_, tone_until - samples_out_);
-    const auto tone = media::dtmf_tone_samples(digit_, count, samples_out_);
+    // One phase for the frames made of events and the audio toned alongside them: in arrival
+    // order they are one continuous tone.
+    const auto tone = media::dtmf_tone_samples(digit_, count, tone_phase_);
+    tone_phase_ += count;
     std::copy(tone.begin(), tone.end(), samples_.begin());
   }
   auto header = packet->header;

@@ -37,6 +37,7 @@ private:
   std::optional<std::uint32_t> event_timestamp_;
   char digit_ = 0;
   std::uint32_t samples_out_ = 0;  // tone or silence written for the current event
+  std::uint64_t tone_phase_ = 0;  // tone samples written for the event so far, both ways
   bool ended_ = false;
   std::uint64_t digits_ = 0;
   std::vector<std::int16_t> samples_;

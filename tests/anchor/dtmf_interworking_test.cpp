@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <string>
 #include <vector>
 
@@ -120,6 +122,54 @@ TEST(EventsToTones, EventsBecomeToneFramesADetectorReads) {
   }
   EXPECT_EQ(detector.digit_string(), "147");
   EXPECT_EQ(convert.digits(), 3u);
+}
+
+// baresip 1.0 goes on sending its audio while it sends an event, each 20 ms one packet of
+// each in the same stream: the audio packets inside the event carry the tone too, or the tone
+// frames come interleaved with speech and no detector hears a digit. After the end, audio
+// passes as it is.
+TEST(EventsToTones, AudioSentAlongsideAnEventCarriesTheToneToo) {
+  EventsToTones convert({101, 0, media::Codec::pcmu});
+  media::DtmfSendConfig c;
+  c.ssrc = kSsrc;
+  c.first_sequence = 500;
+  c.timestamp = 16000;
+  media::DtmfDetector detector;
+  std::string out;
+  std::uint16_t seq = 500;
+  std::uint32_t audio_ts = 16000;
+  // baresip's audio: a 400 Hz tone (the test's WAV file), 20 ms of it.
+  std::vector<std::int16_t> samples(160);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    samples[i] = static_cast<std::int16_t>(8000 * std::sin(2 * 3.14159265358979 * 400 * static_cast<double>(i) / 8000));
+  }
+  const auto speech = media::encode_g711(media::Codec::pcmu, samples);
+  for (char digit : std::string("159#")) {
+    for (const auto& p : media::dtmf_event_schedule(digit, std::chrono::milliseconds{160}, c)) {
+      ASSERT_TRUE(convert.convert(p.bytes(), out));
+      detector.push_frame(media::Codec::pcmu, media::parse_rtp(out)->payload);
+      // The sender's own audio in between.
+      auto audio = audio_packet(seq++, audio_ts += 160, speech);
+      const bool in_event = !media::parse_telephone_event(media::parse_rtp(p.bytes())->payload)->end;
+      if (in_event) {
+        ASSERT_TRUE(convert.convert(audio, out)) << "audio inside the event";
+        auto packet = media::parse_rtp(out);
+        EXPECT_EQ(packet->header.payload_type, 0);
+        EXPECT_EQ(packet->header.sequence, media::parse_rtp(audio)->header.sequence);
+        detector.push_frame(media::Codec::pcmu, packet->payload);
+      } else {
+        EXPECT_FALSE(convert.convert(audio, out)) << "audio after the event's end passes as it is";
+      }
+    }
+    for (int i = 0; i < 6; ++i) {
+      auto silence = audio_packet(seq++, audio_ts += 160, media::silence_frame(media::Codec::pcmu));
+      EXPECT_FALSE(convert.convert(silence, out));
+      detector.push_frame(media::Codec::pcmu, media::silence_frame(media::Codec::pcmu));
+    }
+    c.first_sequence = static_cast<std::uint16_t>(c.first_sequence + 100);
+    c.timestamp += 8000;
+  }
+  EXPECT_EQ(detector.digit_string(), "159#");
 }
 
 TEST(EventsToTones, AnEventWithoutADigitBecomesSilence) {
