@@ -6,14 +6,14 @@ set -euo pipefail
 build_packages=(
   cmake g++ make pkg-config
   libosip2-dev libpcap-dev nlohmann-json3-dev libfmt-dev libssl-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libcpp-httplib-dev
 )
 # Test-only: real third-party peers and viewers the interop and report tests drive.
 # rtpengine-daemon and kamailio-xml-modules (XMLRPC, for rtpengine's media-timeout callback): the
 # Kamailio + rtpengine interop test, which starts its own rtpengine (the packaged service is
 # kept from starting, below).
 test_packages=(tshark sngrep chromium libxml2-utils sipsak baresip kamailio kamailio-xml-modules
-  rtpengine-daemon sipvicious sip-tester jq iproute2)
+  rtpengine-daemon sipvicious sip-tester jq iproute2 curl)
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--tests" ]]; then want+=("${test_packages[@]}"); fi

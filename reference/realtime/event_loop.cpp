@@ -3,6 +3,7 @@
 #include "reference/realtime/clock.hpp"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -45,10 +46,42 @@ Fd::~Fd() {
 
 EventLoop::EventLoop()
     : epoll_(epoll_create1(EPOLL_CLOEXEC)),
-      timerfd_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
+      timerfd_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
+      eventfd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!epoll_.valid()) throw_errno("epoll_create1");
   if (!timerfd_.valid()) throw_errno("timerfd_create");
+  if (!eventfd_.valid()) throw_errno("eventfd");
   epoll_add(epoll_.get(), timerfd_.get());
+  epoll_add(epoll_.get(), eventfd_.get());
+}
+
+bool EventLoop::post(std::function<void()> task) {
+  {
+    const std::lock_guard lock(posted_mutex_);
+    if (posted_.size() >= kMaxPosted) return false;
+    posted_.push_back(std::move(task));
+  }
+  const std::uint64_t one = 1;
+  // Only fails when the counter would overflow (2^64 - 2 unread wakeups): it is readable then.
+  [[maybe_unused]] auto written = ::write(eventfd_.get(), &one, sizeof one);
+  return true;
+}
+
+std::size_t EventLoop::posted_waiting() const {
+  const std::lock_guard lock(posted_mutex_);
+  return posted_.size();
+}
+
+void EventLoop::run_posted() {
+  std::uint64_t count = 0;
+  [[maybe_unused]] auto got = ::read(eventfd_.get(), &count, sizeof count);
+  std::deque<std::function<void()>> tasks;
+  {
+    const std::lock_guard lock(posted_mutex_);
+    tasks.swap(posted_);
+  }
+  // Outside the lock: a task may post another (it runs at the next wakeup).
+  for (auto& task : tasks) task();
 }
 
 EventLoop::~EventLoop() = default;
@@ -162,6 +195,8 @@ void EventLoop::wait_and_dispatch(rt::Duration max_wait) {
       std::uint64_t expirations = 0;
       [[maybe_unused]] auto got = ::read(fd, &expirations, sizeof expirations);
       armed_deadline_us_ = -1;  // an absolute one-shot timerfd disarms itself when it fires
+    } else if (fd == eventfd_.get()) {
+      run_posted();
     } else if (fd == signalfd_.get()) {
       signalfd_siginfo info{};
       while (::read(fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -56,6 +58,13 @@ public:
   // to `on_signal` (SIGTERM/SIGINT: clean shutdown). Call before starting any thread.
   void watch_signals(std::initializer_list<int> signals, std::function<void(int)> on_signal);
 
+  // Thread-safe: runs `task` in the loop's thread at its next wakeup (an eventfd wakes it), in
+  // post order. The one way other threads (the management API's HTTP server) reach what the
+  // loop owns. False, and `task` dropped, when kMaxPosted tasks are waiting already.
+  static constexpr std::size_t kMaxPosted = 1024;
+  bool post(std::function<void()> task);
+  std::size_t posted_waiting() const;
+
   // rt::Timers
   rt::TimerId start_timer(rt::Duration after, std::function<void()> on_fire) override;
   void cancel_timer(rt::TimerId id) override;
@@ -77,10 +86,14 @@ private:
   static std::function<void()>& slot(std::vector<std::function<void()>>& table, int fd);
   void arm_timerfd();
   void fire_due_timers();
+  void run_posted();
 
   Fd epoll_;
   Fd timerfd_;
   Fd signalfd_;
+  Fd eventfd_;  // written by post(), read in the loop
+  mutable std::mutex posted_mutex_;
+  std::deque<std::function<void()>> posted_;  // guarded by posted_mutex_
   std::function<void(int)> on_signal_;
   // Indexed by fd (the kernel hands out the lowest free numbers, so these stay dense): a relay
   // with thousands of sockets dispatches each datagram without a hash lookup. Empty = unwatched.

@@ -18,6 +18,8 @@
 #include <malloc.h>
 
 #include <chrono>
+#include <future>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -105,6 +107,45 @@ TEST(EventLoop, RunForReturnsWhenItsLimitPassesWithoutStop) {
   EXPECT_FALSE(loop.run_for(20ms));
   EXPECT_FALSE(fired);
   EXPECT_EQ(loop.pending_timers(), 1u);
+}
+
+// post(): tasks from other threads run on the loop's own thread, in post order, while the
+// poster waits; the queue is bounded.
+TEST(EventLoop, PostedTasksRunOnTheLoopThreadInOrder) {
+  EventLoop loop;
+  const auto loop_thread = std::this_thread::get_id();
+  std::vector<int> ran;
+  std::vector<std::thread::id> threads;
+  std::thread poster([&] {
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE(loop.post([&, i] {
+        ran.push_back(i);
+        threads.push_back(std::this_thread::get_id());
+      }));
+    }
+    std::promise<int> answer;
+    auto future = answer.get_future();
+    loop.post([&] { answer.set_value(static_cast<int>(ran.size())); });
+    EXPECT_EQ(future.get(), 100);  // everything posted earlier ran before
+    loop.post([&] { loop.stop(); });
+  });
+  EXPECT_TRUE(loop.run_for(kBound));
+  poster.join();
+  ASSERT_EQ(ran.size(), 100U);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(ran[static_cast<std::size_t>(i)], i);
+  for (const auto& id : threads) EXPECT_EQ(id, loop_thread);
+}
+
+TEST(EventLoop, PostRefusesPastItsBound) {
+  EventLoop loop;
+  int ran = 0;
+  for (std::size_t i = 0; i < EventLoop::kMaxPosted; ++i) ASSERT_TRUE(loop.post([&] { ++ran; }));
+  EXPECT_FALSE(loop.post([&] { ++ran; }));
+  EXPECT_EQ(loop.posted_waiting(), EventLoop::kMaxPosted);
+  loop.start_timer(10ms, [&] { loop.stop(); });
+  EXPECT_TRUE(loop.run_for(kBound));
+  EXPECT_EQ(ran, static_cast<int>(EventLoop::kMaxPosted));
+  EXPECT_EQ(loop.posted_waiting(), 0U);
 }
 
 TEST(SystemClock, IsMicrosecondsSinceTheUnixEpoch) {
