@@ -110,7 +110,7 @@ PhoneSpec read_phone(const Node& n, const config::Config& reference) {
   return p;
 }
 
-ProviderSpec read_provider(const Node& n) {
+ProviderSpec read_provider_party(const Node& n) {
   n.expect_only({"invite", "destinations", "options", "challenge"});
   ProviderSpec p;
   p.invite = n.get("invite") ? read_script(n.at("invite")) : *named_behaviour("answer");
@@ -136,7 +136,7 @@ PstnSpec read_pstn(const Node& n) {
   n.expect_only({"provider", "number", "behaviour"});
   PstnSpec p;
   p.provider = n.at("provider").as_string();
-  p.number = read_number(n.at("number"));
+  p.number = detail::read_number(n.at("number"));
   p.behaviour = n.string_or("behaviour", "answer");
   if (!named_behaviour(p.behaviour)) n.at("behaviour").fail(std::string("expected ") + kBehaviours);
   return p;
@@ -161,7 +161,7 @@ PartySpec read_party(const std::string& name, const Node& n, const config::Confi
   int roles = 0;
   if (auto r = n.get("phone")) { party.role = read_phone(*r, reference); ++roles; }
   if (auto r = n.get("provider")) {
-    party.role = read_provider(*r);
+    party.role = read_provider_party(*r);
     ++roles;
     // A provider party is named after the provider of $.reference.providers it plays.
     require_name(n, name, "provider", provider_names(reference));

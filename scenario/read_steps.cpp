@@ -42,7 +42,7 @@ Step read_party_action(const Node& n, const Scenario& s, const std::string& part
   if (read_media_step(n, step)) return step;
   if (auto c = n.get("call")) {
     step.action = Action::call;
-    step.argument = read_number(*c);
+    step.argument = detail::read_number(*c);
     if (!std::holds_alternative<PhoneSpec>(spec->role) && !std::holds_alternative<ProviderSpec>(spec->role)) {
       c->fail("expected a call step on a phone (outbound) or provider (inbound) party");
     }

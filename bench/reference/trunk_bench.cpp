@@ -21,7 +21,9 @@ config::Config bench_config(bool ip_auth) {
   if (ip_auth) {
     std::vector<std::string> trusted;
     for (int i = 0; i < 20; ++i) trusted.push_back(fmt::format("10.0.1.{}", i + 1));
-    c.trunks = {{"default", "default", 0, trusted}};
+    c.trunks.emplace_back();
+    c.trunks.back().name = "default";
+    c.trunks.back().trusted_addresses = trusted;
   }
   return c;
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <set>
+#include <type_traits>
 
 namespace trunklab::config {
 
@@ -21,6 +22,20 @@ const Provider* Config::find_provider(std::string_view name) const {
   return nullptr;
 }
 
+const Trunk* Config::find_trunk(std::string_view name) const {
+  for (const auto& t : trunks) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+const CallRoute* Config::find_call_route(std::string_view name) const {
+  for (const auto& r : call_routes) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
 const Extension* Config::find_extension(std::string_view customer, std::string_view name) const {
   for (const auto& e : extensions) {
     if (e.customer == customer && e.name == name) return &e;
@@ -28,44 +43,7 @@ const Extension* Config::find_extension(std::string_view customer, std::string_v
   return nullptr;
 }
 
-rt::TransportKind read_transport(const Node& n) {
-  const auto text = n.is_string() ? n.as_string() : std::string();
-  if (text == "udp") return rt::TransportKind::udp;
-  if (text == "tcp") return rt::TransportKind::tcp;
-  n.fail("expected \"udp\" or \"tcp\"");
-}
-
 namespace {
-
-std::string read_name(const Node& n, std::string_view key) {
-  auto value = n.at(key).as_string();
-  if (value.empty()) n.at(key).fail("expected a non-empty string");
-  return value;
-}
-
-Extension read_extension(const Node& n) {
-  n.expect_only({"name", "username", "password", "customer"});
-  Extension e;
-  e.name = read_name(n, "name");
-  e.username = n.string_or("username", e.name);
-  e.password = n.at("password").as_string();
-  e.customer = n.string_or("customer", kDefaultCustomer);
-  return e;
-}
-
-std::optional<rt::Address> read_address(const Node& n) {
-  auto text = n.as_string();
-  auto address = rt::Address::parse(text);
-  if (!address) n.fail("expected an IP address with optional port, such as \"192.0.2.10:5060\"");
-  return address;
-}
-
-MediaMode read_media_mode(const Node& n) {
-  const auto text = n.as_string();
-  if (text == "relay") return MediaMode::relay;
-  if (text != "direct") n.fail("expected \"direct\" (SDP passed through) or \"relay\" (media anchored)");
-  return MediaMode::direct;
-}
 
 MediaPolicy read_media_policy(const Node& n) {
   n.expect_only({"ports", "timeout", "dtmf"});
@@ -87,61 +65,6 @@ MediaPolicy read_media_policy(const Node& n) {
     }
   }
   return m;
-}
-
-Provider read_provider(const Node& n) {
-  n.expect_only({"name", "hostname", "address", "credentials", "invite_timeout",
-                 "options_interval", "type", "transport", "media"});
-  Provider p;
-  p.name = read_name(n, "name");
-  p.hostname = n.string_or("hostname", p.name + ".provider.example");
-  if (auto a = n.get("address")) p.address = read_address(*a);
-  if (auto c = n.get("credentials")) {
-    c->expect_only({"username", "password"});
-    p.credentials = ProviderCredentials{c->at("username").as_string(), c->at("password").as_string()};
-  }
-  if (auto t = n.get("invite_timeout")) p.invite_timeout = t->as_duration();
-  if (auto t = n.get("options_interval")) p.options_interval = t->as_duration();
-  if (auto t = n.get("transport")) p.transport = read_transport(*t);
-  if (auto m = n.get("media")) p.media = read_media_mode(*m);
-  return p;
-}
-
-Route read_route(const Node& n) {
-  n.expect_only({"name", "provider", "priority", "prefix", "customer"});
-  Route r;
-  r.provider = read_name(n, "provider");
-  r.priority = static_cast<int>(n.int_or("priority", 1, 0, 1'000'000));
-  r.prefix = n.string_or("prefix", "");
-  r.customer = n.string_or("customer", kDefaultCustomer);
-  r.name = n.string_or("name", r.provider + (r.prefix.empty() ? "" : "-" + r.prefix));
-  return r;
-}
-
-Number read_number(const Node& n) {
-  n.expect_only({"number", "dial_extension", "customer"});
-  Number num;
-  num.number = read_name(n, "number");
-  num.dial_extension = read_name(n, "dial_extension");
-  num.customer = n.string_or("customer", kDefaultCustomer);
-  return num;
-}
-
-Trunk read_trunk(const Node& n) {
-  n.expect_only({"name", "customer", "channels", "trusted_addresses", "media"});
-  Trunk t;
-  t.name = read_name(n, "name");
-  t.customer = n.string_or("customer", kDefaultCustomer);
-  t.channels = static_cast<int>(n.int_or("channels", 0, 0, 1'000'000));
-  if (auto m = n.get("media")) t.media = read_media_mode(*m);
-  if (auto list = n.get("trusted_addresses")) {
-    for (const auto& item : list->items()) {
-      auto text = item.as_string();
-      if (!rt::Address::parse(text)) item.fail("expected an IP address");
-      t.trusted_addresses.push_back(text);
-    }
-  }
-  return t;
 }
 
 RegistrarPolicy read_registrar(const Node& n) {
@@ -199,45 +122,89 @@ std::string name_list(const std::set<std::string>& names) {
   return out.empty() ? "(none)" : out;
 }
 
-// Names must be unique within their kind, and references must resolve.
-void check_references(const Node& n, const Config& c) {
-  std::set<std::string> providers;
-  for (std::size_t i = 0; i < c.providers.size(); ++i) {
-    if (!providers.insert(c.providers[i].name).second) {
-      n.at("providers").at(i).at("name").fail("expected a unique provider name");
-    }
+// Items of a list whose `key` repeats fail at their `field` (or at the item, if the name was
+// not written: a route's is derived from its provider and prefix).
+template <typename T, typename Key>
+void check_unique(const Node& n, std::string_view list, const std::vector<T>& items, Key key,
+                  std::string_view field, std::string_view what) {
+  std::set<std::invoke_result_t<Key, const T&>> seen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (seen.insert(key(items[i])).second) continue;
+    const auto item = n.at(list).at(i);
+    (item.has(field) ? item.at(field) : item).fail(fmt::format("expected a unique {}", what));
   }
-  for (std::size_t i = 0; i < c.routes.size(); ++i) {
-    if (!providers.count(c.routes[i].provider)) {
-      n.at("routes").at(i).at("provider").fail(fmt::format("unknown provider \"{}\"; providers are: {}",
-                                                            c.routes[i].provider, name_list(providers)));
-    }
+}
+
+// `name` of customer `customer` must be one of `names` (a name -> customer list).
+void check_named(const Node& at, std::string_view kind, const std::string& name, const std::string& customer,
+                 const std::vector<std::pair<std::string, std::string>>& names) {
+  std::set<std::string> same_customer;
+  for (const auto& [n, c] : names) {
+    if (c != customer) continue;
+    if (n == name) return;
+    same_customer.insert(n);
   }
-  std::set<std::pair<std::string, std::string>> extensions;
-  for (std::size_t i = 0; i < c.extensions.size(); ++i) {
-    const auto& e = c.extensions[i];
-    if (!extensions.insert({e.customer, e.name}).second) {
-      n.at("extensions").at(i).at("name").fail("expected a unique extension name in its customer");
-    }
-  }
+  at.fail(fmt::format("unknown {} \"{}\" of customer \"{}\"; its {}s are: {}", kind, name, customer, kind,
+                      name_list(same_customer)));
+}
+
+template <typename T>
+std::vector<std::pair<std::string, std::string>> names_of(const std::vector<T>& items) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& item : items) out.emplace_back(item.name, item.customer);
+  return out;
+}
+
+void check_numbers(const Node& n, const Config& c) {
+  const auto extensions = names_of(c.extensions), trunks = names_of(c.trunks), routes = names_of(c.call_routes);
   for (std::size_t i = 0; i < c.numbers.size(); ++i) {
     const auto& num = c.numbers[i];
-    if (!extensions.count({num.customer, num.dial_extension})) {
-      std::set<std::string> names;
-      for (const auto& [customer, name] : extensions) {
-        if (customer == num.customer) names.insert(name);
-      }
-      n.at("numbers").at(i).at("dial_extension").fail(fmt::format(
-          "unknown extension \"{}\" of customer \"{}\"; its extensions are: {}", num.dial_extension,
-          num.customer, name_list(names)));
+    const auto at = n.at("numbers").at(i);
+    if (!num.dial_extension.empty()) check_named(at.at("dial_extension"), "extension", num.dial_extension, num.customer, extensions);
+    if (!num.trunk.empty()) check_named(at.at("trunk"), "trunk", num.trunk, num.customer, trunks);
+    if (!num.call_route.empty()) check_named(at.at("call_route"), "call route", num.call_route, num.customer, routes);
+  }
+}
+
+void check_call_routes(const Node& n, const Config& c) {
+  const auto extensions = names_of(c.extensions), trunks = names_of(c.trunks);
+  for (std::size_t i = 0; i < c.call_routes.size(); ++i) {
+    const auto& route = c.call_routes[i];
+    for (std::size_t k = 0; k < route.entries.size(); ++k) {
+      const auto& e = route.entries[k];
+      const auto at = n.at("call_routes").at(i).at("entries").at(k);
+      if (e.kind == CallRouteEntry::Kind::trunk) check_named(at.at("trunk"), "trunk", e.target, route.customer, trunks);
+      if (e.kind == CallRouteEntry::Kind::extension) check_named(at.at("extension"), "extension", e.target, route.customer, extensions);
     }
   }
+}
+
+// Names must be unique within their kind, and references must resolve.
+void check_references(const Node& n, const Config& c) {
+  check_unique(n, "providers", c.providers, [](const Provider& p) { return p.name; }, "name", "provider name");
+  check_unique(n, "trunks", c.trunks, [](const Trunk& t) { return t.name; }, "name", "trunk name");
+  check_unique(n, "routes", c.routes, [](const Route& r) { return r.name; }, "name", "route name");
+  check_unique(n, "call_routes", c.call_routes, [](const CallRoute& r) { return r.name; }, "name", "call route name");
+  check_unique(n, "numbers", c.numbers, [](const Number& num) { return num.number; }, "number", "number");
+  check_unique(n, "extensions", c.extensions, [](const Extension& e) { return std::pair{e.customer, e.name}; },
+               "name", "extension name in its customer");
+  std::set<std::string> providers;
+  for (const auto& p : c.providers) providers.insert(p.name);
+  for (std::size_t i = 0; i < c.routes.size(); ++i) {
+    if (!providers.count(c.routes[i].provider)) {
+      const auto at = n.at("routes").at(i);
+      at.at(at.has("provider_id") ? "provider_id" : "provider")
+          .fail(fmt::format("unknown provider \"{}\"; providers are: {}", c.routes[i].provider, name_list(providers)));
+    }
+  }
+  check_numbers(n, c);
+  check_call_routes(n, c);
 }
 
 }  // namespace
 
 Config read_config(const Node& n) {
-  n.expect_only({"base_domain", "extensions", "providers", "routes", "numbers", "trunks",
+  n.expect_only({"base_domain", "extensions", "providers", "routes", "numbers", "trunks", "call_routes",
                  "registrar", "auth", "codecs", "media", "t38"});
   Config c;
   c.base_domain = n.string_or("base_domain", c.base_domain);
@@ -246,6 +213,7 @@ Config read_config(const Node& n) {
   c.routes = read_list<Route>(n, "routes", read_route);
   c.numbers = read_list<Number>(n, "numbers", read_number);
   c.trunks = read_list<Trunk>(n, "trunks", read_trunk);
+  c.call_routes = read_list<CallRoute>(n, "call_routes", read_call_route);
   if (auto r = n.get("registrar")) c.registrar = read_registrar(*r);
   if (auto a = n.get("auth")) c.auth = read_auth(*a);
   if (auto m = n.get("media")) c.media = read_media_policy(*m);
@@ -267,41 +235,17 @@ nlohmann::json to_json(const Config& c) {
   using nlohmann::json;
   json out;
   out["base_domain"] = c.base_domain;
-  out["extensions"] = json::array();
-  for (const auto& e : c.extensions) {
-    out["extensions"].push_back({{"name", e.name}, {"username", e.username},
-                                 {"password", e.password}, {"customer", e.customer}});
-  }
-  out["providers"] = json::array();
-  for (const auto& p : c.providers) {
-    json j{{"name", p.name}, {"hostname", p.hostname}};
-    if (p.address) j["address"] = p.address->to_string();
-    if (p.credentials) j["credentials"] = {{"username", p.credentials->username},
-                                           {"password", p.credentials->password}};
-    if (p.invite_timeout) j["invite_timeout"] = format_duration(*p.invite_timeout);
-    if (p.options_interval) j["options_interval"] = format_duration(*p.options_interval);
-    if (p.transport == rt::TransportKind::tcp) j["transport"] = "tcp";
-    if (p.media == MediaMode::relay) j["media"] = "relay";
-    out["providers"].push_back(j);
-  }
-  out["routes"] = json::array();
-  for (const auto& r : c.routes) {
-    json j{{"name", r.name}, {"provider", r.provider}, {"priority", r.priority},
-           {"customer", r.customer}};
-    if (!r.prefix.empty()) j["prefix"] = r.prefix;
-    out["routes"].push_back(j);
-  }
-  out["numbers"] = json::array();
-  for (const auto& num : c.numbers) {
-    out["numbers"].push_back({{"number", num.number}, {"dial_extension", num.dial_extension},
-                              {"customer", num.customer}});
-  }
-  out["trunks"] = json::array();
-  for (const auto& t : c.trunks) {
-    out["trunks"].push_back({{"name", t.name}, {"customer", t.customer}, {"channels", t.channels},
-                             {"trusted_addresses", t.trusted_addresses}});
-    if (t.media == MediaMode::relay) out["trunks"].back()["media"] = "relay";
-  }
+  auto list = [](const auto& items) {
+    json array = json::array();
+    for (const auto& item : items) array.push_back(to_json(item));
+    return array;
+  };
+  out["extensions"] = list(c.extensions);
+  out["providers"] = list(c.providers);
+  out["routes"] = list(c.routes);
+  out["numbers"] = list(c.numbers);
+  out["trunks"] = list(c.trunks);
+  out["call_routes"] = list(c.call_routes);
   json reg{{"min_expires_s", c.registrar.min_expires_s},
            {"max_expires_s", c.registrar.max_expires_s},
            {"default_expires_s", c.registrar.default_expires_s}};

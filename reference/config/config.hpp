@@ -55,18 +55,62 @@ struct Route {
   std::string customer = kDefaultCustomer;
 };
 
+// Where an inbound call for a number goes: exactly one of the three is set.
 struct Number {
   std::string number;           // "+15551234567"
-  std::string dial_extension;   // the flow: dial this extension
+  std::string dial_extension;   // the flow: dial this extension (its registered contacts)
+  std::string trunk;            // a DID of this trunk: its addresses, or its registration
+  std::string call_route;       // hunt the entries of this call route in order
   std::string customer = kDefaultCustomer;
+};
+
+// A static trunk is IP-authenticated and reached at its configured addresses; a registered
+// trunk's PBX registers at the trunk domain with the trunk's credentials, receives the trunk's
+// DIDs at its registered contact, and authenticates its calls with the same credentials.
+enum class TrunkType { static_ip, registered };
+
+// How calls for a trunk with several addresses spread over them: in priority order (the next on
+// failure), round-robin (each call starts at the next address), or weighted round-robin (smooth:
+// an address of weight 3 starts three calls for one of weight 1, interleaved). Every policy
+// falls over to the remaining addresses when the first fails.
+enum class DestinationPolicy { failover, round_robin, weighted };
+
+struct TrunkAddress {
+  rt::Address address;
+  int priority = 1;  // failover order, lower first
+  int weight = 1;    // weighted share
 };
 
 struct Trunk {
   std::string name;  // the trunk domain is {name}.trunk.<base domain>
   std::string customer = kDefaultCustomer;
-  int channels = 0;  // 0 = unlimited
+  int channels = 0;  // 0 = unlimited; inbound and outbound calls count together
   std::vector<std::string> trusted_addresses;  // IP authentication: no challenge from these
   MediaMode media = MediaMode::direct;  // "media": "relay" anchors every call of the trunk
+  TrunkType type = TrunkType::static_ip;
+  std::string username, password;  // registered: its REGISTER's and its calls' digest credentials
+  std::vector<TrunkAddress> addresses;  // static: where its DIDs' calls go
+  DestinationPolicy policy = DestinationPolicy::failover;
+  std::optional<rt::Duration> options_interval;  // OPTIONS probing of its addresses
+  std::optional<rt::Duration> invite_timeout;    // per address: no answer within it, next one
+};
+
+// Call routing (hunting): a number's call tries the entries in order, each a trunk, an
+// extension or a phone number (reached through the customer's outbound routes); the next entry
+// on no answer within the entry's timeout, on a 5xx/408/480, or when the entry is down.
+struct CallRouteEntry {
+  enum class Kind { trunk, extension, number };
+  Kind kind = Kind::trunk;
+  std::string target;                   // trunk name, extension name, or the phone number
+  std::optional<rt::Duration> timeout;  // ring this long before the next entry
+};
+
+inline constexpr std::size_t kMaxCallRouteEntries = 10;
+
+struct CallRoute {
+  std::string name;
+  std::string customer = kDefaultCustomer;
+  std::vector<CallRouteEntry> entries;  // 1..kMaxCallRouteEntries
 };
 
 // The relay's ports and its media timeout ("media": {"ports": [30000, 39999], "timeout": "60s"}).
@@ -111,6 +155,7 @@ struct Config {
   std::vector<Route> routes;
   std::vector<Number> numbers;
   std::vector<Trunk> trunks;
+  std::vector<CallRoute> call_routes;
   RegistrarPolicy registrar;
   AuthPolicy auth;
   std::vector<std::string> codecs{"PCMU", "PCMA", "G729", "telephone-event"};
@@ -121,11 +166,26 @@ struct Config {
   std::string trunk_domain(const std::string& trunk) const;         // {trunk}.trunk.<base>
   const Provider* find_provider(std::string_view name) const;
   const Extension* find_extension(std::string_view customer, std::string_view name) const;
+  const Trunk* find_trunk(std::string_view name) const;
+  const CallRoute* find_call_route(std::string_view name) const;
 };
 
 // Reads a configuration object; every error names file, JSON path and what was expected.
 // Cross-references are checked too (a route naming an unknown provider is an error).
 Config read_config(const Node& node);
+// One object of each kind, as the configuration file (and the management API) writes it.
+Extension read_extension(const Node& node);
+Provider read_provider(const Node& node);
+Route read_route(const Node& node);  // "provider_id" is taken for "provider" (the product's name)
+Number read_number(const Node& node);
+Trunk read_trunk(const Node& node);
+CallRoute read_call_route(const Node& node);
+nlohmann::json to_json(const Extension& extension);
+nlohmann::json to_json(const Provider& provider);
+nlohmann::json to_json(const Route& route);
+nlohmann::json to_json(const Number& number);
+nlohmann::json to_json(const Trunk& trunk);
+nlohmann::json to_json(const CallRoute& route);
 // "udp" or "tcp" (a provider's, a scenario party's transport); anything else fails at `node`.
 rt::TransportKind read_transport(const Node& node);
 Config load_config_file(const std::string& path);

@@ -11,21 +11,29 @@ namespace trunklab::element {
 ReferenceServer::ReferenceServer(const config::Config& config, rt::Clock& clock, rt::Timers& timers,
                                  rt::Transport& transport, rt::Random& random,
                                  registrar::BindingStore& store, txn::Config txn_config)
-    : config_(config),
+    : config_(std::make_shared<const config::Config>(config)),
       clock_(clock),
       timers_(timers),
       random_(random),
       local_(transport.local_address()),
       endpoint_(clock, timers, transport, random, txn_config, *this),
-      registrar_(config, store, clock, timers, random),
-      trunk_(config, registrar_, endpoint_, transport.local_address(), clock, timers, random) {}
+      registrar_(*config_, store, clock, timers, random),
+      trunk_(*config_, registrar_, endpoint_, transport.local_address(), clock, timers, random) {
+  trunk_.set_config(config_);  // owned from here on, so apply_config can replace it
+}
+
+void ReferenceServer::apply_config(config::Config config) {
+  config_ = std::make_shared<const config::Config>(std::move(config));
+  registrar_.set_config(*config_);
+  trunk_.set_config(config_);
+}
 
 ReferenceServer::~ReferenceServer() { timers_.cancel_timer(ping_timer_); }
 
 void ReferenceServer::start() {
   trunk_.start_probes();
-  if (config_.registrar.keepalive_options_interval) {
-    ping_timer_ = timers_.start_timer(*config_.registrar.keepalive_options_interval,
+  if (config_->registrar.keepalive_options_interval) {
+    ping_timer_ = timers_.start_timer(*config_->registrar.keepalive_options_interval,
                                       [this] { ping_nated_contacts(); });
   }
 }
@@ -48,7 +56,9 @@ void ReferenceServer::ping_nated_contacts() {
     endpoint_.send_request(std::move(options), binding.source);
     ++counters_.nat_pings;
   }
-  ping_timer_ = timers_.start_timer(*config_.registrar.keepalive_options_interval,
+  ping_timer_ = rt::kNoTimer;
+  if (!config_->registrar.keepalive_options_interval) return;  // a new configuration turned it off
+  ping_timer_ = timers_.start_timer(*config_->registrar.keepalive_options_interval,
                                     [this] { ping_nated_contacts(); });
 }
 
@@ -78,8 +88,8 @@ std::string format_outcome(const txn::TxnOutcome& outcome) {
 
 void ReferenceServer::set_media_ports(anchor::PortBinder binder) {
   anchor::RelayConfig relay;
-  relay.first_port = config_.media.first_port;
-  relay.last_port = config_.media.last_port;
+  relay.first_port = config_->media.first_port;
+  relay.last_port = config_->media.last_port;
   relay_ = std::make_unique<anchor::MediaRelay>(clock_, std::move(binder), relay);
   trunk_.set_media_relay(relay_.get());
 }

@@ -49,6 +49,11 @@ public:
   void start();
   ~ReferenceServer() override;
 
+  // Replaces the configuration (the management API): REGISTERs and calls from now on use it,
+  // calls in progress finish with the one they started with, probing follows the new providers.
+  void apply_config(config::Config config);
+  const config::Config& config() const { return *config_; }
+
   const registrar::Registrar& registrar() const { return registrar_; }
   registrar::Registrar& registrar() { return registrar_; }
   const trunk::Trunk& trunk() const { return trunk_; }
@@ -83,7 +88,7 @@ private:
 
   void ping_nated_contacts();
 
-  const config::Config& config_;
+  std::shared_ptr<const config::Config> config_;
   rt::Clock& clock_;
   rt::Timers& timers_;
   rt::Random& random_;

@@ -31,24 +31,30 @@ auth::ServerConfig digest_config(const config::AuthPolicy& policy) {
 
 Registrar::Registrar(const config::Config& config, BindingStore& store, const rt::Clock& clock,
                      rt::Timers& timers, rt::Random& random)
-    : config_(config),
+    : config_(&config),
       store_(store),
       clock_(clock),
       timers_(timers),
       random_(random),
       digest_(digest_config(config.auth), clock, random) {
-  for (const auto& e : config_.extensions) by_username_[{e.customer, e.username}] = &e;
+  set_config(config);
+}
+
+void Registrar::set_config(const config::Config& config) {
+  config_ = &config;
+  by_username_.clear();
+  for (const auto& e : config_->extensions) by_username_[{e.customer, e.username}] = &e;
 }
 
 std::optional<std::string> Registrar::customer_of_domain(std::string_view host) const {
-  auto suffix = ".registrar." + config_.base_domain;
+  auto suffix = ".registrar." + config_->base_domain;
   auto lower = to_lower(host);
   if (lower.size() <= suffix.size() || !lower.ends_with(to_lower(suffix))) return std::nullopt;
   return lower.substr(0, lower.size() - suffix.size());
 }
 
 std::string Registrar::aor_of(std::string_view username, std::string_view customer) const {
-  return fmt::format("{}@{}", username, config_.registrar_domain(std::string(customer)));
+  return fmt::format("{}@{}", username, config_->registrar_domain(std::string(customer)));
 }
 
 // Unknown users and wrong passwords get the same answer (no user enumeration).
@@ -90,7 +96,7 @@ sip::OutgoingMessage Registrar::handle_register(const sip::Message& request,
   }
   auto customer = customer_of_domain(request_uri->host);
   if (!customer) return reply(request, 404, "Not Found (not a registrar domain of this server)");
-  const auto realm = config_.registrar_domain(*customer);
+  const auto realm = config_->registrar_domain(*customer);
 
   auto authorization = request.header("Authorization");
   if (!authorization) return challenge(request, realm, false);
@@ -144,7 +150,7 @@ sip::OutgoingMessage Registrar::update_bindings(const sip::Message& request,
     std::erase_if(bindings, [&](const Binding& b) { return !is_older(b); });
   } else {
     // Every contact's expiry is checked before anything changes: 423 refuses the whole request.
-    const auto& policy = config_.registrar;
+    const auto& policy = config_->registrar;
     std::vector<std::uint32_t> expires_s;
     for (const auto& c : contacts) {
       auto e = c.expires().value_or(request.expires().value_or(policy.default_expires_s));
@@ -195,7 +201,7 @@ void Registrar::schedule_purge(rt::Instant at) {
 }
 
 std::vector<Binding> Registrar::live_contacts(std::string_view customer, std::string_view extension) const {
-  const auto* ext = config_.find_extension(customer, extension);
+  const auto* ext = config_->find_extension(customer, extension);
   if (!ext) return {};
   auto bindings = store_.lookup(aor_of(ext->username, customer));
   const auto now = clock_.now();

@@ -47,6 +47,8 @@ public:
   std::vector<Binding> live_bindings() const;  // every AOR, ordered
 
   std::string aor_of(std::string_view username, std::string_view customer) const;
+  // Accounts from `config` for the REGISTERs from now on; bindings stay as they are.
+  void set_config(const config::Config& config);
   const Counters& counters() const { return counters_; }
   BindingStore& store() { return store_; }
 
@@ -63,7 +65,7 @@ private:
   sip::OutgoingMessage ok_with_bindings(const sip::Message& request, const std::string& aor);
   void schedule_purge(rt::Instant at);
 
-  const config::Config& config_;
+  const config::Config* config_;
   BindingStore& store_;
   const rt::Clock& clock_;
   rt::Timers& timers_;

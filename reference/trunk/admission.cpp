@@ -22,15 +22,15 @@ void Trunk::reject(txn::ServerTxnId txn, const sip::Message& request, int status
 }
 
 const config::Trunk* Trunk::trunk_of_domain(std::string_view host) const {
-  for (const auto& t : config_.trunks) {
-    auto domain = config_.trunk_domain(t.name);
+  for (const auto& t : config_->trunks) {
+    auto domain = config_->trunk_domain(t.name);
     if (sip::text::iequals(domain, host)) return &t;
   }
   return nullptr;
 }
 
 const config::Provider* Trunk::provider_at(const rt::Address& source) const {
-  for (const auto& p : config_.providers) {
+  for (const auto& p : config_->providers) {
     if (p.address && p.address->bytes() == source.bytes() && p.address->is_v6() == source.is_v6()) {
       return &p;
     }
@@ -44,7 +44,7 @@ bool Trunk::codecs_acceptable(const sip::Message& invite) const {
   if (!sdp) return false;
   for (const auto& name : sdp->codec_names()) {
     if (name == "telephone-event") continue;
-    if (std::find(config_.codecs.begin(), config_.codecs.end(), name) != config_.codecs.end()) {
+    if (std::find(config_->codecs.begin(), config_->codecs.end(), name) != config_->codecs.end()) {
       return true;
     }
   }
@@ -88,7 +88,7 @@ void Trunk::on_invite(txn::ServerTxnId txn, const sip::Message& invite, const rt
 }
 
 const config::Number* Trunk::number_named(std::string_view number) const {
-  for (const auto& n : config_.numbers) {
+  for (const auto& n : config_->numbers) {
     if (n.number == number) return &n;
   }
   return nullptr;

@@ -11,7 +11,8 @@ namespace trunklab::trunk {
 
 Trunk::Trunk(const config::Config& config, registrar::Registrar& registrar, txn::Endpoint& endpoint,
              const rt::Address& local, const rt::Clock& clock, rt::Timers& timers, rt::Random& random)
-    : config_(config),
+    // Not owned: the caller keeps `config` alive; set_config hands over owned ones.
+    : config_(std::shared_ptr<const config::Config>{}, &config),
       registrar_(registrar),
       endpoint_(endpoint),
       local_(local),
@@ -21,6 +22,12 @@ Trunk::Trunk(const config::Config& config, registrar::Registrar& registrar, txn:
       digest_(registrar::digest_config(config.auth), clock, random),
       routes_(config),
       probes_(config, endpoint, local, timers, random, routes_) {}
+
+void Trunk::set_config(std::shared_ptr<const config::Config> config) {
+  config_ = std::move(config);
+  routes_.set_config(*config_);
+  probes_.set_config(*config_);
+}
 
 Trunk::~Trunk() {
   for (auto& [id, call] : calls_) {
@@ -40,6 +47,7 @@ Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, c
   auto call = std::make_unique<Call>();
   call->id = next_call_++;
   call->started_at = clock_.now();
+  call->config = config_;
   call->a_txn = txn;
   call->a_invite = dialog::copy_message(invite);
   call->a_2xx.emplace(timers_, endpoint_);

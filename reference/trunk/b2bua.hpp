@@ -96,6 +96,10 @@ public:
 
   // Starts OPTIONS probing of the providers that have an options_interval.
   void start_probes() { probes_.start(); }
+  // A new configuration for the calls that start from now on; a call in progress keeps the one
+  // it started with (it holds it). Probing restarts with the new providers.
+  void set_config(std::shared_ptr<const config::Config> config);
+  const config::Config& config() const { return *config_; }
 
   std::size_t channels_in_use(std::string_view trunk) const;
   std::size_t channels_in_use() const;
@@ -195,7 +199,7 @@ private:
   // The A side never ACKed our 2xx (dialog::Retransmit2xx gave up).
   void on_a_no_ack(Call& call);
 
-  const config::Config& config_;
+  std::shared_ptr<const config::Config> config_;  // new calls see a change at once
   registrar::Registrar& registrar_;
   txn::Endpoint& endpoint_;
   rt::Address local_;

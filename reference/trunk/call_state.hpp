@@ -42,6 +42,9 @@ struct Trunk::Leg {
 
 struct Trunk::Call {
   std::uint64_t id = 0;
+  // The configuration the call started with: its providers and trunk point into it, and a
+  // change through the management API must not pull it from under the call.
+  std::shared_ptr<const config::Config> config;
   bool inbound = false;
   CallOutcome outcome;
   std::string customer;

@@ -25,11 +25,11 @@ void Trunk::handle_inbound(txn::ServerTxnId txn, const sip::Message& invite, con
   call.outcome.direction = "inbound";
   call.outcome.caller = provider.name;
   respond_a(call, 100);
-  const auto* extension = config_.find_extension(number->customer, number->dial_extension);
+  const auto* extension = config_->find_extension(number->customer, number->dial_extension);
   for (const auto& binding : contacts) {
     start_leg(call, binding.contact_uri, binding.source, binding.contact_uri, kRingTimeout);
     call.legs.back().dialog.remote_uri =
-        fmt::format("<sip:{}@{}>", extension->username, config_.registrar_domain(number->customer));
+        fmt::format("<sip:{}@{}>", extension->username, config_->registrar_domain(number->customer));
   }
   for (std::size_t i = 0; i < call.legs.size(); ++i) send_leg_invite(call, call.legs[i]);
 }

@@ -23,12 +23,12 @@ bool is_sdp(const sip::Message& message) {
 }  // namespace
 
 bool Trunk::wants_relay(const Call& call, const Leg& leg) const {
-  for (const auto& t : config_.trunks) {
+  for (const auto& t : config_->trunks) {
     if (t.name == call.trunk && t.media == config::MediaMode::relay) return true;
   }
   // The provider at either end: the caller of an inbound call, the leg's of an outbound one.
   const auto& provider_name = call.inbound ? call.outcome.caller : leg.target_name;
-  const auto* provider = config_.find_provider(provider_name);
+  const auto* provider = config_->find_provider(provider_name);
   return provider && provider->media == config::MediaMode::relay;
 }
 
@@ -85,7 +85,7 @@ void Trunk::release_leg_media(Call& call, Leg& leg) {
 void Trunk::watch_media(Call& call) {
   if (!call.media || call.media_timer != rt::kNoTimer) return;
   call.answered_at = clock_.now();
-  const auto every = std::max<rt::Duration>(config_.media.timeout / 4, std::chrono::seconds{1});
+  const auto every = std::max<rt::Duration>(config_->media.timeout / 4, std::chrono::seconds{1});
   const auto id = call.id;
   call.media_timer = timers_.start_timer(every, [this, id] { on_media_check(id); });
 }
@@ -97,8 +97,8 @@ void Trunk::on_media_check(std::uint64_t call_id) {
   call.media_timer = rt::kNoTimer;
   if (call.ended || !call.media) return;
   const auto heard = std::max(relay_->last_activity(*call.media), call.answered_at);
-  if (clock_.now() - heard < config_.media.timeout) {
-    call.media_timer = timers_.start_timer(std::max<rt::Duration>(config_.media.timeout / 4, std::chrono::seconds{1}),
+  if (clock_.now() - heard < config_->media.timeout) {
+    call.media_timer = timers_.start_timer(std::max<rt::Duration>(config_->media.timeout / 4, std::chrono::seconds{1}),
                                            [this, call_id] { on_media_check(call_id); });
     return;
   }

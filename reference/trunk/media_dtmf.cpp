@@ -32,7 +32,7 @@ std::optional<media::Codec> g711_of(const sip::SdpMedia& audio) {
 }  // namespace
 
 std::string Trunk::dtmf_offer(Call& call, bool from_a, std::string body) {
-  if (config_.media.dtmf != config::DtmfPolicy::interwork || !call.media) return body;
+  if (config_->media.dtmf != config::DtmfPolicy::interwork || !call.media) return body;
   auto sdp = sip::Sdp::parse(body);
   const auto* audio = sdp ? sdp->first_of("audio") : nullptr;
   if (!audio) return body;

@@ -16,21 +16,21 @@ namespace trunklab::trunk {
 // domain the credentials' realm names, else (one trunk) that trunk; with several trunks and no
 // credentials, the 407 challenges for every trunk's realm (one set each, in configuration order).
 void Trunk::handle_outbound_by_ip(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
-  for (const auto& t : config_.trunks) {
+  for (const auto& t : config_->trunks) {
     for (const auto& trusted : t.trusted_addresses) {
       auto address = rt::Address::parse(trusted);
       if (address && same_ip(*address, source)) return handle_outbound(txn, invite, source, t);
     }
   }
-  if (config_.trunks.size() == 1) return handle_outbound(txn, invite, source, config_.trunks.front());
+  if (config_->trunks.size() == 1) return handle_outbound(txn, invite, source, config_->trunks.front());
   if (auto value = invite.header("Proxy-Authorization")) {
     if (auto credentials = auth::Credentials::parse(*value)) {
       if (const auto* trunk = trunk_of_domain(credentials->realm)) return handle_outbound(txn, invite, source, *trunk);
     }
   }
-  if (config_.trunks.empty()) return reject(txn, invite, 404, "Not Found (no trunk configured)");
+  if (config_->trunks.empty()) return reject(txn, invite, 404, "Not Found (no trunk configured)");
   std::vector<std::string> realms;
-  for (const auto& t : config_.trunks) realms.push_back(config_.trunk_domain(t.name));
+  for (const auto& t : config_->trunks) realms.push_back(config_->trunk_domain(t.name));
   challenge(txn, invite, realms, false, {});
 }
 
@@ -52,7 +52,7 @@ std::optional<std::string> Trunk::authenticate(txn::ServerTxnId txn, const sip::
     auto address = rt::Address::parse(trusted);
     if (address && same_ip(*address, source)) return "trusted " + source.ip_string();
   }
-  const auto realm = config_.trunk_domain(trunk.name);
+  const auto realm = config_->trunk_domain(trunk.name);
   auto value = invite.header("Proxy-Authorization");
   if (!value) {
     challenge(txn, invite, {realm}, false, {});  // the standard phrase says it: credentials needed
@@ -65,7 +65,7 @@ std::optional<std::string> Trunk::authenticate(txn::ServerTxnId txn, const sip::
     return std::nullopt;
   }
   const config::Extension* extension = nullptr;
-  for (const auto& e : config_.extensions) {
+  for (const auto& e : config_->extensions) {
     if (e.customer == trunk.customer && e.username == credentials->username) extension = &e;
   }
   // Unknown users get the same treatment as a wrong password (no user enumeration).
@@ -97,7 +97,7 @@ void Trunk::handle_outbound(txn::ServerTxnId txn, const sip::Message& invite, co
   if (!caller) return;
   if (!codecs_acceptable(invite)) {
     return reject(txn, invite, 488, fmt::format("Not Acceptable Here (no offered codec is one of {})",
-                                                fmt::join(config_.codecs, ", ")));
+                                                fmt::join(config_->codecs, ", ")));
   }
   auto& in_use = channels_[trunk->name];
   if (trunk->channels > 0 && in_use >= static_cast<std::size_t>(trunk->channels)) {
@@ -144,7 +144,7 @@ void Trunk::try_next_provider(Call& call) {
 
 bool Trunk::answer_provider_challenge(Call& call, Leg& leg, const sip::Message& response) {
   if (call.inbound || leg.auth_attempts > 0) return false;
-  const auto* provider = config_.find_provider(leg.target_name);
+  const auto* provider = config_->find_provider(leg.target_name);
   if (!provider || !provider->credentials) return false;
   const bool proxy = response.status() == 407;
   std::vector<auth::Challenge> challenges;

@@ -60,7 +60,7 @@ bool Trunk::on_dialog_request(txn::ServerTxnId txn, const sip::Message& request,
   const bool from_a = request.call_id() == call.a.call_id;
   if (!call.winner) return false;
   if (!from_a && call.legs[*call.winner].dialog.call_id != request.call_id()) return false;
-  if (request.method() == "INVITE" && config_.t38 == config::T38Policy::reject && offers_t38(request)) {
+  if (request.method() == "INVITE" && config_->t38 == config::T38Policy::reject && offers_t38(request)) {
     refuse_t38(txn, request);
     return true;
   }

@@ -13,8 +13,8 @@ std::vector<const config::Provider*> RouteEngine::candidates(std::string_view cu
     const config::Route* route;
   };
   std::vector<Match> matches;
-  for (std::size_t i = 0; i < config_.routes.size(); ++i) {
-    const auto& r = config_.routes[i];
+  for (std::size_t i = 0; i < config_->routes.size(); ++i) {
+    const auto& r = config_->routes[i];
     if (r.customer != customer || !destination.starts_with(r.prefix)) continue;
     matches.push_back({r.prefix.size(), r.priority, i, &r});
   }
@@ -25,7 +25,7 @@ std::vector<const config::Provider*> RouteEngine::candidates(std::string_view cu
   });
   std::vector<const config::Provider*> out;
   for (const auto& m : matches) {
-    const auto* provider = config_.find_provider(m.route->provider);
+    const auto* provider = config_->find_provider(m.route->provider);
     if (!provider || is_down(provider->name)) continue;
     if (std::find(out.begin(), out.end(), provider) != out.end()) continue;
     out.push_back(provider);

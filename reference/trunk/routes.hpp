@@ -14,7 +14,8 @@ namespace trunklab::trunk {
 
 class RouteEngine {
 public:
-  explicit RouteEngine(const config::Config& config) : config_(config) {}
+  explicit RouteEngine(const config::Config& config) : config_(&config) {}
+  void set_config(const config::Config& config) { config_ = &config; }
 
   // Providers to try for `destination` (the dialled number) of `customer`, best first, each
   // provider at most once.
@@ -26,7 +27,7 @@ public:
   bool is_down(const std::string& provider) const { return down_.count(provider) > 0; }
 
 private:
-  const config::Config& config_;
+  const config::Config* config_;
   std::set<std::string> down_;
 };
 

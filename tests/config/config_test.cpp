@@ -161,3 +161,53 @@ TEST(Config, T38IsRelayedUnlessRejected) {
   EXPECT_EQ(error_of(R"({"t38": true})"),
             "test.json: $.t38: expected \"relay\" (forward a T.38 re-INVITE to the other leg) or \"reject\" (answer it 488)");
 }
+
+TEST(Config, TrunksWithAddressesPoliciesAndRegistration) {
+  auto c = read(R"({
+    "extensions": [{ "name": "office-1", "password": "pw" }],
+    "trunks": [{ "name": "pbx", "addresses": ["192.0.2.20:5060", { "address": "192.0.2.21", "priority": 2, "weight": 3 }],
+                 "policy": "weighted", "options_interval": "30s", "invite_timeout": "6s", "channels": 4 },
+               { "name": "branch", "type": "registered", "username": "branch", "password": "pw2" }],
+    "call_routes": [{ "name": "hunt", "entries": [{ "trunk": "pbx", "timeout": "10s" }, { "extension": "office-1" },
+                                                   { "number": "+15557654321" }] }],
+    "numbers": [{ "number": "+15550001", "trunk": "branch" }, { "number": "+15550002", "call_route": "hunt" }]
+  })");
+  const auto* pbx = c.find_trunk("pbx");
+  ASSERT_TRUE(pbx);
+  ASSERT_EQ(pbx->addresses.size(), 2u);
+  EXPECT_EQ(pbx->addresses[1].address.to_string(), "192.0.2.21:5060");
+  EXPECT_EQ(pbx->addresses[1].weight, 3);
+  EXPECT_EQ(pbx->policy, DestinationPolicy::weighted);
+  EXPECT_EQ(c.find_trunk("branch")->type, TrunkType::registered);
+  ASSERT_EQ(c.find_call_route("hunt")->entries.size(), 3u);
+  EXPECT_EQ(c.find_call_route("hunt")->entries[2].kind, CallRouteEntry::Kind::number);
+  // What --print-config (and the management API) writes reads back the same.
+  auto again = to_json(read_config(Node(to_json(c), "again.json")));
+  EXPECT_EQ(again, to_json(c));
+}
+
+TEST(Config, CallRoutesAndNumberFlowsAreChecked) {
+  EXPECT_EQ(error_of(R"({"numbers": [{ "number": "+1", "dial_extension": "x", "trunk": "y" }]})"),
+            "test.json: $.numbers[0]: expected exactly one of \"dial_extension\", \"trunk\" or \"call_route\"");
+  EXPECT_EQ(error_of(R"({"numbers": [{ "number": "+1", "call_route": "nope" }]})"),
+            "test.json: $.numbers[0].call_route: unknown call route \"nope\" of customer \"default\"; its call routes are: (none)");
+  EXPECT_EQ(error_of(R"({"call_routes": [{ "name": "h", "entries": [{ "number": "+1" }, { "trunk": "t" }] }]})"),
+            "test.json: $.call_routes[0].entries[0]: expected a phone number only as the last entry (it takes the call when every trunk is unreachable)");
+  EXPECT_EQ(error_of(R"({"trunks": [{"name": "t"}], "call_routes": [{ "name": "h", "entries": [{ "trunk": "u" }] }]})"),
+            "test.json: $.call_routes[0].entries[0].trunk: unknown trunk \"u\" of customer \"default\"; its trunks are: t");
+  std::string eleven;
+  for (int i = 0; i < 11; ++i) eleven += std::string(i ? "," : "") + R"({"trunk": "t"})";
+  EXPECT_EQ(error_of(R"({"trunks": [{"name": "t"}], "call_routes": [{ "name": "h", "entries": [)" + eleven + "] }]}"),
+            "test.json: $.call_routes[0].entries: expected 1 to 10 entries");
+  EXPECT_EQ(error_of(R"({"trunks": [{"name": "t", "type": "registered", "username": "u", "password": "p", "addresses": ["192.0.2.1"]}]})"),
+            "test.json: $.trunks[0].addresses: expected no addresses on a registered trunk (its calls go where its PBX registered from)");
+  EXPECT_EQ(error_of(R"({"trunks": [{"name": "t"}, {"name": "t"}]})"), "test.json: $.trunks[1].name: expected a unique trunk name");
+}
+
+TEST(Config, RoutesTakeTheProductsProviderId) {
+  auto c = read(R"({"providers": [{"name": "primary", "type": "sip", "hostname": "sip.provider.com"}],
+                   "routes": [{"name": "Default Outbound Route", "provider_id": "primary", "priority": 1}]})");
+  EXPECT_EQ(c.routes[0].provider, "primary");
+  EXPECT_EQ(error_of(R"({"routes": [{"provider_id": "nope"}]})"),
+            "test.json: $.routes[0].provider_id: unknown provider \"nope\"; providers are: (none)");
+}

@@ -29,7 +29,7 @@ struct Forwarder final : rt::DatagramHandler {
 class Lab {
 public:
   explicit Lab(config::Config config, std::uint64_t seed = 1) : world_(seed), config_(std::move(config)) {
-    if (config_.trunks.empty()) config_.trunks.push_back(config::Trunk{"default", "default", 0, {}});
+    if (config_.trunks.empty()) config_.trunks.push_back([] { config::Trunk t; t.name = "default"; return t; }());
   }
 
   // TRUNKLAB_PRINT_LADDER=1 prints each test's ladder: handy when a flow changes.

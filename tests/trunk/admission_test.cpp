@@ -27,7 +27,7 @@ config::Config base_config() {
   c.extensions = {{"office-1", "office1", "s3cret", "default"}};
   c.providers = {{"telnyx", "sip.telnyx.example", {}, {}, {}, {}}};
   c.routes = {{"r1", "telnyx", 1, "+1", "default"}};
-  c.numbers = {{"+15550001111", "office-1", "default"}};
+  c.numbers = {[] { config::Number x; x.number = "+15550001111"; x.dial_extension = "office-1"; return x; }()};
   return c;
 }
 
@@ -94,7 +94,7 @@ TEST_F(Admission, AuthenticatedExtensionAddressingTheTrunkByIpIsRouted) {
 }
 
 TEST_F(Admission, TrustedAddressAddressingTheTrunkByIpIsRoutedUnchallenged) {
-  config.trunks = {{"pbx", "default", 0, {"10.0.0.30"}}};
+  config.trunks = {[] { config::Trunk x; x.name = "pbx"; x.trusted_addresses = {"10.0.0.30"}; return x; }()};
   start();
   agents::UserAgentConfig pbx;
   pbx.outbound_proxy = lab->trunk_address();
@@ -234,7 +234,7 @@ TEST_F(Admission, OfferWithoutAnAllowedCodecListsTheAllowedOnes) {
 }
 
 TEST_F(Admission, ChannelLimitNamesTheTrunkAndTheLimit) {
-  config.trunks = {{"acme", "default", 1, {}}};
+  config.trunks = {[] { config::Trunk x; x.name = "acme"; x.channels = 1; return x; }()};
   config.providers[0].invite_timeout = 20s;
   start();
   auto& alice = lab->add_agent("alice", "10.0.0.10", lab->phone("office-1"));

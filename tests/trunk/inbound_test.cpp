@@ -20,7 +20,7 @@ config::Config inbound_config() {
   c.extensions = {{"office-main", "office-main", "s3cret", "default"}};
   c.providers = {{"telnyx", "sip.telnyx.example", {}, {}, {}, {}}};
   c.routes = {{"r1", "telnyx", 1, "", "default"}};
-  c.numbers = {{"+15551234567", "office-main", "default"}};
+  c.numbers = {[] { config::Number x; x.number = "+15551234567"; x.dial_extension = "office-main"; return x; }()};
   return c;
 }
 

@@ -22,7 +22,7 @@ struct Injection : ::testing::Test {
     config::Config c;
     c.providers = {{"telnyx", "sip.telnyx.example", {}, {}, {}, {}}};
     c.routes = {{"r1", "telnyx", 1, "", "default"}};
-    c.trunks.push_back(config::Trunk{"default", "default", 0, {"10.0.0.66"}});
+    c.trunks.push_back([] { config::Trunk t; t.name = "default"; t.trusted_addresses = {"10.0.0.66"}; return t; }());
     lab = std::make_unique<testlab::Lab>(c);
     lab->add_provider_address("telnyx", "10.0.0.20");
     lab->start();

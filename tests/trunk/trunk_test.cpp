@@ -21,7 +21,7 @@ config::Config base_config() {
   c.providers = {{"telnyx", "sip.telnyx.example", {}, {}, {}, {}},
                  {"twilio", "sip.twilio.example", {}, {}, {}, {}}};
   c.routes = {{"r1", "telnyx", 1, "", "default"}, {"r2", "twilio", 2, "", "default"}};
-  c.numbers = {{"+15550001111", "office-1", "default"}};
+  c.numbers = {[] { config::Number x; x.number = "+15550001111"; x.dial_extension = "office-1"; return x; }()};
   return c;
 }
 
@@ -207,7 +207,7 @@ TEST_F(Outbound, UnknownTrunkDomainIsRefusedNeverRouted) {
 
 TEST(Trunk, ChannelLimitRejectsTheNPlusOnethCallAndReleasesOnBye) {
   auto c = base_config();
-  c.trunks = {{"acme", "default", 1, {}}};
+  c.trunks = {[] { config::Trunk x; x.name = "acme"; x.channels = 1; return x; }()};
   Lab lab(c);
   lab.add_provider_address("telnyx", "10.0.0.20");
   lab.start();
@@ -230,7 +230,7 @@ TEST(Trunk, ChannelLimitRejectsTheNPlusOnethCallAndReleasesOnBye) {
 
 TEST(Trunk, TrustedSourceAddressIsNotChallenged) {
   auto c = base_config();
-  c.trunks = {{"pbx", "default", 0, {"10.0.0.30"}}};
+  c.trunks = {[] { config::Trunk x; x.name = "pbx"; x.trusted_addresses = {"10.0.0.30"}; return x; }()};
   Lab lab(c);
   lab.add_provider_address("telnyx", "10.0.0.20");
   lab.start();
