@@ -134,7 +134,9 @@ std::variant<Checked, Response> check(const json& candidate, const Collection& c
     auto document = config::to_json(config);
     return Checked{std::move(config), std::move(document)};
   } catch (const config::InputError& e) {
-    if (auto path = path_in_body(e.json_path(), c, index)) {
+    // A name the configuration already has is a conflict even when it is the body's own.
+    const bool duplicate = e.expected().starts_with("expected a unique");
+    if (auto path = path_in_body(e.json_path(), c, index); path && !duplicate) {
       return error(400, fmt::format("{}: {}", *path, e.expected()), *path, e.expected());
     }
     return error(409, fmt::format("the configuration would not hold: {}: {}", e.json_path(), e.expected()),
