@@ -2,9 +2,12 @@
 // both at once (RFC 3261 §18: an element on UDP should listen on TCP too). Everything
 // protocol-related is the same element::ReferenceServer the simulator runs; this file only wires
 // it to the real clock, the epoll loop, the sockets, OS randomness and a store.
+#include "app/api_server.hpp"
 #include "app/cdr_file.hpp"
 #include "app/commands.hpp"
 
+#include "reference/api/config_store.hpp"
+#include "reference/api/management_api.hpp"
 #include "reference/config/config.hpp"
 #include "reference/element/reference_server.hpp"
 #include "reference/element/transports.hpp"
@@ -48,6 +51,9 @@ struct ServeOptions {
   wiretap::RotationOptions rotation;
   std::string cdr;  // "" = no call detail records
   std::uint64_t cdr_max_bytes = std::uint64_t{1} << 30;
+  std::string api;        // "" = no management API; "8080" or "IP:PORT"
+  std::string api_token;  // required with --api
+  bool reset_config = false;
 };
 
 int refuse(const std::string& why) {
@@ -73,6 +79,44 @@ std::optional<config::Config> load_config(const ServeOptions& options, std::stri
     error = fmt::format("refusing configuration: {}", e.what());
     return std::nullopt;
   }
+}
+
+// The configuration the management API stored in --db (the bindings' file), unless
+// --reset-config drops it; `note` says which was used, for the log.
+struct StartConfig {
+  std::optional<config::Config> config;
+  std::unique_ptr<api::ConfigStore> store;  // nullptr with --db :memory:
+  std::string note;
+};
+
+StartConfig load_start_config(const ServeOptions& options, std::string& error) {
+  StartConfig start;
+  if (options.db != kMemoryDb) {
+    try {
+      start.store = std::make_unique<api::ConfigStore>(options.db);
+      if (options.reset_config) {
+        start.store->clear();
+        start.note = fmt::format("--reset-config: the configuration stored in {} was dropped", options.db);
+      } else if (auto stored = start.store->load()) {
+        const std::string file = fmt::format("{} (stored configuration)", options.db);
+        const auto json = config::parse_json_text(stored->document, file);
+        start.config = config::read_config(config::Node(json, file));
+        start.note = fmt::format("using the configuration the management API stored in {} (revision {}){}; "
+                                 "--reset-config drops it",
+                                 options.db, stored->revision,
+                                 options.config_path.empty() ? "" : ", not --config " + options.config_path);
+        return start;
+      }
+    } catch (const api::ConfigStoreError& e) {
+      error = fmt::format("cannot open the configuration store {}: {}", options.db, e.what());
+      return start;
+    } catch (const config::InputError& e) {
+      error = fmt::format("refusing the stored configuration: {} (--reset-config drops it)", e.what());
+      return start;
+    }
+  }
+  start.config = load_config(options, error);
+  return start;
 }
 
 std::unique_ptr<registrar::BindingStore> open_store(const std::string& db, std::string& error) {
@@ -259,7 +303,17 @@ int serve(const ServeOptions& options) {
     return 0;
   }
   std::string error;
-  auto config = load_config(options, error);
+  std::optional<ApiAddress> api_address;
+  if (!options.api.empty()) {
+    if (options.api_token.empty()) return refuse("--api needs --api-token TOKEN: every request must carry it");
+    auto address = parse_api_address(options.api);
+    if (auto* message = std::get_if<std::string>(&address)) return refuse(*message);
+    api_address = std::get<ApiAddress>(address);
+  } else if (!options.api_token.empty()) {
+    return refuse("--api-token without --api: there is no management API to protect");
+  }
+  auto start_config = load_start_config(options, error);
+  auto& config = start_config.config;
   if (!config) return refuse(error);
   auto parsed = parse_listen(options.listen);
   if (auto* message = std::get_if<std::string>(&parsed)) return refuse(*message);
@@ -320,6 +374,33 @@ int serve(const ServeOptions& options) {
   if (!options.quiet) {
     server.set_log([&log](const std::string& line) { log.line(line); });
   }
+  // The management API: its changes stored beside the bindings, then applied to new calls.
+  std::unique_ptr<api::ManagementApi> management;
+  std::unique_ptr<ApiServer> api_server;
+  if (api_address) {
+    auto on_change = [&](const config::Config& next, const nlohmann::json& document) {
+      if (auto why = refuse_tcp_provider(next, sockets)) throw api::ChangeRefused(*why);
+      if (relays_media(next) && server.media_relay() == nullptr) {
+        throw api::ChangeRefused("\"media\": \"relay\" needs the media relay, which serve sets up at start when its "
+                                 "configuration relays media; restart serve with such a configuration");
+      }
+      std::string stored = "not stored (--db :memory:)";
+      if (start_config.store) {
+        stored = fmt::format("stored in {} as revision {}", options.db, start_config.store->save(document.dump()));
+      }
+      if (listeners.pair) element::prefer_configured_transports(*listeners.pair, next);
+      server.apply_config(next);
+      log.line(fmt::format("trunklab serve: management API: configuration changed ({} providers, {} routes, {} "
+                           "extensions, {} numbers, {} trunks), {}",
+                           next.providers.size(), next.routes.size(), next.extensions.size(), next.numbers.size(),
+                           next.trunks.size(), stored));
+    };
+    management = std::make_unique<api::ManagementApi>(config::to_json(*config), options.api_token, on_change);
+    auto opened = ApiServer::open(*api_address, *management, loop);
+    if (auto* message = std::get_if<std::string>(&opened)) return refuse(*message);
+    api_server = std::move(std::get<std::unique_ptr<ApiServer>>(opened));
+    if (!options.quiet) api_server->set_log([&log](const std::string& line) { log.line(line); });
+  }
   loop.watch_signals({SIGTERM, SIGINT}, [&loop](int) { loop.stop(); });
 
   // Line-buffered even into a pipe: one log line per transaction should be seen as it happens.
@@ -333,9 +414,22 @@ int serve(const ServeOptions& options) {
   const std::size_t loaded = store->size();
   log.line(fmt::format("trunklab serve: {} binding{} loaded from {}, {} expired removed", loaded,
                        loaded == 1 ? "" : "s", options.db, purged));
+  if (!start_config.note.empty()) log.line("trunklab serve: " + start_config.note);
+  if (api_server) {
+    api_address->port = api_server->port();
+    log.line(fmt::format("trunklab serve: management API on http://{}/v1.0/ (token required; changes {})",
+                         api_address->to_string(),
+                         start_config.store ? "stored in " + options.db : "not stored: --db :memory:"));
+    api_server->start();  // after watch_signals: its threads inherit the blocked signals
+  }
   const double cpu_at_start = cpu_seconds();
   server.start();
   loop.run();
+  if (api_server) {
+    api_server->stop();
+    log.line(fmt::format("trunklab serve: management API: {} requests, {} changes", api_server->requests(),
+                         management->changes()));
+  }
   print_summary(log, server,
                 transport_summary(listeners) + capture_summary(recorder.get()) + (cdr ? cdr->summary() : ""),
                 cpu_seconds() - cpu_at_start);
@@ -379,6 +473,13 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 40))
       ->capture_default_str();
+  cmd->add_option("--api", options->api,
+                  "Serve the management API (HTTP, /v1.0/providers, /routes, ...) on PORT or IP:PORT (IP "
+                  "127.0.0.1 when only a port is given); needs --api-token");
+  cmd->add_option("--api-token", options->api_token,
+                  "The token every management API request carries (?token=TOKEN or Authorization: Bearer TOKEN)");
+  cmd->add_flag("--reset-config", options->reset_config,
+                "Drop the configuration the management API stored in --db and start from --config (or the example)");
   cmd->callback([options, &exit_code] { exit_code = serve(*options); });
 }
 

@@ -69,6 +69,21 @@ std::string describe(const Collection& c, const ObjectKey& key) {
   return fmt::format("{} \"{}\"", c.singular, key.key);
 }
 
+std::optional<json> normalized_object(const Collection& c, const json& object) {
+  const config::Node n(object, "request");
+  try {
+    if (c.name == "providers") return config::to_json(config::read_provider(n));
+    if (c.name == "routes") return config::to_json(config::read_route(n));
+    if (c.name == "extensions") return config::to_json(config::read_extension(n));
+    if (c.name == "numbers") return config::to_json(config::read_number(n));
+    if (c.name == "trunks") return config::to_json(config::read_trunk(n));
+    if (c.name == "call_routes") return config::to_json(config::read_call_route(n));
+  } catch (const config::InputError&) {
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> find_referrer(const json& document, const Collection& c, const ObjectKey& key) {
   if (c.name == "providers") {
     for (const auto& route : items_of(document, "routes")) {
@@ -83,6 +98,9 @@ std::optional<std::string> find_referrer(const json& document, const Collection&
     }
     return call_route_using(document, "extension", key);
   } else if (c.name == "trunks") {
+    for (const auto& number : items_of(document, "numbers")) {
+      if (text_of(number, "trunk") == key.key) return fmt::format("number \"{}\"", text_of(number, "number"));
+    }
     return call_route_using(document, "trunk", key);
   } else if (c.name == "call_routes") {
     for (const auto& number : items_of(document, "numbers")) {

@@ -29,6 +29,11 @@ bool matches(const Collection& c, const nlohmann::json& object, const ObjectKey&
 ObjectKey key_of(const Collection& c, const nlohmann::json& object);
 std::string describe(const Collection& c, const ObjectKey& key);  // provider "telnyx"
 
+// `object` as the configuration writes it (defaults filled in, a route's name derived), read
+// alone with the collection's reader; nullopt when it does not read (the document check that
+// follows says why, with the path).
+std::optional<nlohmann::json> normalized_object(const Collection& c, const nlohmann::json& object);
+
 // The first object of `document` that refers to (collection, key), described ("route
 // \"telnyx-1\""); nullopt when none does.
 std::optional<std::string> find_referrer(const nlohmann::json& document, const Collection& c, const ObjectKey& key);

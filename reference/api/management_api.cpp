@@ -254,10 +254,12 @@ public:
     if (items().size() >= limits_.max_objects) {
       return error(409, fmt::format("limit reached: at most {} {} (Limits::max_objects)", limits_.max_objects, c_.name));
     }
-    if (object.contains(c_.key) && object[c_.key].is_string()) {  // before validation: 409 beats 400
-      auto existing = find_index(items(), c_, key_of(c_, object));
-      if (existing) return error(409, fmt::format("{} exists already", describe(c_, key_of(c_, object))),
-                                 fmt::format("$.{}", c_.key));
+    // Before the document check, which would call a taken name a 400: a duplicate is a 409.
+    if (auto normalized = normalized_object(c_, object)) {
+      const auto key = key_of(c_, *normalized);
+      if (find_index(items(), c_, key)) {
+        return error(409, fmt::format("{} exists already", describe(c_, key)), fmt::format("$.{}", c_.key));
+      }
     }
     auto candidate = document_;
     candidate[std::string(c_.name)].push_back(object);

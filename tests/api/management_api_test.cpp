@@ -228,6 +228,31 @@ TEST_F(ManagementApiTest, NumbersAndTrunks) {
   EXPECT_EQ(applied_.back().trunks.size(), 1U);
 }
 
+TEST_F(ManagementApiTest, CallRoutesHuntAndWhatTheyUseCannotGo) {
+  auto r = call("POST", "/v1.0/call_routes",
+                R"({"name": "hunt", "entries": [{"trunk": "main", "timeout": "10s"}, {"extension": "office-1"}]})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(applied_.back().call_routes.size(), 1U);
+  EXPECT_EQ(applied_.back().call_routes[0].entries.size(), 2U);
+  auto n = call("POST", "/v1.0/numbers", R"({"number": "+15557654321", "call_route": "hunt"})");
+  ASSERT_EQ(n.status, 201) << n.body;
+  auto route = call("DELETE", "/v1.0/call_routes/hunt");
+  EXPECT_EQ(route.status, 409);
+  EXPECT_THAT(body_of(route)["error"].get<std::string>(), HasSubstr("number \"+15557654321\""));
+  auto trunk = call("DELETE", "/v1.0/trunks/main");
+  EXPECT_EQ(trunk.status, 409);
+  EXPECT_THAT(body_of(trunk)["error"].get<std::string>(), HasSubstr("call route \"hunt\""));
+  auto bad = call("PUT", "/v1.0/call_routes/hunt", R"({"entries": [{"trunk": "nowhere"}]})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(body_of(bad)["path"], "$.entries[0].trunk");
+  ASSERT_EQ(call("POST", "/v1.0/numbers", R"({"number": "+15550199", "trunk": "main"})").status, 201);
+  ASSERT_EQ(call("DELETE", "/v1.0/numbers/+15557654321").status, 204);
+  ASSERT_EQ(call("DELETE", "/v1.0/call_routes/hunt").status, 204);
+  auto did = call("DELETE", "/v1.0/trunks/main");
+  EXPECT_EQ(did.status, 409);
+  EXPECT_THAT(body_of(did)["error"].get<std::string>(), HasSubstr("number \"+15550199\""));
+}
+
 TEST_F(ManagementApiTest, AFailedChangeCallbackChangesNothing) {
   fail_next_ = true;
   auto r = call("POST", "/v1.0/providers", R"({"name": "p2"})");

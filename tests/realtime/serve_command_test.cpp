@@ -3,6 +3,8 @@
 // serves; SIGTERM shuts it down cleanly with a summary.
 #include "tests/realtime/child_process.hpp"
 
+#include "reference/api/config_store.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -70,6 +72,43 @@ TEST(ServeCommand, PrintedExampleLoadsBackAndServesUntilSigterm) {
   EXPECT_EQ(serve.wait(kBound), 0);
   EXPECT_THAT(serve.output(), HasSubstr("trunklab serve: stopped"));
   std::remove(path.c_str());
+  std::remove(db.c_str());
+}
+
+}  // namespace
+}  // namespace trunklab::testing
+
+namespace trunklab::testing {
+namespace {
+
+// `--api` is refused at start without its token, with an address it cannot use, and a stored
+// configuration that no longer reads is refused naming the database (--reset-config drops it).
+TEST(ServeCommand, ManagementApiRefusalsAtStart) {
+  ChildProcess no_token({TRUNKLAB_BINARY, "serve", "--listen", "udp:127.0.0.1:0", "--db", ":memory:", "--api", "0"});
+  EXPECT_EQ(no_token.wait(kBound), 2);
+  EXPECT_THAT(no_token.output(), HasSubstr("--api needs --api-token"));
+  ChildProcess bad({TRUNKLAB_BINARY, "serve", "--listen", "udp:127.0.0.1:0", "--db", ":memory:", "--api",
+                    "127.0.0.1:99999", "--api-token", "t"});
+  EXPECT_EQ(bad.wait(kBound), 2);
+  EXPECT_THAT(bad.output(), HasSubstr("--api 127.0.0.1:99999: expected PORT or IP:PORT"));
+  ChildProcess stray({TRUNKLAB_BINARY, "serve", "--listen", "udp:127.0.0.1:0", "--db", ":memory:", "--api-token", "t"});
+  EXPECT_EQ(stray.wait(kBound), 2);
+  EXPECT_THAT(stray.output(), HasSubstr("--api-token without --api"));
+}
+
+TEST(ServeCommand, AStoredConfigurationThatDoesNotReadIsRefusedUntilReset) {
+  const auto db = temp_path("stored.db");
+  api::ConfigStore(db).save(R"({"providers": [{"name": 5}]})");
+  ChildProcess refused({TRUNKLAB_BINARY, "serve", "--listen", "udp:127.0.0.1:0", "--db", db});
+  EXPECT_EQ(refused.wait(kBound), 2);
+  EXPECT_THAT(refused.output(), HasSubstr("refusing the stored configuration"));
+  EXPECT_THAT(refused.output(), HasSubstr("$.providers[0].name"));
+  EXPECT_THAT(refused.output(), HasSubstr("--reset-config"));
+  ChildProcess reset({TRUNKLAB_BINARY, "serve", "--listen", "udp:127.0.0.1:0", "--db", db, "--reset-config"});
+  ASSERT_TRUE(reset.wait_for_output("listening on udp:127.0.0.1:", kBound)) << reset.output();
+  reset.signal(SIGTERM);
+  EXPECT_EQ(reset.wait(kBound), 0);
+  EXPECT_FALSE(api::ConfigStore(db).load().has_value());
   std::remove(db.c_str());
 }
 
