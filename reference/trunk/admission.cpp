@@ -19,6 +19,25 @@ void Trunk::reject(txn::ServerTxnId txn, const sip::Message& request, int status
                    std::string_view reason) {
   auto tag = request.to().tag().empty() ? sip::new_tag(random_) : std::string{};
   endpoint_.respond(txn, sip::OutgoingMessage::response_to(request, status, reason, tag));
+  record_refusal(request, status, reason);
+}
+
+void Trunk::record_refusal(const sip::Message& invite, int status, std::string_view reason) {
+  if (!record_sink_) return;
+  CallRecord r;
+  r.id = next_call_++;
+  r.call_id = invite.call_id();
+  r.direction = admitting_.direction;
+  r.customer = admitting_.customer;
+  r.trunk = admitting_.trunk;
+  r.caller = admitting_.caller;
+  r.callee = sip::Uri::parse(invite.request_uri()).value_or(sip::Uri{}).user;
+  r.start = r.end = clock_.now();
+  r.final_status = status;
+  r.final_reason = std::string(reason);
+  r.hangup_side = "trunk";
+  r.hangup_cause = fmt::format("{} {}", status, reason);
+  record_sink_(r);
 }
 
 const config::Trunk* Trunk::trunk_of_domain(std::string_view host) const {
@@ -63,6 +82,7 @@ bool is_ip_literal(std::string_view host) {
 }  // namespace
 
 void Trunk::on_invite(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
+  admitting_ = {};
   if (auto mf = invite.max_forwards(); mf && *mf <= 0) {
     return reject(txn, invite, 483, "Too Many Hops (Max-Forwards is 0)");
   }

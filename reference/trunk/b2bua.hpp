@@ -155,6 +155,9 @@ private:
                  const sip::Message* relayed = nullptr);
   void reject(txn::ServerTxnId txn, const sip::Message& request, int status,
               std::string_view reason = {});
+  // The call record of an INVITE refused before a call existed (not for a 407: a challenge is
+  // part of placing the call, not its end).
+  void record_refusal(const sip::Message& invite, int status, std::string_view reason);
 
   // B side.
   void try_next_provider(Call& call);
@@ -212,6 +215,10 @@ private:
   std::uint64_t next_call_ = 1;
   std::map<std::uint64_t, std::unique_ptr<Call>> calls_;
   std::function<void(const CallRecord&)> record_sink_;
+  // What admission learnt of the INVITE it is handling, for the record if it is refused.
+  struct Admitting {
+    std::string direction, customer, trunk, caller;
+  } admitting_;
   std::deque<std::pair<std::uint64_t, CallOutcome>> finished_;  // bounded: a server runs for months
   std::map<std::string, std::uint64_t> by_call_id_;  // A and B Call-IDs -> call
   std::map<std::uint64_t, TxnRef> client_txns_;      // ClientTxnId.value -> what it is

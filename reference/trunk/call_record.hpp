@@ -1,4 +1,5 @@
-// Call detail records: one per call the trunk admitted, written when it ends, as the call logs
+// Call detail records: one per call the trunk admitted, written when it ends (and one per INVITE
+// refused before a call existed: 403, 404, 480, 488, 503 channel limit...), as the call logs
 // the product documents ask operators to review: who called whom over which trunk, each
 // provider or contact tried with its answer, when it rang, was answered and ended, and who hung
 // up why. `trunklab serve --cdr FILE` appends them as JSON lines; `trunklab run --out` writes a

@@ -10,10 +10,12 @@ namespace trunklab::trunk {
 
 void Trunk::handle_inbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source,
                            const config::Provider& provider) {
+  admitting_ = {"inbound", {}, {}, provider.name};
   auto request_uri = sip::Uri::parse(invite.request_uri());
   if (!request_uri) return reject(txn, invite, 400, "Bad Request (Request-URI is not a SIP URI)");
   const auto* number = number_named(request_uri->user);
   if (!number) return reject(txn, invite, 404, fmt::format("Not Found (no number {} here)", phrase_text(request_uri->user)));
+  admitting_.customer = number->customer;
   auto contacts = registrar_.live_contacts(number->customer, number->dial_extension);
   if (contacts.empty()) {
     return reject(txn, invite, 480, fmt::format("Temporarily Unavailable ({} has no registered contact)",

@@ -16,6 +16,7 @@ namespace trunklab::trunk {
 // domain the credentials' realm names, else (one trunk) that trunk; with several trunks and no
 // credentials, the 407 challenges for every trunk's realm (one set each, in configuration order).
 void Trunk::handle_outbound_by_ip(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {
+  admitting_.direction = "outbound";
   for (const auto& t : config_->trunks) {
     for (const auto& trusted : t.trusted_addresses) {
       auto address = rt::Address::parse(trusted);
@@ -93,8 +94,10 @@ std::optional<std::string> Trunk::authenticate(txn::ServerTxnId txn, const sip::
 void Trunk::handle_outbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source,
                             const config::Trunk& trunk_config) {
   const auto* trunk = &trunk_config;
+  admitting_ = {"outbound", trunk->customer, trunk->name, {}};
   auto caller = authenticate(txn, invite, source, *trunk);
   if (!caller) return;
+  admitting_.caller = *caller;
   if (!codecs_acceptable(invite)) {
     return reject(txn, invite, 488, fmt::format("Not Acceptable Here (no offered codec is one of {})",
                                                 fmt::join(config_->codecs, ", ")));
@@ -102,11 +105,11 @@ void Trunk::handle_outbound(txn::ServerTxnId txn, const sip::Message& invite, co
   auto& in_use = channels_[trunk->name];
   if (trunk->channels > 0 && in_use >= static_cast<std::size_t>(trunk->channels)) {
     ++counters_.channel_rejects;
-    auto response = sip::OutgoingMessage::response_to(
-        invite, 503, fmt::format("Service Unavailable (trunk {}: channel limit {} reached)", trunk->name, trunk->channels),
-        sip::new_tag(random_));
+    auto reason = fmt::format("Service Unavailable (trunk {}: channel limit {} reached)", trunk->name, trunk->channels);
+    auto response = sip::OutgoingMessage::response_to(invite, 503, reason, sip::new_tag(random_));
     response.add("Reason", reason_header(503, "channel limit reached"));
     endpoint_.respond(txn, std::move(response));
+    record_refusal(invite, 503, reason);
     return;
   }
   auto& call = new_call(txn, invite, source);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <set>
 #include <string>
 
 namespace trunklab::scenario {
@@ -77,6 +79,51 @@ TEST(CallRecords, AMediaTimeoutIsTheTrunks) {
                             R"(, "media": { "timeout": "10s" })"));
   EXPECT_EQ(r["hangup_side"], "trunk");
   EXPECT_EQ(r["hangup_cause"], "media timeout");
+}
+
+// INVITEs refused before a call exists get a record too (the 503 of the channel limit, the 404
+// of an unknown number), with no legs; the 407 challenges before an admitted call get none.
+TEST(CallRecords, RefusedAttemptsAreRecordedChallengesAreNot) {
+  auto v = run_scenario(load_scenario_text(R"({
+    "seed": 1,
+    "reference": {
+      "extensions": [{ "name": "office-1", "username": "office1", "password": "s3cret" },
+                     { "name": "office-2", "username": "office2", "password": "s3cret2" }],
+      "providers": [{ "name": "telnyx" }], "routes": [{ "provider": "telnyx", "priority": 1 }],
+      "trunks": [{ "name": "acme", "channels": 1 }]
+    },
+    "parties": {
+      "alice": { "phone": { "extension": "office-1" }, "media": { "enabled": false } },
+      "bob": { "phone": { "extension": "office-2" }, "media": { "enabled": false } },
+      "telnyx": { "provider": { "invite": [{ "reply": 200, "after": "1s" }] }, "media": { "enabled": false } }
+    },
+    "steps": [{ "at": "0s", "alice": { "call": "+15551234567" } },
+              { "at": "3s", "bob": { "call": "+15557654321" } },
+              { "at": "4s", "telnyx": { "call": "+15550009999" } },
+              { "at": "10s", "alice": "hangup" }]
+  })", "refused.json"));
+  ASSERT_EQ(v.call_records.size(), 3u);
+  const auto& channel_limit = v.call_records[0];
+  EXPECT_EQ(channel_limit["direction"], "outbound");
+  EXPECT_EQ(channel_limit["trunk"], "acme");
+  EXPECT_EQ(channel_limit["caller"], "office-2");
+  EXPECT_EQ(channel_limit["callee"], "+15557654321");
+  EXPECT_EQ(channel_limit["final_status"], 503);
+  EXPECT_EQ(channel_limit["final_reason"], "Service Unavailable (trunk acme: channel limit 1 reached)");
+  EXPECT_EQ(channel_limit["hangup_side"], "trunk");
+  EXPECT_TRUE(channel_limit["legs"].empty());
+  EXPECT_EQ(channel_limit["start"], channel_limit["end"]);
+  EXPECT_EQ(channel_limit["setup_ms"], 0.0);
+  const auto& unknown_number = v.call_records[1];
+  EXPECT_EQ(unknown_number["direction"], "inbound");
+  EXPECT_EQ(unknown_number["caller"], "telnyx");
+  EXPECT_EQ(unknown_number["final_status"], 404);
+  EXPECT_EQ(unknown_number["hangup_cause"], "404 Not Found (no number +15550009999 here)");
+  EXPECT_EQ(v.call_records[2]["final_status"], 200);
+  EXPECT_EQ(v.call_records[2]["caller"], "office-1");
+  std::set<std::uint64_t> ids;
+  for (const auto& r : v.call_records) ids.insert(r["id"].get<std::uint64_t>());
+  EXPECT_EQ(ids.size(), 3u);
 }
 
 }  // namespace
