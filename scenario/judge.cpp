@@ -77,6 +77,10 @@ private:
       fail(fmt::format("{}: first line: expected \"{}\", got \"{}\"", where, *c.status_line,
                        sip::printable(text.start_line)));
     }
+    if (c.start_line_contains && text.start_line.find(*c.start_line_contains) == std::string::npos) {
+      fail(fmt::format("{}: first line: expected it to contain \"{}\", got \"{}\"", where, *c.start_line_contains,
+                       sip::printable(text.start_line)));
+    }
     const auto& dst = verdict_.lines[*at].dst;
     if (c.sent_to && dst.to_string() != sim_.expected_text(c.sent_to->to_string())) {
       fail(fmt::format("{}: sent to {}, expected {}", where, dst.to_string(),

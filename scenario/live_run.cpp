@@ -229,6 +229,11 @@ config::Config target_config(const Scenario& scenario, const LiveOptions& live) 
   // An IP-authenticated PBX is trusted where it really sends from.
   for (auto& trunk : c.trunks) {
     for (auto& trusted : trunk.trusted_addresses) trusted = detail::translate_addresses(trusted, detail::scenario_addresses(scenario), real);
+    // A static trunk's PBX is called where it really listens.
+    for (auto& destination : trunk.addresses) {
+      auto text = detail::translate_addresses(destination.address.to_string(), detail::scenario_addresses(scenario), real);
+      if (auto moved = rt::Address::parse(text)) destination.address = *moved;
+    }
   }
   return c;
 }

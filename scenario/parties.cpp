@@ -24,6 +24,8 @@ agents::UserAgentConfig party_config(const Scenario& scenario, const PartySpec& 
       if (e.name == phone->extension) ext = &e;
     }
     c.registrar_domain = ref.registrar_domain(ext ? ext->customer : config::kDefaultCustomer);
+    const auto* trunk = ref.find_trunk(phone->trunk);
+    if (!ext && trunk && trunk->type == config::TrunkType::registered) c.registrar_domain = ref.trunk_domain(trunk->name);
     c.registrar = reference;
     c.expires_s = phone->expires_s;
     c.refresh = phone->refresh;

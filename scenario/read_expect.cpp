@@ -36,11 +36,12 @@ std::string read_line(const Node& n, const Scenario& s) {
 
 MessageCheck read_message_check(const Node& n, const Scenario& scenario) {
   n.expect_only({"match", "occurrence", "status_line", "sent_to", "transport", "headers", "header_contains",
-                 "absent_headers", "body_contains", "body_lacks"});
+                 "absent_headers", "body_contains", "body_lacks", "start_line_contains"});
   MessageCheck c;
   c.match = read_line(n.at("match"), scenario);
   c.occurrence = static_cast<int>(n.int_or("occurrence", 1, 1, 1000000));
   if (auto s = n.get("status_line")) c.status_line = s->as_string();
+  if (auto s = n.get("start_line_contains")) c.start_line_contains = s->as_string();
   if (auto s = n.get("sent_to")) c.sent_to = read_address(*s);
   if (auto t = n.get("transport")) c.transport = config::read_transport(*t);
   if (auto h = n.get("headers")) c.headers = read_string_map(*h);

@@ -98,10 +98,13 @@ PhoneSpec read_phone(const Node& n, const config::Config& reference) {
     }
     if (!ext) require_name(*ext_node, p.extension, "extension", extension_names(reference));
   }
-  p.username = n.string_or("username", ext ? ext->username : "");
-  p.password = n.string_or("password", ext ? ext->password : "");
   p.trunk = n.string_or("trunk", reference.trunks.empty() ? "" : reference.trunks.front().name);
   if (auto t = n.get("trunk")) require_name(*t, p.trunk, "trunk", trunk_names(reference));
+  // The PBX of a registered trunk registers (and calls) with the trunk's credentials.
+  const auto* trunk = ext ? nullptr : reference.find_trunk(p.trunk);
+  const bool registered = trunk && trunk->type == config::TrunkType::registered;
+  p.username = n.string_or("username", ext ? ext->username : registered ? trunk->username : "");
+  p.password = n.string_or("password", ext ? ext->password : registered ? trunk->password : "");
   p.expires_s = static_cast<std::uint32_t>(n.int_or("expires", 3600, 0, 86400));
   p.refresh = n.bool_or("refresh", true);
   p.register_at_start = n.bool_or("register", false);

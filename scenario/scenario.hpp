@@ -110,6 +110,7 @@ struct MessageCheck {
   std::string match;   // a ladder line ("trunk -> alice 404")
   int occurrence = 1;  // which matching message (1 = first)
   std::optional<std::string> status_line;                 // the first line, exactly
+  std::optional<std::string> start_line_contains;         // ... or a part of it (a Request-URI's user)
   std::optional<rt::Address> sent_to;                     // the destination address it was sent to
   std::optional<rt::TransportKind> transport;             // what carried it: udp or tcp
   std::map<std::string, std::string> headers;            // header value, exactly

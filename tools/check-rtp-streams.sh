@@ -40,7 +40,9 @@ if ((status > 1)); then cat "$out/run.log" >&2; exit 1; fi
 # statistics see only those).
 streams() {
   local filter=(-Y rtp)
-  [[ $# -lt 2 ]] || filter=(-2 -R "rtp && ($2)")
+  # Two passes drop the SDP that set the stream up, so RTP is found by its heuristic there (a
+  # later call that reuses an earlier call's ports is otherwise not decoded as RTP at all).
+  [[ $# -lt 2 ]] || filter=(-2 -o rtp.heuristic_rtp:TRUE -R "rtp && ($2)")
   tshark -r "$1" "${filter[@]}" -T fields -e rtp.ssrc -e ip.dst -e udp.dstport -e rtp.p_type -z rtp,streams 2>/dev/null | awk '
     function hex(s,   n, i) {  # mawk has no strtonum
       n = 0

@@ -94,9 +94,10 @@ sip::OutgoingMessage Registrar::handle_register(const sip::Message& request,
   if (!iequals(to_scheme, "sip") && !iequals(to_scheme, "sips")) {
     return reply(request, 400, "Bad Request (To is not a SIP or SIPS URI)");
   }
-  auto customer = customer_of_domain(request_uri->host);
+  const auto* trunk = registered_trunk_of_domain(request_uri->host);
+  auto customer = trunk ? std::optional<std::string>(trunk->customer) : customer_of_domain(request_uri->host);
   if (!customer) return reply(request, 404, "Not Found (not a registrar domain of this server)");
-  const auto realm = config_->registrar_domain(*customer);
+  const auto realm = trunk ? config_->trunk_domain(trunk->name) : config_->registrar_domain(*customer);
 
   auto authorization = request.header("Authorization");
   if (!authorization) return challenge(request, realm, false);
@@ -106,9 +107,17 @@ sip::OutgoingMessage Registrar::handle_register(const sip::Message& request,
 
   // An unknown user is verified against a decoy secret, so the answer (403 after a valid
   // nonce, 401 for a stale one) and the work done are those of a wrong password.
-  auto account = by_username_.find({*customer, credentials->username});
-  const bool known = account != by_username_.end();
-  auto secret = known ? auth::Secret::from_password(account->second->username, account->second->password)
+  // A registered trunk's PBX has one account: the trunk's; an extension's, its customer's.
+  const config::Extension* extension = nullptr;
+  config::Extension trunk_account;
+  if (trunk) {
+    trunk_account = {trunk->name, trunk->username, trunk->password, trunk->customer};
+    if (credentials->username == trunk->username) extension = &trunk_account;
+  } else if (auto it = by_username_.find({*customer, credentials->username}); it != by_username_.end()) {
+    extension = it->second;
+  }
+  const bool known = extension != nullptr;
+  auto secret = known ? auth::Secret::from_password(extension->username, extension->password)
                       : auth::Secret::from_password(credentials->username, "\x01not-a-password");
   const auto verdict = digest_.verify(*credentials, realm, "REGISTER", secret);
   switch (auth::server_action(verdict)) {
@@ -125,10 +134,10 @@ sip::OutgoingMessage Registrar::handle_register(const sip::Message& request,
 
   // §10.3 step 6: the authenticated user may only change its own address-of-record.
   const auto& to_uri = request.to().uri;
-  if (to_uri.user != account->second->username || !iequals(to_uri.host, realm)) {
+  if (to_uri.user != extension->username || !iequals(to_uri.host, realm)) {
     return reply(request, 403, "Forbidden (To is not the authenticated user's address-of-record)");
   }
-  return update_bindings(request, source, aor_of(account->second->username, *customer));
+  return update_bindings(request, source, fmt::format("{}@{}", extension->username, realm));
 }
 
 sip::OutgoingMessage Registrar::update_bindings(const sip::Message& request,
@@ -207,6 +216,21 @@ std::vector<Binding> Registrar::live_contacts(std::string_view customer, std::st
   const auto now = clock_.now();
   std::erase_if(bindings, [now](const Binding& b) { return !b.live_at(now); });
   return bindings;
+}
+
+std::vector<Binding> Registrar::trunk_contacts(const config::Trunk& trunk) const {
+  if (trunk.type != config::TrunkType::registered) return {};
+  auto bindings = store_.lookup(fmt::format("{}@{}", trunk.username, config_->trunk_domain(trunk.name)));
+  const auto now = clock_.now();
+  std::erase_if(bindings, [now](const Binding& b) { return !b.live_at(now); });
+  return bindings;
+}
+
+const config::Trunk* Registrar::registered_trunk_of_domain(std::string_view host) const {
+  for (const auto& t : config_->trunks) {
+    if (t.type == config::TrunkType::registered && iequals(config_->trunk_domain(t.name), host)) return &t;
+  }
+  return nullptr;
 }
 
 std::vector<Binding> Registrar::live_bindings() const {

@@ -45,6 +45,9 @@ public:
   // Inbound side: the live contacts of an extension, each with the address it registered from.
   std::vector<Binding> live_contacts(std::string_view customer, std::string_view extension) const;
   std::vector<Binding> live_bindings() const;  // every AOR, ordered
+  // A registered trunk's live contacts: its PBX registers username@{trunk}.trunk.<base>.
+  std::vector<Binding> trunk_contacts(const config::Trunk& trunk) const;
+  const config::Trunk* registered_trunk_of_domain(std::string_view host) const;
 
   std::string aor_of(std::string_view username, std::string_view customer) const;
   // Accounts from `config` for the REGISTERs from now on; bindings stay as they are.

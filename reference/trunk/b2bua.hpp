@@ -23,6 +23,7 @@
 #include "reference/dialog/dialog.hpp"
 #include "reference/trunk/probing.hpp"
 #include "reference/anchor/relay.hpp"
+#include "reference/trunk/destinations.hpp"
 #include "reference/trunk/routes.hpp"
 
 #include <cstdint>
@@ -122,6 +123,8 @@ private:
   bool on_client_failure(txn::ClientTxnId txn, const ClientFailure& failure);
   struct Leg;
   struct Call;
+  struct HuntTarget;
+  struct HuntGroup;
   enum class TxnRole { invite, cancel, relay };
   struct TxnRef {
     TxnRole role;
@@ -141,6 +144,15 @@ private:
   const config::Number* number_named(std::string_view number) const;
   void handle_inbound(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source,
                       const config::Provider& provider);
+  // Inbound hunting (hunting.cpp).
+  struct Expanded;
+  Expanded expand_entry(const config::CallRouteEntry& entry, const std::string& customer,
+                        const std::string& dialled);
+  std::vector<HuntGroup> trunk_groups(const config::Trunk& trunk, const config::CallRouteEntry& entry,
+                                      const std::string& dialled, std::string& why);
+  bool next_hunt_group(Call& call);
+  void start_hunt_group(Call& call, HuntGroup group);
+  bool hunt_on(Call& call);
   std::optional<std::string> authenticate(txn::ServerTxnId txn, const sip::Message& invite,
                                           const rt::Address& source, const config::Trunk& trunk);
   const config::Trunk* trunk_of_domain(std::string_view host) const;
@@ -223,6 +235,7 @@ private:
   std::map<std::string, std::uint64_t> by_call_id_;  // A and B Call-IDs -> call
   std::map<std::uint64_t, TxnRef> client_txns_;      // ClientTxnId.value -> what it is
   std::map<std::string, std::size_t> channels_;      // trunk name -> calls holding a channel
+  DestinationPicker destinations_;
   Counters counters_;
   anchor::MediaRelay* relay_ = nullptr;
 };

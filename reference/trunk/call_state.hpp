@@ -13,7 +13,24 @@
 
 #include <fmt/format.h>
 
+#include <deque>
+
 namespace trunklab::trunk {
+
+// One leg a hunt starts: a registered contact, a trunk address, or a provider towards a number.
+struct Trunk::HuntTarget {
+  std::string name;  // what the outcome and the record call it
+  rt::Address address;
+  std::string request_uri;
+  std::string remote_uri;  // the To of the leg
+  bool provider = false;
+};
+
+struct Trunk::HuntGroup {
+  std::string trunk;  // the trunk whose channel the group holds while it rings ("" for none)
+  std::vector<HuntTarget> targets;
+  std::optional<rt::Duration> timeout;
+};
 
 struct Trunk::Leg {
   std::string target_name;  // provider name, or the contact URI of a registered phone
@@ -36,6 +53,7 @@ struct Trunk::Leg {
   bool cancel_pending = false;  // CANCEL wanted before any provisional arrived
   bool cancel_sent = false;
   std::optional<std::size_t> media_branch;  // its ports on the call's relay session
+  bool to_provider = false;  // a provider's leg: its own digest challenge is answered
   int final_status = 0;  // for the call record
   std::string final_reason;
 };
@@ -63,6 +81,11 @@ struct Trunk::Call {
   std::vector<Leg> legs;
   std::optional<std::size_t> winner;
   std::optional<std::pair<int, std::string>> last_5xx;
+  // Inbound hunting (hunting.cpp): the entries not yet tried, the groups of the entry being
+  // tried (each group's legs ring together: a fork), and where the current group's legs start.
+  std::deque<config::CallRouteEntry> hunt_entries;
+  std::deque<HuntGroup> hunt_groups;
+  std::size_t group_first_leg = 0;
   std::optional<std::pair<int, std::string>> best_inbound;
   std::optional<sip::Message> best_inbound_response;
   // Media anchoring: the relay session, and the media timeout's watch from the answer on.

@@ -133,7 +133,7 @@ void Trunk::on_leg_failed(Call& call, std::size_t index, int status, const std::
       call.best_inbound = {status, reason};
       call.best_inbound_response = dialog::copy_message(*response);
     }
-    if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; })) {
+    if (std::all_of(call.legs.begin(), call.legs.end(), [](const Leg& l) { return l.final; }) && !hunt_on(call)) {
       finish_unanswered(call);
     }
     return;

@@ -29,7 +29,9 @@ bool Trunk::wants_relay(const Call& call, const Leg& leg) const {
   // The provider at either end: the caller of an inbound call, the leg's of an outbound one.
   const auto& provider_name = call.inbound ? call.outcome.caller : leg.target_name;
   const auto* provider = config_->find_provider(provider_name);
-  return provider && provider->media == config::MediaMode::relay;
+  if (provider && provider->media == config::MediaMode::relay) return true;
+  const auto* towards = leg.to_provider ? config_->find_provider(leg.target_name) : nullptr;  // hunt to a number
+  return towards && towards->media == config::MediaMode::relay;
 }
 
 // The caller's offer as this leg gets it: anchored on a relay branch of the leg's own (the call's

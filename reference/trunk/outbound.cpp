@@ -69,6 +69,9 @@ std::optional<std::string> Trunk::authenticate(txn::ServerTxnId txn, const sip::
   for (const auto& e : config_->extensions) {
     if (e.customer == trunk.customer && e.username == credentials->username) extension = &e;
   }
+  // A registered trunk's PBX calls with the credentials it registers with.
+  config::Extension trunk_account{trunk.name, trunk.username, trunk.password, trunk.customer};
+  if (trunk.type == config::TrunkType::registered && credentials->username == trunk.username) extension = &trunk_account;
   // Unknown users get the same treatment as a wrong password (no user enumeration).
   auto secret = extension ? auth::Secret::from_password(extension->username, extension->password)
                           : auth::Secret::from_password(credentials->username, "\x01not-a-password");
@@ -139,6 +142,7 @@ void Trunk::try_next_provider(Call& call) {
               fmt::format("sip:{}@{}", call.outcome.destination, provider->hostname),
               provider->invite_timeout.value_or(endpoint_.config().timer_b()));
     call.legs.back().dialog.remote_uri = fmt::format("<{}>", call.legs.back().request_uri);
+    call.legs.back().to_provider = true;
     send_leg_invite(call, call.legs.back());
     return;
   }
@@ -146,7 +150,7 @@ void Trunk::try_next_provider(Call& call) {
 }
 
 bool Trunk::answer_provider_challenge(Call& call, Leg& leg, const sip::Message& response) {
-  if (call.inbound || leg.auth_attempts > 0) return false;
+  if (!leg.to_provider || leg.auth_attempts > 0) return false;
   const auto* provider = config_->find_provider(leg.target_name);
   if (!provider || !provider->credentials) return false;
   const bool proxy = response.status() == 407;
