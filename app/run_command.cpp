@@ -3,6 +3,7 @@
 // failed, 2 unusable input (unreadable or invalid scenario file, bad path).
 #include "app/commands.hpp"
 #include "app/run_files.hpp"
+#include "app/target_api.hpp"
 
 #include "reports/run_report.hpp"
 #include "scenario/runner.hpp"
@@ -44,6 +45,7 @@ struct RunArgs {
   double time_scale = 1.0;
   bool print_target_config = false;
   std::string capture_iface;
+  std::string target_api, target_api_token;  // the target's management API, for "api" steps
   // Caps on each run in virtual time (scenario `limits` otherwise, then the defaults).
   std::string max_virtual_time;
   std::optional<std::uint64_t> max_events;
@@ -75,8 +77,8 @@ std::variant<scenario::LimitOverrides, std::string> limit_overrides(const RunArg
 // --target udp:IP:PORT and --bind NAME=IP:PORT into LiveOptions; an error message otherwise.
 std::variant<std::optional<scenario::LiveOptions>, std::string> live_options(const RunArgs& args) {
   if (args.target.empty()) {
-    if (!args.binds.empty() || args.print_target_config || !args.capture_iface.empty()) {
-      return std::string("--bind, --capture-iface and --print-target-config need --target");
+    if (!args.binds.empty() || args.print_target_config || !args.capture_iface.empty() || !args.target_api.empty()) {
+      return std::string("--bind, --capture-iface, --target-api and --print-target-config need --target");
     }
     return std::optional<scenario::LiveOptions>{};
   }
@@ -90,6 +92,12 @@ std::variant<std::optional<scenario::LiveOptions>, std::string> live_options(con
   live.base_port = args.base_port;
   live.time_scale = args.time_scale;
   live.capture_iface = args.capture_iface;
+  if (!args.target_api.empty()) {
+    std::string error;
+    auto client = target_api_client(args.target_api, args.target_api_token, error);
+    if (!client) return error;
+    live.api = std::move(*client);
+  }
   for (const auto& bind : args.binds) {
     auto eq = bind.find('=');
     auto bound = eq == std::string::npos ? std::nullopt : rt::Address::parse(std::string_view(bind).substr(eq + 1));
@@ -404,6 +412,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--target", args->target,
                   "Run against this system under test instead of the reference, in real time: udp:IP:PORT, or "
                   "tcp:IP:PORT (parties whose scenario names no transport then register and call over TCP)");
+  cmd->add_option("--target-api", args->target_api,
+                  "With --target: the target's management API for the scenarios' \"api\" steps, http://IP:PORT "
+                  "(trunklab serve --api)");
+  cmd->add_option("--target-api-token", args->target_api_token, "With --target-api: its token (Bearer)");
   cmd->add_option("--bind", args->binds, "With --target: a party's socket, NAME=IP:PORT (repeatable)");
   cmd->add_option("--bind-base-port", args->base_port,
                   "With --target: parties without --bind get 127.0.0.1:(PORT + their index); default 5070");

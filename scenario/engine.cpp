@@ -2,6 +2,10 @@
 
 #include "scenario/run_state.hpp"
 
+#include "reference/sip/printable.hpp"
+
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace trunklab::scenario {
@@ -57,6 +61,7 @@ void Engine::execute(const Step& step) {
     stage_.network_step(step);
     return;
   }
+  if (step.action == Action::api) return call_api(step);
   auto& agent = *agents_.at(step.party);
   if (step.action == Action::send) {
     const auto& book = stage_.addresses();
@@ -64,6 +69,23 @@ void Engine::execute(const Step& step) {
     return;
   }
   if (detail::apply_party_step(agent, step, *scenario_.find_party(step.party), stage_.reference())) ++calls_started_;
+}
+
+// The body's {{party}} placeholders become the party's address on this stage (a provider added
+// while the scenario runs is told where its party listens).
+void Engine::call_api(const Step& step) {
+  Step expanded = step;
+  const auto& book = stage_.addresses();
+  ApiCall call{step.api_method, step.api_path, step.argument.empty() ? "" : detail::expand_raw(scenario_, expanded, book, ++raw_counter_)};
+  const auto answer = stage_.api_call(call);
+  const auto what = fmt::format("{}: {} {}", step.json_path, step.api_method, step.api_path);
+  if (!answer.error.empty()) {
+    step_failures_.push_back(fmt::format("{}: not answered: {}", what, answer.error));
+  } else if (step.api_status ? answer.status != step.api_status : answer.status / 100 != 2) {
+    step_failures_.push_back(fmt::format("{}: expected status {}, got {} {}", what,
+                                         step.api_status ? std::to_string(step.api_status) : std::string("2xx"),
+                                         answer.status, sip::printable(answer.body.substr(0, 300))));
+  }
 }
 
 const agents::UserAgent* Engine::agent(const std::string& name) const {

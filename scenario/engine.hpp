@@ -33,10 +33,13 @@ public:
   bool any_party_waiting() const;
   // The parties with open transactions or calls, "a, b" ("" = none).
   std::string busy_parties() const;
+  // What went wrong in steps themselves (an "api" step's unexpected status), for the verdict.
+  const std::vector<std::string>& step_failures() const { return step_failures_; }
 
 private:
   void build_party(const PartySpec& party);
   void execute(const Step& step);
+  void call_api(const Step& step);
 
   const Scenario& scenario_;
   Stage& stage_;
@@ -45,6 +48,7 @@ private:
   std::uint64_t raw_counter_ = 0;
   std::uint64_t calls_started_ = 0;
   std::uint64_t media_packets_sent_ = 0;
+  std::vector<std::string> step_failures_;
 };
 
 // A duration of the scenario on a stage that runs `time_scale` times as fast.

@@ -41,6 +41,7 @@ public:
 
   void judge() {
     const auto& e = scenario_.expect;
+    for (auto& failure : sim_.step_failures()) fail(std::move(failure));
     if (!e.ladder.empty()) {
       auto exact = sim_.real_time() ? MatchMode::exact_per_pair : MatchMode::exact;
       auto mode = e.ladder_mode == LadderMode::exact            ? exact

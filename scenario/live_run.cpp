@@ -75,6 +75,7 @@ public:
   const wiretap::Capture& capture() const { return stage_.capture(); }
   rt::Duration elapsed() const { return elapsed_; }
   std::uint64_t calls_started() const { return engine_.calls_started(); }
+  std::vector<std::string> step_failures() const override { return engine_.step_failures(); }
   std::size_t media_refused() const { return stage_.media_refused(); }
 
 private:

@@ -87,6 +87,25 @@ Step read_network_action(const Node& n, const std::string& key, const Scenario& 
   return step;
 }
 
+// {"api": {"method": "POST", "path": "/v1.0/providers", "body": {...}, "status": 201}}
+Step read_api_action(const Node& n) {
+  n.expect_only({"method", "path", "body", "status"});
+  Step step;
+  step.action = Action::api;
+  step.party = kReferenceName;
+  step.api_method = n.at("method").as_string();
+  static const std::set<std::string> methods = {"GET", "POST", "PUT", "DELETE"};
+  if (!methods.count(step.api_method)) n.at("method").fail("expected \"GET\", \"POST\", \"PUT\" or \"DELETE\"");
+  step.api_path = n.at("path").as_string();
+  if (!step.api_path.starts_with("/v1.0/")) n.at("path").fail("expected a path of the management API, such as \"/v1.0/providers\"");
+  if (auto b = n.get("body")) {
+    if (!b->is_object()) b->fail("expected an object (the configuration object the request carries)");
+    step.argument = b->json().dump();
+  }
+  step.api_status = static_cast<int>(n.int_or("status", 0, 100, 599));
+  return step;
+}
+
 }  // namespace
 
 std::vector<Step> read_steps(const Node& n, const Scenario& s) {
@@ -99,10 +118,12 @@ std::vector<Step> read_steps(const Node& n, const Scenario& s) {
     for (auto& m : members) {
       if (m.first != "at") actions.push_back(m);
     }
-    if (actions.size() != 1) item.fail("expected \"at\" and exactly one party (or \"nat\"/\"host\") member");
+    if (actions.size() != 1) item.fail("expected \"at\" and exactly one party (or \"nat\"/\"host\"/\"api\") member");
     const auto& [key, action] = actions.front();
     Step step;
-    if (key == "nat" || key == "host") {
+    if (key == "api") {
+      step = read_api_action(action);
+    } else if (key == "nat" || key == "host") {
       step = read_network_action(action, key, s);
     } else {
       // A step acts on a party on the wire (not "trunk", not a PSTN number), or is "nat"/"host".

@@ -99,6 +99,12 @@ void RealStage::network_step(const Step& step) {
   }
 }
 
+// The body's {{party}} placeholders were expanded with this stage's real addresses.
+ApiAnswer RealStage::api_call(const ApiCall& call) {
+  if (!live_.api) return {0, {}, "the target's management API is not known (run --target-api URL --target-api-token TOKEN)"};
+  return live_.api(call);
+}
+
 rt::Instant RealStage::scenario_now() const {
   const auto real = clock_.now() - start_;
   if (live_.time_scale == 1.0) return rt::Instant{real};

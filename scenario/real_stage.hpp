@@ -58,6 +58,7 @@ public:
   // SIP (real_stage_media.cpp). Null once kMaxMediaSockets are open (media_refused() counts).
   rt::Transport* bind_media(const PartySpec& party, std::uint16_t port, rt::DatagramHandler& handler) override;
   void network_step(const Step& step) override;
+  ApiAnswer api_call(const ApiCall& call) override;
   rt::Address reference() const override { return live_.target; }
   const AddressBook& addresses() const override { return book_; }
   double time_scale() const override { return live_.time_scale; }

@@ -34,6 +34,8 @@ public:
   // The parties' clock at the capture's zero: the virtual epoch, or the instant a real run
   // started (what the parties measure, e.g. a stream's first packet, is on their clock).
   virtual rt::Instant clock_origin() const { return rt::Instant{}; }
+  // Steps that themselves went wrong ("api" steps answered with another status).
+  virtual std::vector<std::string> step_failures() const { return {}; }
 };
 
 // The emulated party of a scenario party, pointed at `reference` (the built-in reference or a

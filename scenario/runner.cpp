@@ -4,6 +4,7 @@
 #include "scenario/run_state.hpp"
 #include "scenario/stage.hpp"
 
+#include "reference/api/management_api.hpp"
 #include "reference/element/reference_server.hpp"
 #include "reference/element/transports.hpp"
 #include "reference/rt/transport_pair.hpp"
@@ -85,6 +86,15 @@ public:
       default: return;
     }
   }
+  // The built-in reference's management API, as serve's: a change applies to new calls at once.
+  ApiAnswer api_call(const ApiCall& call) override {
+    if (!api_) {
+      api_ = std::make_unique<api::ManagementApi>(config::to_json(server_->config()), kApiToken,
+                                                  [this](const config::Config& c, const nlohmann::json&) { server_->apply_config(c); });
+    }
+    auto response = api_->handle({call.method, call.path, {}, {{"authorization", std::string("Bearer ") + kApiToken}}, call.body});
+    return {response.status, response.body, {}};
+  }
   rt::Address reference() const override { return scenario_.reference_address; }
   const AddressBook& addresses() const override { return book_; }
   const wiretap::Capture& capture() const override { return world_.capture(); }
@@ -137,6 +147,8 @@ private:
   std::unique_ptr<DualSocket> reference_socket_;
   std::vector<std::unique_ptr<DualSocket>> party_sockets_;
   std::unique_ptr<element::ReferenceServer> server_;
+  static constexpr const char* kApiToken = "scenario";
+  std::unique_ptr<api::ManagementApi> api_;
   std::vector<trunk::CallRecord> call_records_;  // as many as calls: bounded by limits.messages
 };
 
@@ -206,6 +218,7 @@ public:
   const std::vector<trunk::CallRecord>* call_records() const override { return &stage_.call_records(); }
   const agents::UserAgent* agent(const std::string& name) const override { return engine_.agent(name); }
   std::uint64_t calls_started() const { return engine_.calls_started(); }
+  std::vector<std::string> step_failures() const override { return engine_.step_failures(); }
 
 private:
   const Scenario& scenario_;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ struct LiveOptions {
   double time_scale = 1.0;                   // scales step times, reply delays and run_until
   std::string capture_iface;                 // "" = record what the parties' sockets send and
                                              // receive; else libpcap on this interface (root)
+  // The target's management API for "api" steps (`run --target-api URL --target-api-token`):
+  // the app supplies the HTTP client; unset, an "api" step fails saying so.
+  std::function<ApiAnswer(const ApiCall&)> api;
 };
 
 // `trunklab run --max-...`: caps that replace the scenario's `limits` (or their defaults).

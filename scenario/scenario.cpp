@@ -53,6 +53,25 @@ void attach_pstn_numbers(Scenario& s) {
   }
 }
 
+// The reference as the parties may name it: with the providers "api" steps add as it runs (a
+// provider party may play one the configuration gets only then).
+config::Config with_api_providers(const config::Config& reference, const Node& root) {
+  config::Config known = reference;
+  const auto steps = root.get("steps");
+  if (!steps || !steps->is_array()) return known;
+  for (const auto& step : steps->json()) {
+    if (!step.is_object() || !step.contains("api")) continue;
+    const auto& api = step["api"];
+    if (!api.is_object() || !api.contains("body") || !api["body"].is_object()) continue;
+    if (!api.value("path", "").starts_with("/v1.0/providers")) continue;
+    if (const auto& name = api["body"].value("name", ""); !name.empty() && !known.find_provider(name)) {
+      known.providers.emplace_back();
+      known.providers.back().name = name;
+    }
+  }
+  return known;
+}
+
 void assign_addresses(Scenario& s) {
   std::set<std::uint32_t> used = {s.reference_address.ipv4_host_order()};
   for (const auto& p : s.parties) {
@@ -164,7 +183,8 @@ Scenario read_scenario(const nlohmann::json& document, const std::string& file,
   if (auto net = root.get("network")) detail::read_network(*net, s);
   auto parties = root.at("parties");
   if (!parties.is_object()) parties.fail("expected an object: party name -> party");
-  for (const auto& [name, node] : parties.members()) s.parties.push_back(detail::read_party(name, node, s.reference));
+  const auto known = with_api_providers(s.reference, root);
+  for (const auto& [name, node] : parties.members()) s.parties.push_back(detail::read_party(name, node, known));
   std::sort(s.parties.begin(), s.parties.end(), [](const PartySpec& a, const PartySpec& b) { return a.name < b.name; });
   check_references(root, s);
   attach_pstn_numbers(s);

@@ -89,7 +89,8 @@ struct LinkSpec {
 enum class Action {
   register_, unregister, unregister_all, call, hangup, cancel, reinvite, send, set_answer,
   set_options, nat_rebind, host_down, host_up,
-  hold, resume, fax, dtmf  // media: re-INVITEs (sendonly/inactive, sendrecv, T.38) and digits
+  hold, resume, fax, dtmf,  // media: re-INVITEs (sendonly/inactive, sendrecv, T.38) and digits
+  api  // a request to the reference's management API (the built-in one, or the target's)
 };
 
 struct Step {
@@ -104,6 +105,20 @@ struct Step {
   media::DtmfRequest dtmf;    // dtmf (its method "auto": rfc4733 if negotiated, else inband)
   bool dtmf_auto = true;
   std::string json_path;      // for messages
+  // api: the request ({"method", "path", "body"}: argument holds the body's JSON text, its
+  // party placeholders expanded when it runs) and the status it must get (0: any 2xx).
+  std::string api_method, api_path;
+  int api_status = 0;
+};
+
+// A management API request of an "api" step, and what came back (`error`: it was not answered).
+struct ApiCall {
+  std::string method, path, body;
+};
+struct ApiAnswer {
+  int status = 0;
+  std::string body;
+  std::string error;
 };
 
 struct MessageCheck {

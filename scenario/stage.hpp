@@ -43,6 +43,8 @@ public:
   virtual rt::Transport* bind_media(const PartySpec& party, std::uint16_t port, rt::DatagramHandler& handler) = 0;
   // A network step of the scenario: nat_rebind, host_down, host_up.
   virtual void network_step(const Step& step) = 0;
+  // An "api" step: the built-in reference's management API, or the target's (--target-api).
+  virtual ApiAnswer api_call(const ApiCall& call) = 0;
 
   // The reference or the target, as the parties address it.
   virtual rt::Address reference() const = 0;

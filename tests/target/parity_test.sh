@@ -10,7 +10,8 @@
 # TIME_SCALE (default 0.2) is passed to --time-scale; the scenarios named in SERVE_AFTER_PARTIES
 # get their target started once the parties' sockets are bound. SERVE_TCP=1: serve listens on
 # TCP too, on the same port (RFC 3261 §18); TARGET=tcp: the run's --target is tcp:127.0.0.1:PORT
-# (parties whose scenario names no transport then use TCP; implies SERVE_TCP).
+# (parties whose scenario names no transport then use TCP; implies SERVE_TCP). A scenario with
+# "api" steps gets serve's management API on FIRST_PORT + 10*i + 9.
 set -euo pipefail
 trunklab=$1 scenarios=$2 port=$3
 shift 3
@@ -35,6 +36,12 @@ for name in "$@"; do
   if [ "${TARGET:-udp}" = tcp ]; then run_target="$tcp_socket"; fi
   base=$((port + 1))
   run=("$trunklab" run "$scenarios/$name.json" --target "$run_target" --bind-base-port "$base" --time-scale "${TIME_SCALE:-0.2}")
+  SERVE_OPTIONS=()
+  if grep -q '"api":' "$scenarios/$name.json"; then
+    # The scenario's "api" steps go to serve's management API, on the last port of its block.
+    SERVE_OPTIONS=(--api "127.0.0.1:$((port + 9))" --api-token parity)
+    run+=(--target-api "http://127.0.0.1:$((port + 9))" --target-api-token parity)
+  fi
   "${run[@]}" --print-target-config > "$work/$name.config.json"
   status=0
   if [[ " ${SERVE_AFTER_PARTIES:-} " == *" $name "* ]]; then
