@@ -78,7 +78,7 @@ std::variant<scenario::LimitOverrides, std::string> limit_overrides(const RunArg
 std::variant<std::optional<scenario::LiveOptions>, std::string> live_options(const RunArgs& args) {
   if (args.target.empty()) {
     if (!args.binds.empty() || args.print_target_config || !args.capture_iface.empty() || !args.target_api.empty()) {
-      return std::string("--bind, --capture-iface, --target-api and --print-target-config need --target");
+      return std::string("--bind, --target-api, --capture-iface and --print-target-config need --target");
     }
     return std::optional<scenario::LiveOptions>{};
   }

@@ -51,6 +51,12 @@ TEST(RunCommand, RealTimeOptionsWithoutATargetOrWithABadOneAreRefused) {
   ChildProcess no_target({TRUNKLAB_BINARY, "run", "--capture-iface", "lo"});
   EXPECT_EQ(no_target.wait(kBound), 2);
   EXPECT_THAT(no_target.output(), HasSubstr("--capture-iface and --print-target-config need --target"));
+  ChildProcess api_alone({TRUNKLAB_BINARY, "run", "--target-api", "http://127.0.0.1:8080"});
+  EXPECT_EQ(api_alone.wait(kBound), 2);
+  EXPECT_THAT(api_alone.output(), HasSubstr("--target-api, --capture-iface and --print-target-config need --target"));
+  ChildProcess bad_api({TRUNKLAB_BINARY, "run", "--target", "udp:127.0.0.1:5060", "--target-api", "https://x/"});
+  EXPECT_EQ(bad_api.wait(kBound), 2);
+  EXPECT_THAT(bad_api.output(), HasSubstr("--target-api https://x/: expected http://IP:PORT"));
   ChildProcess bad_target({TRUNKLAB_BINARY, "run", "--target", "udp:nowhere"});
   EXPECT_EQ(bad_target.wait(kBound), 2);
   EXPECT_THAT(bad_target.output(), HasSubstr("--target udp:nowhere: expected udp:IP:PORT"));
