@@ -205,6 +205,10 @@ std::optional<std::string> write_outputs(const fs::path& dir, const scenario::Ve
     cdr += record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   if (auto e = write_file(folder / "cdr.jsonl", cdr)) return e;
+  // The reference's metrics at the end of the run (none against a target: it keeps its own).
+  if (!verdict.metrics.empty()) {
+    if (auto e = write_file(folder / "metrics.prom", verdict.metrics)) return e;
+  }
   report.ladder_dir = verdict.name;
   report.pcap = verdict.name + "/capture.pcap";
   return std::nullopt;
@@ -383,7 +387,7 @@ int run(const RunArgs& args) {
   fmt::print("{} scenario(s): {} passed, {} failed, {} unusable ({} ms wall)\n", passed + failed + unusable, passed,
              failed, unusable, wall_ms);
   if (!args.out.empty()) {
-    fmt::print("pcaps and ladders: {0}/<scenario>/capture.pcap, ladder.txt|.mmd|.svg|.html, verdict.json, cdr.jsonl; "
+    fmt::print("pcaps and ladders: {0}/<scenario>/capture.pcap, ladder.txt|.mmd|.svg|.html, verdict.json, cdr.jsonl, metrics.prom; "
                "report: {0}/index.html, {0}/junit.xml\n",
                display_dir(args.out));
   }
@@ -400,7 +404,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("paths", args->paths, "Scenario files or folders (default: scenarios/)");
   cmd->add_option("--seed", args->seed, "Override every scenario's seed");
   cmd->add_option("--out", args->out,
-                  "Write DIR/<name>/{capture.pcap,ladder.*,verdict.json,cdr.jsonl}, DIR/junit.xml and DIR/index.html");
+                  "Write DIR/<name>/{capture.pcap,ladder.*,verdict.json,cdr.jsonl,metrics.prom}, DIR/junit.xml and DIR/index.html");
   cmd->add_flag("--pcap-delivered", args->pcap_delivered,
                 "With --out: also write DIR/<name>/delivered.pcap, the receivers' view: only the datagrams the "
                 "network delivered, as each receiver got them (after NAT), stamped with their arrival times");

@@ -11,6 +11,7 @@
 #include "reference/config/config.hpp"
 #include "reference/element/reference_server.hpp"
 #include "reference/element/transports.hpp"
+#include "reference/observe/metrics.hpp"
 #include "reference/registrar/store.hpp"
 #include "reference/realtime/clock.hpp"
 #include "reference/realtime/event_loop.hpp"
@@ -25,7 +26,10 @@
 #include <fmt/core.h>
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <fstream>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -52,6 +56,7 @@ struct ServeOptions {
   std::string cdr;  // "" = no call detail records
   std::uint64_t cdr_max_bytes = std::uint64_t{1} << 30;
   std::string api;        // "" = no management API; "8080" or "IP:PORT"
+  std::string metrics_out;  // "" = none; the metrics written there at SIGTERM/SIGINT
   std::string api_token;  // required with --api
   bool reset_config = false;
 };
@@ -367,7 +372,13 @@ int serve(const ServeOptions& options) {
     std::string why;
     cdr = CdrFile::open(options.cdr, options.cdr_max_bytes, why);
     if (!cdr) return refuse(why);
-    server.set_call_record_sink([&cdr](const trunk::CallRecord& r) { cdr->write(r); });
+    server.add_call_record_sink([&cdr](const trunk::CallRecord& r) { cdr->write(r); });
+  }
+  // The metrics' call statistics (bounded: observe::CallStats caps its series).
+  observe::CallStats call_stats;
+  server.add_call_record_sink([&call_stats, &server](const trunk::CallRecord& r) { call_stats.add(r, server.config()); });
+  if (!options.metrics_out.empty() && !std::ofstream(options.metrics_out)) {
+    return refuse(fmt::format("--metrics-out {}: {}", options.metrics_out, std::strerror(errno)));
   }
   if (listeners.udp) listeners.udp->set_handler(&server.datagram_handler());
   if (listeners.tcp) listeners.tcp->set_handler(&server.datagram_handler());
@@ -430,6 +441,11 @@ int serve(const ServeOptions& options) {
     log.line(fmt::format("trunklab serve: management API: {} requests, {} changes", api_server->requests(),
                          management->changes()));
   }
+  if (!options.metrics_out.empty()) {
+    std::ofstream out(options.metrics_out);
+    out << observe::render_metrics(call_stats, server);
+    if (!out.flush()) log.line(fmt::format("trunklab serve: --metrics-out {}: not written", options.metrics_out));
+  }
   print_summary(log, server,
                 transport_summary(listeners) + capture_summary(recorder.get()) + (cdr ? cdr->summary() : ""),
                 cpu_seconds() - cpu_at_start);
@@ -473,6 +489,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 40))
       ->capture_default_str();
+  cmd->add_option("--metrics-out", options->metrics_out,
+                  "At SIGTERM/SIGINT, write the metrics (Prometheus text format) to this file");
   cmd->add_option("--api", options->api,
                   "Serve the management API (HTTP, /v1.0/providers, /routes, ...) on PORT or IP:PORT (IP "
                   "127.0.0.1 when only a port is given); needs --api-token");

@@ -6,6 +6,7 @@
 #include "scenario/media_checks.hpp"
 
 #include "reference/element/reference_server.hpp"
+#include "reference/observe/metrics.hpp"
 #include "reference/registrar/store.hpp"
 #include "reference/sip/printable.hpp"
 #include "reference/sip/text.hpp"
@@ -329,6 +330,9 @@ Verdict judge_run(const Scenario& scenario, const RunOptions& options, const Run
   Judge(scenario, state, verdict).judge();
   verdict.media = media_figures(scenario, state, capture);
   verdict.media_sent = media_sent(scenario, state);
+  if (const auto* stats = state.call_stats(); stats && state.server()) {
+    verdict.metrics = observe::render_metrics(*stats, *state.server());
+  }
   if (const auto* cdrs = state.call_records()) {
     for (const auto& r : *cdrs) verdict.call_records.push_back(trunk::to_json(r, trunk::virtual_seconds));
   }

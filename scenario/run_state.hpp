@@ -4,6 +4,7 @@
 #pragma once
 
 #include "reference/element/reference_server.hpp"
+#include "reference/observe/call_stats.hpp"
 #include "agents/user_agent.hpp"
 #include "wiretap/capture.hpp"
 #include "scenario/runner.hpp"
@@ -24,6 +25,8 @@ public:
   virtual bool real_time() const { return false; }
   // The reference's call detail records (none against a target: the target keeps its own).
   virtual const std::vector<trunk::CallRecord>* call_records() const { return nullptr; }
+  // The reference's call statistics for its metrics (none against a target).
+  virtual const observe::CallStats* call_stats() const { return nullptr; }
   // Times on the wire are the scenario's times multiplied by this (real time may run faster).
   virtual double time_scale() const { return 1.0; }
   // How far a measured span may miss a `within` bound: nothing in virtual time; in real time

@@ -103,6 +103,7 @@ public:
   sim::World& world() { return world_; }
   const element::ReferenceServer& server() const { return *server_; }
   const std::vector<trunk::CallRecord>& call_records() const { return call_records_; }
+  const observe::CallStats& call_stats() const { return call_stats_; }
 
 private:
   void build_network() {
@@ -134,7 +135,8 @@ private:
       if (reference_host_->socket(port)) return nullptr;
       return &reference_host_->bind(port, handler);
     });
-    server_->set_call_record_sink([this](const trunk::CallRecord& r) { call_records_.push_back(r); });
+    server_->add_call_record_sink([this](const trunk::CallRecord& r) { call_records_.push_back(r); });
+    server_->add_call_record_sink([this](const trunk::CallRecord& r) { call_stats_.add(r, server_->config()); });
     server_->start();
   }
 
@@ -150,6 +152,7 @@ private:
   static constexpr const char* kApiToken = "scenario";
   std::unique_ptr<api::ManagementApi> api_;
   std::vector<trunk::CallRecord> call_records_;  // as many as calls: bounded by limits.messages
+  observe::CallStats call_stats_;
 };
 
 // A virtual-time run: the engine on the virtual stage, run to run_until or idle within the caps.
@@ -216,6 +219,7 @@ public:
   sim::World& world() { return stage_.world(); }
   const element::ReferenceServer* server() const override { return &stage_.server(); }
   const std::vector<trunk::CallRecord>* call_records() const override { return &stage_.call_records(); }
+  const observe::CallStats* call_stats() const override { return &stage_.call_stats(); }
   const agents::UserAgent* agent(const std::string& name) const override { return engine_.agent(name); }
   std::uint64_t calls_started() const { return engine_.calls_started(); }
   std::vector<std::string> step_failures() const override { return engine_.step_failures(); }

@@ -112,6 +112,7 @@ struct Verdict {
   std::vector<MediaFigures> media;    // every RTP stream the parties heard
   std::vector<MediaSent> media_sent;  // every RTP stream the parties sent
   std::vector<nlohmann::json> call_records;  // the reference's, one per call (cdr.jsonl)
+  std::string metrics;                // the reference's at the end, Prometheus text (metrics.prom)
   reports::Ladder ladder;             // for the report renderers (RunOptions::report_ladder)
   rt::Duration virtual_duration{};
   std::string pcap;                   // pcap file bytes (empty unless keep_pcap)

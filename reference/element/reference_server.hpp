@@ -57,8 +57,13 @@ public:
   const registrar::Registrar& registrar() const { return registrar_; }
   registrar::Registrar& registrar() { return registrar_; }
   const trunk::Trunk& trunk() const { return trunk_; }
-  void set_call_record_sink(std::function<void(const trunk::CallRecord&)> sink) {
-    trunk_.set_call_record_sink(std::move(sink));
+  // Each sink added gets every call detail record, in the order added (serve: the --cdr file
+  // and the metrics; a run: its records and its metrics).
+  void add_call_record_sink(std::function<void(const trunk::CallRecord&)> sink) {
+    record_sinks_.push_back(std::move(sink));
+    trunk_.set_call_record_sink([this](const trunk::CallRecord& r) {
+      for (const auto& s : record_sinks_) s(r);
+    });
   }
   const Counters& counters() const { return counters_; }
   const txn::Endpoint& endpoint() const { return endpoint_; }
@@ -100,6 +105,7 @@ private:
   std::unique_ptr<anchor::MediaRelay> relay_;
   Counters counters_;
   std::function<void(const std::string&)> log_;
+  std::vector<std::function<void(const trunk::CallRecord&)>> record_sinks_;
 };
 
 }  // namespace trunklab::element

@@ -68,6 +68,7 @@ sip::OutgoingMessage Registrar::reply(const sip::Message& request, int status,
     case 2: ++counters_.accepted; break;
     default: break;
   }
+  if (status >= 300 && status != 401) ++counters_.failures[status];
   if (status == 403) ++counters_.forbidden;
   if (status == 400) ++counters_.bad_requests;
   return response;

@@ -29,6 +29,7 @@ struct Counters {
   std::uint64_t too_brief = 0;     // 423 sent
   std::uint64_t bad_requests = 0;  // 400 sent
   std::uint64_t expired = 0;       // bindings removed by expiry
+  std::map<int, std::uint64_t> failures;  // final answers 300-699 by status (not the 401 challenges)
 };
 
 class Registrar {
@@ -54,6 +55,7 @@ public:
   void set_config(const config::Config& config);
   const Counters& counters() const { return counters_; }
   BindingStore& store() { return store_; }
+  const BindingStore& store() const { return store_; }
 
 private:
   struct Account {

@@ -191,6 +191,10 @@ std::size_t Trunk::channels_in_use() const {
   return total;
 }
 
+std::size_t Trunk::calls_in_progress() const {
+  return static_cast<std::size_t>(std::count_if(calls_.begin(), calls_.end(), [](const auto& c) { return !c.second->ended; }));
+}
+
 std::vector<CallOutcome> Trunk::outcomes() const {
   std::vector<std::pair<std::uint64_t, CallOutcome>> all(finished_.begin(), finished_.end());
   for (const auto& [id, call] : calls_) all.emplace_back(id, snapshot(*call));

@@ -110,6 +110,7 @@ public:
   // Called with each call's detail record as the call ends.
   void set_call_record_sink(std::function<void(const CallRecord&)> sink) { record_sink_ = std::move(sink); }
   std::size_t live_calls() const { return calls_.size(); }
+  std::size_t calls_in_progress() const;  // not ended (live_calls() keeps an ended call 64*T1)
   static constexpr std::size_t kFinishedHistory = 100'000;
   const RouteEngine& routes() const { return routes_; }
 
