@@ -407,6 +407,8 @@ int serve(const ServeOptions& options) {
                            next.trunks.size(), stored));
     };
     management = std::make_unique<api::ManagementApi>(config::to_json(*config), options.api_token, on_change);
+    // GET /metrics: rendered in the event loop like every request, so it reads a settled state.
+    management->set_metrics([&call_stats, &server] { return observe::render_metrics(call_stats, server); });
     auto opened = ApiServer::open(*api_address, *management, loop);
     if (auto* message = std::get_if<std::string>(&opened)) return refuse(*message);
     api_server = std::move(std::get<std::unique_ptr<ApiServer>>(opened));

@@ -19,7 +19,7 @@ trap cleanup EXIT
 target="udp:127.0.0.1:$port"
 run=("$trunklab" run "$scenarios/failover-5xx.json" --target "$target" --bind-base-port $((port + 1)) --time-scale 0.2)
 "${run[@]}" --print-target-config > "$work/config.json"
-SERVE_OPTIONS=(--metrics-out "$work/metrics.prom")
+SERVE_OPTIONS=(--metrics-out "$work/metrics.prom" --api "127.0.0.1:$((port + 30))" --api-token metrics-token)
 start_serve "$trunklab" "$work/config.json" "$target" "$work/serve.log" || { cat "$work/serve.log"; exit 1; }
 timeout 60 "${run[@]}" > "$work/run.log" 2>&1 || { cat "$work/run.log"; echo "FAIL: the run did not pass"; exit 1; }
 sipsak_register() {
@@ -30,8 +30,13 @@ sipsak_register s3cret || { cat "$work/sipsak.log"; echo "FAIL: sipsak did not r
 if sipsak_register wrong-password; then echo "FAIL: a wrong password registered"; exit 1; fi
 timeout 20 sipsak -s "sip:ping@127.0.0.1:$port" -H 127.0.0.1 > "$work/sipsak.log" 2>&1 ||
   { cat "$work/sipsak.log"; echo "FAIL: sipsak's OPTIONS got no answer"; exit 1; }
+# What a Prometheus scrape gets while serve runs: GET /metrics with the API's token.
+curl -sS --max-time 5 -H "Authorization: Bearer metrics-token" -o "$work/scraped.prom" -w '%{http_code} %{content_type}\n' \
+  "http://127.0.0.1:$((port + 30))/metrics" > "$work/scrape.status" || { echo "FAIL: GET /metrics"; exit 1; }
+grep -q '^200 text/plain' "$work/scrape.status" || { cat "$work/scrape.status"; echo "FAIL: GET /metrics status"; exit 1; }
 stop_serve || { cat "$work/serve.log"; echo "FAIL: serve did not stop cleanly"; exit 1; }
-python3 - "$work/metrics.prom" <<'PY'
+for metrics in "$work/scraped.prom" "$work/metrics.prom"; do
+python3 - "$metrics" <<'PY'
 import sys
 samples, types = {}, {}
 for line in open(sys.argv[1]):
@@ -70,3 +75,4 @@ pdd = samples['trunklab_post_dial_delay_seconds_sum{direction="outbound",provide
 assert 0 < pdd < setup < 5, (pdd, setup)
 print(f"PASS: serve's metrics count the call (pdd {pdd:.3f} s, setup {setup:.3f} s), the registration and its failure")
 PY
+done
