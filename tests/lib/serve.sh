@@ -21,6 +21,13 @@ start_serve() {
   wait_for 5 "$4" "listening on $3"
 }
 
+# serve_test_workdir: a fresh $work directory for a test that starts serve; on exit serve is
+# stopped and $work removed (the trap every serve test set up for itself).
+serve_test_workdir() {
+  work=$(mktemp -d)
+  trap 'stop_serve || true; rm -rf "$work"' EXIT
+}
+
 # stop_serve: SIGTERM, then SIGKILL after 3 s; its exit status (0: a clean shutdown).
 stop_serve() {
   [ -n "${SERVE_PID:-}" ] || return 0

@@ -11,12 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 # shellcheck source-path=SCRIPTDIR source=../lib/serve.sh
 . "$(dirname "$0")/../lib/serve.sh"
-work=$(mktemp -d)
-cleanup() {
-  stop_serve || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+serve_test_workdir  # $work, and serve stopped and $work removed on exit
 chmod 755 "$work"
 run=("$trunklab" run "$scenarios/relay-404.json" --target "udp:127.0.0.1:$port" --bind-base-port $((port + 1))
   --time-scale 0.2)

@@ -11,12 +11,7 @@ set -euo pipefail
 trunklab=$1 scenarios=$2 port=$3
 # shellcheck source-path=SCRIPTDIR source=../lib/serve.sh
 . "$(dirname "$0")/../lib/serve.sh"
-work=$(mktemp -d)
-cleanup() {
-  stop_serve || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+serve_test_workdir  # $work, and serve stopped and $work removed on exit
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
 

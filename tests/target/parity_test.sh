@@ -17,12 +17,7 @@ trunklab=$1 scenarios=$2 port=$3
 shift 3
 # shellcheck source-path=SCRIPTDIR source=../lib/serve.sh
 . "$(dirname "$0")/../lib/serve.sh"
-work=$(mktemp -d)
-cleanup() {
-  stop_serve || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+serve_test_workdir  # $work, and serve stopped and $work removed on exit
 
 # shellcheck source-path=SCRIPTDIR source=ladder_pairs.sh
 . "$(dirname "$0")/ladder_pairs.sh"

@@ -9,12 +9,7 @@ set -euo pipefail
 trunklab=$1 scenario=$2 port=$3
 # shellcheck source-path=SCRIPTDIR source=../lib/serve.sh
 . "$(dirname "$0")/../lib/serve.sh"
-work=$(mktemp -d)
-cleanup() {
-  stop_serve || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+serve_test_workdir  # $work, and serve stopped and $work removed on exit
 target="udp:127.0.0.1:$port"
 run=("$trunklab" run "$scenario" --target "$target" --bind-base-port $((port + 1)) --time-scale 0.2)
 "${run[@]}" --print-target-config > "$work/config.json"

@@ -35,12 +35,7 @@ user=1001 password=Tr0ub4dor-1001 unknown_user=1002
 map_port=$((port + 1)) war_port=$((port + 2)) force_port=$((port + 3))
 crack_port=$((port + 4)) crack_unknown_port=$((port + 5)) final_map_port=$((port + 6))
 
-work=$(mktemp -d)
-cleanup() {
-  stop_serve || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+serve_test_workdir  # $work, and serve stopped and $work removed on exit
 
 show_logs() {
   local f
