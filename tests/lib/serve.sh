@@ -28,6 +28,28 @@ serve_test_workdir() {
   trap 'stop_serve || true; rm -rf "$work"' EXIT
 }
 
+# peer_test_workdir: serve_test_workdir for a test that also starts peers of its own (SIPp,
+# curl loops): their pids go in the array `pids`, stopped on exit before $work is removed.
+peer_test_workdir() {
+  work=$(mktemp -d)
+  pids=()
+  trap 'stop_serve || true; stop_pids ${pids[@]+"${pids[@]}"}; rm -rf "$work"' EXIT
+}
+
+# fail_with_logs LINES MESSAGE...: print FAIL and the last LINES lines of every $work/*.log and
+# $work/*.out, then exit 1.
+fail_with_logs() {
+  local lines=$1 f
+  shift
+  echo "FAIL: $*"
+  for f in "$work"/*.log "$work"/*.out; do
+    [ -e "$f" ] || continue
+    echo "----- $(basename "$f") (last $lines lines)"
+    tail -n "$lines" "$f"
+  done
+  exit 1
+}
+
 # stop_serve: SIGTERM, then SIGKILL after 3 s; its exit status (0: a clean shutdown).
 stop_serve() {
   [ -n "${SERVE_PID:-}" ] || return 0

@@ -25,24 +25,8 @@ serve_port=$port api_port=$((port + 1)) provider_port=$((port + 2)) call_port=$(
 api="http://127.0.0.1:$api_port/v1.0"
 token=test-token-0123456789
 user=office1 password=office1-secret number=+15551234567  # the built-in example's extension
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  stop_serve || true
-  stop_pids "${pids[@]}"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  local f
-  echo "FAIL: $*"
-  for f in "$work"/*.log "$work"/*.out; do
-    [ -e "$f" ] || continue
-    echo "----- $(basename "$f") (last 30 lines)"
-    tail -n 30 "$f"
-  done
-  exit 1
-}
+peer_test_workdir
+fail() { fail_with_logs 30 "$@"; }
 
 # The built-in example without its provider and route; MD5 first for SIPp.
 "$trunklab" serve --print-config > "$work/example.json"

@@ -19,24 +19,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 tcp_phone_port=$((port + 1)) udp_phone_port=$((port + 2))
 user=office1 password=office1-secret  # the built-in example's extension
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  stop_serve || true
-  stop_pids "${pids[@]}"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  local f
-  echo "FAIL: $*"
-  for f in "$work"/*.log "$work"/*.out; do
-    [ -e "$f" ] || continue
-    echo "----- $(basename "$f") (last 40 lines)"
-    tail -n 40 "$f"
-  done
-  exit 1
-}
+peer_test_workdir
+fail() { fail_with_logs 40 "$@"; }
 
 # 1. serve on both sockets, the built-in configuration (MD5 first, which SIPp answers).
 "$trunklab" serve --listen "udp:127.0.0.1:$port" --listen "tcp:127.0.0.1:$port" --db :memory: \

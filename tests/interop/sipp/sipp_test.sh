@@ -24,24 +24,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 serve_port=$port down_port=$((port + 1)) up_port=$((port + 2)) reg_port=$((port + 3)) call_port=$((port + 4))
 user=office1 password=office1-secret number=+15551234567  # the built-in example's extension
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  stop_serve || true
-  stop_pids "${pids[@]}"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  local f
-  echo "FAIL: $*"
-  for f in "$work"/*.log "$work"/*.out; do
-    [ -e "$f" ] || continue
-    echo "----- $(basename "$f") (last 40 lines)"
-    tail -n 40 "$f"
-  done
-  exit 1
-}
+peer_test_workdir
+fail() { fail_with_logs 40 "$@"; }
 
 # 1. serve: the built-in example with two providers at the SIPp UASes, the 503 one first. SIPp
 #    answers only an MD5 challenge (the first one it reads): MD5 alone unless the built-in
