@@ -307,7 +307,9 @@ int run(const RunArgs& args) {
       scenario = scenario::load_scenario_file(files[i]);
     } catch (const config::InputError& e) {
       progress.clear();
-      refuse(files[i], e.what());
+      fmt::print("ERROR {}\n", e.what());
+      reports.push_back(reports::unusable_report(files[i], e.what(), e.json_path(), e.expected()));
+      ++unusable;
       continue;
     }
     if (!name_matches(scenario->name, args.filter)) continue;
@@ -335,22 +337,14 @@ int run(const RunArgs& args) {
     }
     verdict.passed = verdict.failures.empty();
     auto wall = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - one_started);
-    reports::ScenarioReport report;
-    report.name = verdict.name;
-    report.file = verdict.file;
-    report.passed = verdict.passed;
-    report.virtual_duration = verdict.virtual_duration;
-    report.wall_duration = wall;
-    report.seed = verdict.seed;
-    report.limit = verdict.limit;
+    auto report = scenario_report(*scenario, verdict, wall);
     if (!args.out.empty()) {
       if (auto e = write_outputs(args.out, verdict, report)) {
         verdict.failures.push_back(*e);
         verdict.passed = false;
-        report.passed = false;
+        set_failures(report, verdict);
       }
     }
-    if (!verdict.passed) report.failure_text = verdict.failure_text();
     progress.clear();
     if (verdict.passed) {
       ++passed;
@@ -380,15 +374,14 @@ int run(const RunArgs& args) {
            fmt::format("no scenario matches --filter \"{}\"", args.filter));
   }
   if (!args.out.empty()) {
-    if (auto e = reports::write_junit_xml(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
-    if (auto e = reports::write_index_html(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
+    if (auto e = reports::write_run_report(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
   }
   auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
   fmt::print("{} scenario(s): {} passed, {} failed, {} unusable ({} ms wall)\n", passed + failed + unusable, passed,
              failed, unusable, wall_ms);
   if (!args.out.empty()) {
     fmt::print("pcaps and ladders: {0}/<scenario>/capture.pcap, ladder.txt|.mmd|.svg|.html, verdict.json, cdr.jsonl, metrics.prom; "
-               "report: {0}/index.html, {0}/junit.xml\n",
+               "report: {0}/index.html, {0}/junit.xml, {0}/summary.json\n",
                display_dir(args.out));
   }
   if (unusable > 0) return 2;
@@ -404,7 +397,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("paths", args->paths, "Scenario files or folders (default: scenarios/)");
   cmd->add_option("--seed", args->seed, "Override every scenario's seed");
   cmd->add_option("--out", args->out,
-                  "Write DIR/<name>/{capture.pcap,ladder.*,verdict.json,cdr.jsonl,metrics.prom}, DIR/junit.xml and DIR/index.html");
+                  "Write DIR/<name>/{capture.pcap,ladder.*,verdict.json,cdr.jsonl,metrics.prom}, DIR/junit.xml, DIR/summary.json and DIR/index.html");
   cmd->add_flag("--pcap-delivered", args->pcap_delivered,
                 "With --out: also write DIR/<name>/delivered.pcap, the receivers' view: only the datagrams the "
                 "network delivered, as each receiver got them (after NAT), stamped with their arrival times");

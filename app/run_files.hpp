@@ -5,6 +5,7 @@
 #include "reports/run_report.hpp"
 #include "scenario/runner.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -25,6 +26,14 @@ std::string indent(const std::string& text);
 // DIR/<verdict.name>/capture.pcap, ladder.*, wire.txt, names.txt, verdict.json.
 std::optional<std::string> write_outputs(const std::filesystem::path& dir, const scenario::Verdict& verdict,
                                          reports::ScenarioReport& report);
+
+// The report of one run of `scenario` (scenario_report.cpp): verdict, description, counts,
+// failures, the command that reproduces it; links are set by write_outputs.
+reports::ScenarioReport scenario_report(const scenario::Scenario& scenario, const scenario::Verdict& verdict,
+                                        std::chrono::microseconds wall);
+reports::ScenarioCounts scenario_counts(const scenario::Verdict& verdict);
+// The verdict's failures again (after the runner added one, e.g. a golden ladder or a write error).
+void set_failures(reports::ScenarioReport& report, const scenario::Verdict& verdict);
 
 // "[3/29] name" on a terminal's stderr, nothing otherwise.
 class Progress {

@@ -2,7 +2,7 @@
 // within the scenario's "swarm" bounds (scenario/swarm.hpp); `--swarm-seed S` runs one of them.
 // One line per scenario (N seeds, k failed), every failing seed with its failures, its draw and
 // the command that reproduces it, a summary; exit 0 all seeds passed, 1 a seed failed, 2
-// unusable input. With --out: junit.xml and index.html list every seed; the failing ones leave
+// unusable input. With --out: junit.xml, summary.json and index.html list every seed; the failing ones leave
 // DIR/<name>/seed-<S>/ (pcap, ladders, verdict.json), written by running that seed again.
 #include "app/run_files.hpp"
 
@@ -38,16 +38,10 @@ std::vector<std::uint64_t> seeds_of(const SwarmArgs& args, const scenario::Scena
   return seeds;
 }
 
-reports::ScenarioReport seed_report(const scenario::Verdict& v, std::chrono::microseconds wall) {
-  reports::ScenarioReport r;
+reports::ScenarioReport seed_report(const scenario::Scenario& s, const scenario::Verdict& v,
+                                    std::chrono::microseconds wall) {
+  auto r = scenario_report(s, v, wall);
   r.name = fmt::format("{} seed {}", v.name, v.seed);
-  r.file = v.file;
-  r.passed = v.passed;
-  r.virtual_duration = v.virtual_duration;
-  r.wall_duration = wall;
-  r.seed = v.seed;
-  r.limit = v.limit;
-  if (!v.passed) r.failure_text = v.failure_text();
   return r;
 }
 
@@ -61,6 +55,7 @@ void write_seed_outputs(const SwarmArgs& args, const scenario::Scenario& s, cons
   auto verdict = scenario::run_swarm_seed(s, report.seed, again, args.limit_args);
   verdict.name = fmt::format("seed-{}", report.seed);
   if (auto e = write_outputs(std::filesystem::path(args.out) / s.name, verdict, report)) {
+    report.failures.push_back(*e);
     report.failure_text += *e + "\n";
     return;
   }
@@ -80,7 +75,7 @@ void run_one(const SwarmArgs& args, const scenario::Scenario& s, std::vector<rep
   for (const auto seed : seeds) {
     const auto one_started = Clock::now();
     auto verdict = scenario::run_swarm_seed(s, seed, options, args.limit_args);
-    auto report = seed_report(verdict, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - one_started));
+    auto report = seed_report(s, verdict, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - one_started));
     if (!verdict.passed) {
       ++failed;
       fmt::print("FAIL {} seed {}\n{}", s.name, seed, indent(verdict.failure_text()));
@@ -117,7 +112,7 @@ int run_swarm(const SwarmArgs& args) {
     } catch (const config::InputError& e) {
       progress.clear();
       fmt::print("ERROR {}\n", e.what());
-      reports.push_back(reports::unusable_report(files[i], e.what()));
+      reports.push_back(reports::unusable_report(files[i], e.what(), e.json_path(), e.expected()));
       ++totals.unusable;
       continue;
     }
@@ -134,15 +129,14 @@ int run_swarm(const SwarmArgs& args) {
     ++totals.unusable;
   }
   if (!args.out.empty()) {
-    if (auto e = reports::write_junit_xml(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
-    if (auto e = reports::write_index_html(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
+    if (auto e = reports::write_run_report(args.out, reports)) fmt::print(stderr, "error: {}\n", *e);
   }
   fmt::print("swarm: {} scenario(s), {} run(s): {} passed, {} failed ({} scenario(s) with a failing seed), "
              "{} unusable ({:.0f} ms wall)\n",
              totals.scenarios, totals.runs, totals.runs - totals.failed_runs, totals.failed_runs,
              totals.failing_scenarios, totals.unusable, ms_since(started));
   if (!args.out.empty()) {
-    fmt::print("report: {0}/index.html, {0}/junit.xml; failing seeds: {0}/<scenario>/seed-<S>/\n", display_dir(args.out));
+    fmt::print("report: {0}/index.html, {0}/junit.xml, {0}/summary.json; failing seeds: {0}/<scenario>/seed-<S>/\n", display_dir(args.out));
   }
   if (totals.unusable > 0) return 2;
   return totals.failed_runs > 0 ? 1 : 0;
