@@ -197,6 +197,9 @@ TEST(IndexHtml, SummaryFirstThenFailuresWithTheirDiffThenUnusableFilesThenEveryS
             std::string::npos) << html;
   EXPECT_NE(html.find("reproduce with <code>trunklab run tests/scenario/data/broken-ladder.json --seed 4</code>"),
             std::string::npos);
+  const auto description = html.find("<p class=\"desc\">A deliberately broken expectation</p>");  // in the failure
+  EXPECT_GT(description, broken);
+  EXPECT_LT(description, unusable);
   const auto limit = html.find("<a href=\"#scenario-outbound-auth\">outbound-auth</a> <span class=\"badge limit\">");
   EXPECT_GT(limit, broken);
   EXPECT_LT(limit, unusable);
@@ -204,6 +207,19 @@ TEST(IndexHtml, SummaryFirstThenFailuresWithTheirDiffThenUnusableFilesThenEveryS
   // The unusable file: file, JSON path and reason apart.
   EXPECT_NE(html.find("<tr class=\"error\"><td>scenarios/typo.json</td><td><code>$.parties.alice.phon</code></td>"
                       "<td>unknown member</td></tr>"),
+            std::string::npos) << html;
+}
+
+TEST(IndexHtml, TheSideBySideLadderDiffMarksTheFirstDifferingLine) {
+  auto reports = four_verdicts();
+  reports[1].failures = {"ladder (exact): expected line 2 \"trunk -> alice 200\", got \"trunk -> alice 401 Unauthorized\"\n"
+                         "      #  expected              actual\n"
+                         "      1  alice -> trunk REGISTER   0.000s  alice -> trunk REGISTER\n"
+                         " >    2  trunk -> alice 200        0.010s  trunk -> alice 401 Unauthorized\n"};
+  std::string html = index_html(reports);
+  EXPECT_NE(html.find("      1  alice -&gt; trunk REGISTER   0.000s  alice -&gt; trunk REGISTER\n"
+                      "<span class=\"mark\"> &gt;    2  trunk -&gt; alice 200        0.010s  trunk -&gt; alice 401 "
+                      "Unauthorized</span>\n</pre>"),
             std::string::npos) << html;
 }
 
