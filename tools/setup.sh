@@ -11,8 +11,9 @@ build_packages=(
 # Test-only: real third-party peers and viewers the interop and report tests drive.
 # rtpengine-daemon and kamailio-xml-modules (XMLRPC, for rtpengine's media-timeout callback): the
 # Kamailio + rtpengine interop test, which starts its own rtpengine (the packaged service is
-# kept from starting, below).
-test_packages=(tshark sngrep chromium libxml2-utils sipsak baresip kamailio kamailio-xml-modules
+# kept from starting, below). nodejs drives chromium over the DevTools protocol for the browser
+# checks of the SVG/HTML ladders (tests/reports/browser), measured with fonts-dejavu-core.
+test_packages=(tshark sngrep chromium nodejs fonts-dejavu-core libxml2-utils sipsak baresip kamailio kamailio-xml-modules
   rtpengine-daemon sipvicious sip-tester jq iproute2 curl)
 
 want=("${build_packages[@]}")

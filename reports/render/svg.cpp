@@ -1,163 +1,203 @@
-// A standalone SVG ladder: no external fonts (generic families only), no scripts. Each message
-// is a <g class="msg" data-i="N"> so the HTML page can make it clickable.
+// A standalone SVG ladder, sized to its content (svg_layout.hpp): no external fonts (installed
+// families, then generic ones), no scripts. Each message is a <g class="msg" id="F8" data-i="7"
+// data-from="0" data-to="2"> (its parties' columns; lifelines carry data-party) with a
+// row-wide hit area, so the HTML page can select it and the browser tests can measure it.
+//
+// Styles (the legend repeats them): request solid, response dashed, retransmission or
+// duplicate dotted with a mark on the right, dropped stops short at a red cross, RTP stream a
+// thick translucent line, note a yellow box. Colour is the call group: the legs of one B2BUA
+// call share it.
 #include "reports/render/escape.hpp"
 #include "reports/render/render.hpp"
+#include "reports/render/svg_layout.hpp"
 
 #include <fmt/core.h>
 
-#include <algorithm>
-
 namespace trunklab::reports {
+namespace svg {
 namespace {
 
-constexpr int kLeft = 120;      // room for "F12 +1.234s"
-constexpr int kColumn = 200;    // between lifelines
-constexpr int kTop = 50;        // party names
-constexpr int kRow = 30;        // one message
-constexpr int kRight = 180;     // room for annotations
-constexpr int kFontPx = 12;
-constexpr std::size_t kMaxLabel = 30;  // characters that fit between neighbouring lifelines
+constexpr const char* kDropColour = "#c62828";
+constexpr const char* kRepeatColour = "#8a5a00";
+constexpr const char* kLegendColour = "#333333";
 
-int lifeline_x(std::size_t party) { return kLeft + static_cast<int>(party) * kColumn + kColumn / 2; }
+// Text for the document: valid UTF-8, then escaped for XML.
+std::string text(std::string_view raw) { return xml_escape(valid_utf8(raw)); }
 
-// Message kinds, each with its colour and its own arrow-head marker (context-stroke is too new
-// to rely on in every viewer).
-struct Kind {
-  const char* id;
-  const char* colour;
-};
-constexpr Kind kRequest{"req", "#1a237e"};
-constexpr Kind kResponse{"resp", "#1b5e20"};
-constexpr Kind kRepeat{"rtx", "#ef6c00"};
-constexpr Kind kDropped{"drop", "#c62828"};
-constexpr Kind kMedia{"media", "#6a1b9a"};
+std::string px(double v) { return fmt::format("{:.1f}", v); }
 
-Kind kind_of(const LadderMessage& m) {
-  if (m.drop == DropState::dropped) return kDropped;
-  if (m.media) return kMedia;
-  if (m.retransmission || m.duplicate) return kRepeat;
-  return m.is_request ? kRequest : kResponse;
+const char* dash_of(Kind kind, bool is_request) {
+  if (kind == Kind::media) return "";
+  if (kind == Kind::repeat) return " stroke-dasharray=\"2 3\"";
+  return is_request ? "" : " stroke-dasharray=\"6 3\"";
 }
 
-std::string markers() {
-  std::string out = "<defs>";
-  for (const Kind& k : {kRequest, kResponse, kRepeat, kDropped, kMedia}) {
-    out += fmt::format("<marker id=\"head-{}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
-                       "markerWidth=\"9\" markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path "
-                       "d=\"M0 0 L10 5 L0 10 z\" fill=\"{}\"/></marker>",
-                       k.id, k.colour);
-  }
-  return out + "</defs>\n";
-}
-
-std::string note_of(const LadderMessage& m) {
-  std::string note;
-  if (m.drop == DropState::dropped) note += "✕ dropped ";
-  if (m.retransmission) {
-    note += "retransmission";
-  } else if (m.duplicate) {
-    note += "duplicate";
-  }
-  return note;
-}
-
-std::string short_label(const std::string& label) {
-  return label.size() <= kMaxLabel ? label : label.substr(0, kMaxLabel - 1) + "…";
-}
-
-void draw_message(std::string& out, const Ladder& ladder, std::size_t i, int y) {
-  const auto& m = ladder.messages[i];
-  int x1 = lifeline_x(m.party_from);
-  int x2 = lifeline_x(m.party_to);
-  Kind kind = kind_of(m);
-  std::string colour = kind.colour;
-  // A media stream: a thick solid line, as RFC 3665's "RTP Media" bars.
-  std::string dash = m.media || m.is_request ? "" : " stroke-dasharray=\"6 3\"";
-  const char* width = m.media ? "4" : "1.5";
-  out += fmt::format("<g class=\"msg\" data-i=\"{}\" id=\"F{}\"><title>{}</title>\n", i, i + 1,
-                     xml_escape(fmt::format("F{} {} {} -> {}{}", i + 1, m.label, m.src.to_string(),
-                                            m.dst.to_string(), m.cseq.empty() ? "" : " CSeq: " + m.cseq)));
-  out += fmt::format("<text x=\"8\" y=\"{}\" class=\"num\">F{} {}</text>\n", y, i + 1,
-                     format_offset(m.offset.count()));
-  if (x1 == x2) {
-    out += fmt::format("<path d=\"M{} {} h30 v10 h-28\" fill=\"none\" stroke=\"{}\"{} "
-                       "marker-end=\"url(#head-{})\"/>\n",
-                       x1, y - 5, colour, dash, kind.id);
+void arrowhead(std::string& out, double tip, double y, double direction, const char* colour, bool open) {
+  double back = tip - 9 * direction;
+  if (open) {
+    out += fmt::format("<path d=\"M{} {} L{} {} L{} {}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n",
+                       px(back), px(y - 5), px(tip), px(y), px(back), px(y + 5), colour);
   } else {
-    int tip = x2 > x1 ? x2 - 2 : x2 + 2;
-    out += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" "
-                       "stroke-width=\"{}\"{} marker-end=\"url(#head-{})\"/>\n",
-                       x1, y, tip, y, colour, width, dash, kind.id);
+    out += fmt::format("<path d=\"M{} {} L{} {} L{} {} z\" fill=\"{}\"/>\n", px(tip), px(y), px(back),
+                       px(y - 4.5), px(back), px(y + 4.5), colour);
   }
-  int label_x = x1 == x2 ? x1 + 36 : (x1 + x2) / 2;
-  std::string anchor = x1 == x2 ? "start" : "middle";
-  out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"{}\" fill=\"{}\">{}</text>\n", label_x,
-                     y - 5, anchor, colour, xml_escape(short_label(m.label)));
-  std::string note = note_of(m);
-  if (!note.empty()) {
-    int right = lifeline_x(ladder.parties.size() - 1) + 12;
-    out += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\" class=\"note\">{}</text>\n", right, y,
-                       colour, xml_escape(note));
+}
+
+void cross(std::string& out, double x, double y) {
+  out += fmt::format("<path d=\"M{} {} l10 10 M{} {} l-10 10\" stroke=\"{}\" stroke-width=\"2.5\"/>\n",
+                     px(x - 5), px(y - 5), px(x + 5), px(y - 5), kDropColour);
+}
+
+// A line from x1 to x2 at y in the style of `kind`.
+void line(std::string& out, double x1, double x2, double y, Kind kind, bool is_request, const char* colour) {
+  const double direction = x2 > x1 ? 1 : -1;
+  const bool media = kind == Kind::media;
+  double end = kind == Kind::dropped ? x1 + (x2 - x1) * 0.65 : x2 - 2 * direction;
+  out += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"{}\"{}{}/>\n",
+                     px(x1), px(y), px(end), px(y), colour, media ? 4 : 1.5, dash_of(kind, is_request),
+                     media ? " stroke-opacity=\"0.5\"" : "");
+  if (kind == Kind::dropped) {
+    cross(out, end, y);
+  } else {
+    arrowhead(out, end, y, direction, colour, media);
+  }
+}
+
+void self_loop(std::string& out, double x, double y, Kind kind, bool is_request, const char* colour) {
+  out += fmt::format("<path d=\"M{} {} h30 v10 h-26\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"{}/>\n",
+                     px(x), px(y - 5), colour, dash_of(kind, is_request));
+  arrowhead(out, x + 2, y + 5, -1, colour, kind == Kind::media);
+}
+
+void label_lines(std::string& out, const Row& row, double first_baseline, const char* colour, const char* cls) {
+  for (std::size_t k = 0; k < row.lines.size(); ++k) {
+    out += fmt::format("<text x=\"{}\" y=\"{}\"{} class=\"{}\" fill=\"{}\">{}</text>\n", px(row.label_x),
+                       px(first_baseline + static_cast<double>(k) * kLineStep),
+                       row.label_start ? "" : " text-anchor=\"middle\"", cls, colour, text(row.lines[k]));
+  }
+}
+
+void draw_message(std::string& out, const Ladder& ladder, const Layout& l, const Row& row) {
+  const auto& m = ladder.messages[row.index];
+  const Kind kind = kind_of(m);
+  const char* colour = group_colour(ladder, m.call);
+  out += fmt::format("<g class=\"msg{}\" id=\"{}\" data-i=\"{}\" data-from=\"{}\" data-to=\"{}\"><title>{}</title>\n",
+                     kind == Kind::note ? " note" : "", number_of(row.index), row.index, m.party_from, m.party_to,
+                     text(fmt::format("{} {} {} -> {}{}", number_of(row.index), label_of(m), m.src.to_string(),
+                                      m.dst.to_string(), m.cseq.empty() ? "" : " CSeq: " + m.cseq)));
+  out += fmt::format("<rect class=\"hit\" x=\"0\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"transparent\"/>\n",
+                     px(row.top), px(l.width), px(row.height));
+  out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"num\">{}</text>\n", px(l.gutter_x), px(row.arrow_y + 4),
+                     text(row.gutter));
+  const double x1 = l.lifeline_x[m.party_from];
+  const double x2 = l.lifeline_x[m.party_to];
+  if (kind == Kind::note) {
+    const double box_h = static_cast<double>(row.lines.size()) * kLineStep + 8;
+    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" class=\"note-box\"/>\n",
+                       px(x1 - 6), px(row.top + 5), px(row.note_width), px(box_h));
+    label_lines(out, row, row.top + 20, "#4a3b00", "note");
+  } else {
+    if (x1 == x2) {
+      self_loop(out, x1, row.arrow_y, kind, m.is_request, colour);
+    } else {
+      line(out, x1, x2, row.arrow_y, kind, m.is_request, colour);
+    }
+    label_lines(out, row, row.arrow_y - 5 - static_cast<double>(row.lines.size() - 1) * kLineStep, colour, "label");
+  }
+  if (!row.mark.empty()) {
+    out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"mark\" fill=\"{}\">{}</text>\n", px(l.mark_x),
+                       px(row.arrow_y + 4), kind == Kind::dropped ? kDropColour : kRepeatColour, text(row.mark));
   }
   out += "</g>\n";
 }
 
-void draw_section(std::string& out, const Ladder& ladder, std::size_t call, int y, int width) {
-  std::string title = call < ladder.calls.size()
-                          ? fmt::format("Call {}: {}", call_letter(call), ladder.calls[call])
-                          : std::string("Messages without a Call-ID");
-  out += fmt::format("<rect x=\"4\" y=\"{}\" width=\"{}\" height=\"{}\" class=\"section\"/>\n",
-                     y - kRow + 8, width - 8, kRow - 6);
-  out += fmt::format("<text x=\"10\" y=\"{}\" class=\"section-title\">{}</text>\n", y - 4,
-                     xml_escape(title));
+void draw_section(std::string& out, const Layout& l, const Row& row) {
+  out += fmt::format("<rect x=\"4\" y=\"{}\" width=\"{}\" height=\"22\" class=\"section\"/>\n", px(row.top + 4),
+                     px(l.width - 8));
+  out += fmt::format("<text x=\"10\" y=\"{}\" class=\"section-title\">{}</text>\n", px(row.top + 19),
+                     text(row.lines[0]));
 }
 
-// Rows: one per message, plus one per call section when grouped.
-std::size_t row_count(const Ladder& ladder) {
-  std::size_t rows = ladder.messages.size();
-  for (std::size_t i = 0; ladder.grouped && i < ladder.messages.size(); ++i) {
-    if (i == 0 || ladder.messages[i - 1].call != ladder.messages[i].call) ++rows;
+void draw_legend(std::string& out, const Ladder& ladder, const Layout& l) {
+  for (const auto& e : l.legend) {
+    if (e.type == LegendEntry::Type::call) {
+      out += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"6\"/>\n",
+                         px(e.x), px(e.y), px(e.x + 30), px(e.y), group_colour(ladder, e.call));
+    } else if (e.kind == Kind::note) {
+      out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"30\" height=\"12\" rx=\"3\" class=\"note-box\"/>\n",
+                         px(e.x), px(e.y - 6));
+    } else {
+      line(out, e.x, e.x + 30, e.y, e.kind, e.kind != Kind::response, kLegendColour);
+    }
+    out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"legend\">{}</text>\n", px(e.x + 36), px(e.y + 4),
+                       text(e.text));
   }
-  return rows;
 }
+
+void draw_parties(std::string& out, const Layout& l) {
+  for (std::size_t p = 0; p < l.headers.size(); ++p) {
+    const auto& h = l.headers[p];
+    const double x = l.lifeline_x[p];
+    double y = l.header_top + 12;
+    for (const auto& name : h.name) {
+      out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"party\">{}</text>\n", px(x),
+                         px(y), text(name));
+      y += 16;
+    }
+    y -= 1;
+    for (const auto& address : h.addresses) {
+      out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"addr\">{}</text>\n", px(x),
+                         px(y), text(address));
+      y += 14;
+    }
+    out += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#999\" data-party=\"{3}\"/>\n",
+                       px(x), px(l.lifeline_top), px(l.height - kMargin), p);
+  }
+}
+
+constexpr const char* kStyle =
+    "<style>text{font-family:'DejaVu Sans','Bitstream Vera Sans',Arial,Helvetica,sans-serif;font-size:12px}"
+    ".num,.addr{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:11px;fill:#555}"
+    ".title{font-size:16px;font-weight:bold}.summary{fill:#555}.party{font-size:13px;font-weight:bold}"
+    ".label{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}"
+    ".mark{font-style:italic}.note-box{fill:#fff6c2;stroke:#c9a800}"
+    ".section{fill:#eef2fb;stroke:#9fa8da}.section-title{fill:#283593}</style>\n";
 
 }  // namespace
 
-std::string render_svg(const Ladder& ladder, const RenderOptions& options) {
-  std::size_t parties = std::max<std::size_t>(ladder.parties.size(), 1);
-  int width = kLeft + static_cast<int>(parties) * kColumn + kRight;
-  int height = kTop + static_cast<int>(row_count(ladder) + 1) * kRow + 10;
+std::string document(const Ladder& ladder, const RenderOptions& options, bool with_title) {
+  const Layout l = lay_out(ladder, options, with_title);
   std::string out;
-  out.reserve(ladder.messages.size() * 600 + 2048);
+  out.reserve(ladder.messages.size() * 700 + 4096);
   out += fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
-                     "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\" font-size=\"{2}\">\n",
-                     width, height, kFontPx);
-  if (!options.title.empty()) {
-    out += fmt::format("<title>{}</title>\n", xml_escape(options.title));
+                     "viewBox=\"0 0 {0} {1}\" font-size=\"12\">\n",
+                     px(l.width), px(l.height));
+  if (with_title) out += fmt::format("<title>{}</title>\n", text(l.title.text));
+  out += kStyle;
+  out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  if (with_title) {
+    out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"title\">{}</text>\n", px(l.title.x), px(l.title.y),
+                       text(l.title.text));
+    out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"summary\">{}</text>\n", px(l.summary.x),
+                       px(l.summary.y), text(l.summary.text));
   }
-  out += markers();
-  out += "<style>.num{font-family:monospace;fill:#555}.note{font-style:italic}"
-         ".party{font-weight:bold}.section{fill:#eef2fb;stroke:#9fa8da}"
-         ".section-title{font-family:monospace;fill:#283593}</style>\n"
-         "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  for (std::size_t p = 0; p < ladder.parties.size(); ++p) {
-    int x = lifeline_x(p);
-    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"party\">{}"
-                       "</text>\n<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#999\"/>\n",
-                       x, kTop - 20, xml_escape(ladder.parties[p].name), x, kTop - 10, x,
-                       height - 10);
-  }
-  int y = kTop;
-  for (std::size_t i = 0; i < ladder.messages.size(); ++i) {
-    y += kRow;
-    if (ladder.grouped && (i == 0 || ladder.messages[i - 1].call != ladder.messages[i].call)) {
-      draw_section(out, ladder, ladder.messages[i].call, y, width);
-      y += kRow;
+  draw_legend(out, ladder, l);
+  draw_parties(out, l);
+  for (const auto& row : l.rows) {
+    if (row.type == Row::Type::section) {
+      draw_section(out, l, row);
+    } else {
+      draw_message(out, ladder, l, row);
     }
-    draw_message(out, ladder, i, y);
   }
   out += "</svg>\n";
   return out;
+}
+
+}  // namespace svg
+
+std::string render_svg(const Ladder& ladder, const RenderOptions& options) {
+  return svg::document(ladder, options, true);
 }
 
 }  // namespace trunklab::reports
