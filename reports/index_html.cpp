@@ -52,6 +52,9 @@ td.preview{width:36%;min-width:12rem}
 border:1px solid var(--line);border-radius:4px;background:#fff}
 .links{font-size:.85rem;margin-top:.3rem}
 .links a{margin-right:.5rem}
+@media (max-width:50rem){body{padding:.5rem}#scenarios table,#scenarios tbody,#scenarios tr,#scenarios td{display:block}
+#scenarios thead{display:none}#scenarios tr{border:1px solid var(--line);margin:0 0 .6rem}
+#scenarios td{border:0;width:auto;min-width:0}td.times{white-space:normal}}
 #filter{margin:0 0 .6rem;display:flex;flex-wrap:wrap;gap:.6rem;align-items:center}
 #filter[hidden]{display:none}
 )";
@@ -213,7 +216,7 @@ void append_unusable(std::string& out, const std::vector<ScenarioReport>& report
                      t.error);
   for (const auto& r : reports) {
     if (!r.error) continue;
-    out += fmt::format("<tr class=\"error\"><td>{}</td><td><code>{}</code></td><td>{}</td></tr>\n", xml_escape(r.file),
+    out += fmt::format("<tr class=\"error\"><td class=\"name\">{}</td><td class=\"name\"><code>{}</code></td><td>{}</td></tr>\n", xml_escape(r.file),
                        r.json_path.empty() ? std::string("-") : xml_escape(r.json_path), xml_escape(r.reason));
   }
   out += "</tbody>\n</table>\n</section>\n";
@@ -252,7 +255,7 @@ void append_scenarios(std::string& out, const std::vector<ScenarioReport>& repor
   out += fmt::format(
       "<section id=\"scenarios\">\n<h2>All scenarios ({})</h2>\n"
       "<form id=\"filter\" hidden><label>Filter <input id=\"filter-text\" type=\"search\" "
-      "size=\"32\" placeholder=\"name, file or description\"></label> <label>Verdict <select id=\"filter-verdict\">"
+      "size=\"28\" placeholder=\"name, file or description\"></label> <label>Verdict <select id=\"filter-verdict\">"
       "<option value=\"\">any</option><option value=\"passed\">passed</option><option value=\"failed\">failed"
       "</option><option value=\"limit\">limit reached</option><option value=\"error\">unusable</option>"
       "</select></label></form>\n<table>\n<thead><tr><th>Scenario</th><th>Verdict</th><th>Messages</th>"

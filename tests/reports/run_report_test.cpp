@@ -205,7 +205,7 @@ TEST(IndexHtml, SummaryFirstThenFailuresWithTheirDiffThenUnusableFilesThenEveryS
   EXPECT_LT(limit, unusable);
   EXPECT_EQ(html.find("<a href=\"#scenario-register-auth\">register-auth</a> <span"), std::string::npos);
   // The unusable file: file, JSON path and reason apart.
-  EXPECT_NE(html.find("<tr class=\"error\"><td>scenarios/typo.json</td><td><code>$.parties.alice.phon</code></td>"
+  EXPECT_NE(html.find("<tr class=\"error\"><td class=\"name\">scenarios/typo.json</td><td class=\"name\"><code>$.parties.alice.phon</code></td>"
                       "<td>unknown member</td></tr>"),
             std::string::npos) << html;
 }
