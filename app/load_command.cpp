@@ -47,6 +47,12 @@ int run_load(LoadCommandOptions& options) {
     fmt::print(stderr, "trunklab load: --target {}\n", *message);
     return 2;
   }
+  if (std::get<realtime::SocketSpec>(spec).kind != rt::TransportKind::udp) {
+    // The driver's socket is UDP: a tcp: or tls: target would silently be sent datagrams.
+    fmt::print(stderr, "trunklab load: --target {}: the load driver sends over UDP only (udp:IP:PORT)\n",
+               options.target);
+    return 2;
+  }
   load.target = std::get<realtime::SocketSpec>(spec).address;
   const auto duration = parse_duration(options.duration);
   const auto timeout = parse_duration(options.timeout);

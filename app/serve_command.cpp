@@ -1,5 +1,5 @@
-// `trunklab serve`: the reference trunk and registrar as a daemon on real sockets: UDP, TCP, or
-// both at once (RFC 3261 §18: an element on UDP should listen on TCP too). Everything
+// `trunklab serve`: the reference trunk and registrar as a daemon on real sockets: UDP, TCP, TLS,
+// or several at once (RFC 3261 §18: an element on UDP should listen on TCP too; §26: TLS). Everything
 // protocol-related is the same element::ReferenceServer the simulator runs; this file only wires
 // it to the real clock, the epoll loop, the sockets, OS randomness and a store.
 #include "app/api_server.hpp"
@@ -19,8 +19,9 @@
 #include "reference/realtime/listen_spec.hpp"
 #include "reference/realtime/real_random.hpp"
 #include "reference/realtime/tcp_transport.hpp"
+#include "reference/realtime/tls_transport.hpp"
 #include "reference/realtime/udp_transport.hpp"
-#include "reference/rt/transport_pair.hpp"
+#include "reference/rt/transport_set.hpp"
 #include "wiretap/pcap_recorder.hpp"
 
 #include <fmt/core.h>
@@ -28,6 +29,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <cstdio>
@@ -45,9 +47,10 @@ constexpr const char* kMemoryDb = ":memory:";
 
 struct ServeOptions {
   std::string config_path;  // "" = the built-in example
-  // At most one udp: and one tcp: socket. The default stays UDP alone, as it always was: a
-  // second port by default could collide with whatever holds 5060/tcp on the machine.
+  // At most one udp:, one tcp: and one tls: socket. The default stays UDP alone, as it always
+  // was: a second port by default could collide with whatever holds 5060/tcp on the machine.
   std::vector<std::string> listen = {"udp:127.0.0.1:5060"};
+  tls::ServerFiles tls;  // --cert, --key, --ca, --tls-keylog
   std::string db = "trunklab-bindings.db";
   bool print_config = false;
   bool quiet = false;
@@ -134,24 +137,38 @@ std::unique_ptr<registrar::BindingStore> open_store(const std::string& db, std::
   }
 }
 
-// The sockets serve listens on: a UDP one, a TCP one, or both behind one rt::TransportPair.
+// The sockets serve listens on, one per transport at most, behind one rt::TransportSet: UDP
+// first (its address is the element's own when it has one), then TCP, then TLS.
 struct Listeners {
   std::unique_ptr<realtime::UdpTransport> udp;
   std::unique_ptr<realtime::TcpTransport> tcp;
-  std::unique_ptr<rt::TransportPair> pair;
+  std::unique_ptr<realtime::TlsTransport> tls;
+  rt::TransportSet set;
 
-  rt::Transport& transport() const {
-    if (pair) return *pair;
-    if (udp) return *udp;
-    return *tcp;
+  rt::Transport& transport() { return set; }
+  // The stream transports (TCP, TLS) present.
+  std::vector<realtime::TcpTransport*> streams() const {
+    std::vector<realtime::TcpTransport*> list;
+    if (tcp) list.push_back(tcp.get());
+    if (tls) list.push_back(tls->transport.get());
+    return list;
   }
-  // "udp:127.0.0.1:5060 and tcp:127.0.0.1:5060" (the bound ports: port 0 shows the kernel's).
+  std::size_t count() const { return (udp ? 1 : 0) + streams().size(); }
+  // "udp:127.0.0.1:5060, tcp:127.0.0.1:5060 and tls:127.0.0.1:5061" (the bound ports: port 0
+  // shows the kernel's).
   std::string names() const {
+    std::vector<std::string> all;
+    if (udp) all.push_back("udp:" + udp->local_address().to_string());
+    for (const auto* stream : streams()) all.push_back(name_of(*stream));
     std::string text;
-    if (udp) text = "udp:" + udp->local_address().to_string();
-    if (udp && tcp) text += " and ";
-    if (tcp) text += "tcp:" + tcp->local_address().to_string();
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (i > 0) text += i + 1 == all.size() ? " and " : ", ";
+      text += all[i];
+    }
     return text;
+  }
+  static std::string name_of(const realtime::TcpTransport& stream) {
+    return std::string(stream.kind() == rt::TransportKind::tls ? "tls:" : "tcp:") + stream.local_address().to_string();
   }
 };
 
@@ -164,33 +181,62 @@ std::variant<std::vector<realtime::SocketSpec>, std::string> parse_listen(const 
     const auto& socket = std::get<realtime::SocketSpec>(spec);
     for (const auto& earlier : specs) {
       if (earlier.kind == socket.kind) {
-        return fmt::format("--listen {} and {}: at most one udp: and one tcp: socket", earlier.to_string(),
-                           socket.to_string());
+        return fmt::format("--listen {} and {}: at most one udp:, one tcp: and one tls: socket",
+                           earlier.to_string(), socket.to_string());
       }
     }
     specs.push_back(socket);
   }
-  if (specs.empty()) return std::string("--listen: expected udp:IP:PORT and/or tcp:IP:PORT");
+  if (specs.empty()) return std::string("--listen: expected udp:IP:PORT, tcp:IP:PORT and/or tls:IP:PORT");
   return specs;
 }
 
+// --cert and --key go with a tls: socket, and only with one; SSLKEYLOGFILE (the variable
+// browsers and curl honour) is the key log when --tls-keylog is not given.
+std::optional<std::string> check_tls_options(ServeOptions& options, const std::vector<realtime::SocketSpec>& specs) {
+  const realtime::SocketSpec* tls = nullptr;
+  for (const auto& socket : specs) {
+    if (socket.kind == rt::TransportKind::tls) tls = &socket;
+  }
+  auto& files = options.tls;
+  if (tls == nullptr) {
+    if (!files.certificate.empty() || !files.key.empty() || !files.ca.empty() || !files.keylog.empty()) {
+      return std::string("--cert, --key, --ca and --tls-keylog need a --listen tls:IP:PORT socket");
+    }
+    return std::nullopt;
+  }
+  if (files.certificate.empty() || files.key.empty()) {
+    return fmt::format("--listen {} needs --cert FILE and --key FILE (PEM: the certificate serve presents and its "
+                       "private key)",
+                       tls->to_string());
+  }
+  if (files.keylog.empty()) {
+    if (const char* env = std::getenv("SSLKEYLOGFILE"); env != nullptr && *env != '\0') files.keylog = env;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> open_listeners(realtime::EventLoop& loop, const std::vector<realtime::SocketSpec>& specs,
-                                          const config::Config& config, Listeners& listeners) {
+                                          const ServeOptions& options, const config::Config& config,
+                                          Listeners& listeners) {
   for (const auto& socket : specs) {
     if (socket.kind == rt::TransportKind::tcp) {
       auto opened = realtime::TcpTransport::open(loop, socket.address);
       if (auto* message = std::get_if<std::string>(&opened)) return *message;
       listeners.tcp = std::move(std::get<std::unique_ptr<realtime::TcpTransport>>(opened));
+    } else if (socket.kind == rt::TransportKind::tls) {
+      auto opened = realtime::TlsTransport::open(loop, socket.address, options.tls);
+      if (auto* message = std::get_if<std::string>(&opened)) return *message;
+      listeners.tls = std::move(std::get<std::unique_ptr<realtime::TlsTransport>>(opened));
     } else {
       auto opened = realtime::UdpTransport::open(loop, socket.address);
       if (auto* message = std::get_if<std::string>(&opened)) return *message;
       listeners.udp = std::move(std::get<std::unique_ptr<realtime::UdpTransport>>(opened));
     }
   }
-  if (listeners.udp && listeners.tcp) {
-    listeners.pair = std::make_unique<rt::TransportPair>(*listeners.udp, *listeners.tcp);
-    element::prefer_configured_transports(*listeners.pair, config);
-  }
+  if (listeners.udp) listeners.set.add(*listeners.udp);
+  for (auto* stream : listeners.streams()) listeners.set.add(*stream);
+  element::prefer_configured_transports(listeners.set, config);
   return std::nullopt;
 }
 
@@ -218,27 +264,48 @@ std::optional<std::string> refuse_tcp_provider(const config::Config& config,
                      provider);
 }
 
-// The counters of each socket: datagrams over UDP, messages and connections over TCP; with
-// both, each named by its socket.
+std::string stream_summary(const realtime::TcpTransport& stream) {
+  const auto& t = stream.stats();
+  std::string text = fmt::format("messages in {} out {} (send errors {}, peers reported unreachable {}, framing errors "
+                                 "{}, of which over the framing limits {}), connections accepted {} opened {} closed {} "
+                                 "(idle {}, over the limit {})",
+                                 t.received, t.sent, t.send_errors, t.unreachable, t.framing_errors, t.oversized,
+                                 t.accepted, t.connected, t.closed, t.idle_closed, t.over_limit);
+  if (stream.kind() == rt::TransportKind::tls) {
+    text += fmt::format(", handshakes {} (failed {}, timed out {}), TLS errors after the handshake {}", t.handshakes,
+                        t.handshake_failures, t.handshake_timeouts, t.layer_errors);
+  }
+  return text;
+}
+
+// The counters of each socket: datagrams over UDP, messages and connections over TCP and TLS
+// (and TLS handshakes); with several, each named by its socket.
 std::string transport_summary(const Listeners& listeners) {
-  std::string udp_text;
-  std::string tcp_text;
+  std::vector<std::pair<std::string, std::string>> parts;  // (socket, counters)
   if (listeners.udp) {
     const auto& u = listeners.udp->stats();
-    udp_text = fmt::format("datagrams in {} out {} (send errors {})", u.received, u.sent, u.send_errors);
+    parts.emplace_back("udp:" + listeners.udp->local_address().to_string(),
+                       fmt::format("datagrams in {} out {} (send errors {})", u.received, u.sent, u.send_errors));
   }
-  if (listeners.tcp) {
-    const auto& t = listeners.tcp->stats();
-    tcp_text = fmt::format("messages in {} out {} (send errors {}, peers reported unreachable {}, framing errors "
-                           "{}, of which over the framing limits {}), connections accepted {} opened {} closed {} "
-                           "(idle {}, over the limit {})",
-                           t.received, t.sent, t.send_errors, t.unreachable, t.framing_errors, t.oversized,
-                           t.accepted, t.connected, t.closed, t.idle_closed, t.over_limit);
+  for (const auto* stream : listeners.streams()) parts.emplace_back(Listeners::name_of(*stream), stream_summary(*stream));
+  if (listeners.tls && !listeners.tls->context->keylog_path().empty()) {
+    const auto& k = listeners.tls->context->keylog_stats();
+    parts.back().second += fmt::format(", key log {}: {} lines ({} dropped)", listeners.tls->context->keylog_path(),
+                                       k.lines, k.dropped);
   }
-  if (!listeners.udp) return tcp_text;
-  if (!listeners.tcp) return udp_text;
-  return fmt::format("udp:{} {}; tcp:{} {}", listeners.udp->local_address().to_string(), udp_text,
-                     listeners.tcp->local_address().to_string(), tcp_text);
+  if (parts.size() == 1) return parts.front().second;
+  std::string text;
+  for (const auto& [socket, counters] : parts) text += (text.empty() ? "" : "; ") + socket + " " + counters;
+  return text;
+}
+
+// What a user checks first when a phone's TLS handshake fails: which certificate, whether
+// client certificates are asked for, where the key log goes.
+std::string tls_start_line(const realtime::TlsTransport& tls, const tls::ServerFiles& files) {
+  return fmt::format("trunklab serve: {}: TLS 1.2 and 1.3, certificate {}, client certificates {}{}",
+                     Listeners::name_of(*tls.transport), files.certificate,
+                     tls.context->verifies_clients() ? "required, verified against " + files.ca : std::string("not requested"),
+                     tls.context->keylog_path().empty() ? "" : ", key log " + tls.context->keylog_path());
 }
 
 // Every line serve prints while it runs starts with the real clock's time in ISO 8601 UTC: the
@@ -302,7 +369,7 @@ void print_summary(const Log& log, const element::ReferenceServer& server, const
   }
 }
 
-int serve(const ServeOptions& options) {
+int serve(ServeOptions options) {
   if (options.print_config) {
     fmt::print("{}\n", config::to_json(config::example_config()).dump(2));
     return 0;
@@ -323,20 +390,21 @@ int serve(const ServeOptions& options) {
   auto parsed = parse_listen(options.listen);
   if (auto* message = std::get_if<std::string>(&parsed)) return refuse(*message);
   const auto& sockets = std::get<std::vector<realtime::SocketSpec>>(parsed);
+  if (auto why = check_tls_options(options, sockets)) return refuse(*why);
   if (auto why = refuse_tcp_provider(*config, sockets)) return refuse(*why);
   auto store = open_store(options.db, error);
   if (!store) return refuse(error);
 
   realtime::EventLoop loop;
   Listeners listeners;
-  if (auto why = open_listeners(loop, sockets, *config, listeners)) return refuse(*why);
+  if (auto why = open_listeners(loop, sockets, options, *config, listeners)) return refuse(*why);
   auto recorder = open_capture(options, sockets, error);
   if (!error.empty()) return refuse(error);
 
   realtime::SystemClock clock;
-  // Both sockets report to the one recorder and deliver to the one server.
+  // Every socket reports to the one recorder and delivers to the one server.
   if (listeners.udp) listeners.udp->set_observer(recorder.get(), clock);
-  if (listeners.tcp) listeners.tcp->set_observer(recorder.get(), clock);
+  for (auto* stream : listeners.streams()) stream->set_observer(recorder.get(), clock);
   realtime::OsRandom random;
   const Log log(clock);
   // Bindings that expired while the server was down go before the first lookup.
@@ -381,9 +449,11 @@ int serve(const ServeOptions& options) {
     return refuse(fmt::format("--metrics-out {}: {}", options.metrics_out, std::strerror(errno)));
   }
   if (listeners.udp) listeners.udp->set_handler(&server.datagram_handler());
-  if (listeners.tcp) listeners.tcp->set_handler(&server.datagram_handler());
+  for (auto* stream : listeners.streams()) stream->set_handler(&server.datagram_handler());
   if (!options.quiet) {
     server.set_log([&log](const std::string& line) { log.line(line); });
+    // A refused handshake and its reason, the connection limit reached (counted in the summary too).
+    for (auto* stream : listeners.streams()) stream->set_log([&log](const std::string& line) { log.line(line); });
   }
   // The management API: its changes stored beside the bindings, then applied to new calls.
   std::unique_ptr<api::ManagementApi> management;
@@ -399,7 +469,7 @@ int serve(const ServeOptions& options) {
       if (start_config.store) {
         stored = fmt::format("stored in {} as revision {}", options.db, start_config.store->save(document.dump()));
       }
-      if (listeners.pair) element::prefer_configured_transports(*listeners.pair, next);
+      element::prefer_configured_transports(listeners.set, next);
       server.apply_config(next);
       log.line(fmt::format("trunklab serve: management API: configuration changed ({} providers, {} routes, {} "
                            "extensions, {} numbers, {} trunks), {}",
@@ -420,6 +490,7 @@ int serve(const ServeOptions& options) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   log.line(fmt::format("trunklab serve: listening on {} ({} extensions, bindings in {})", listeners.names(),
                        config->extensions.size(), options.db));
+  if (listeners.tls) log.line(tls_start_line(*listeners.tls, options.tls));
   if (recorder) {
     log.line(fmt::format("trunklab serve: recording to {} (a new file every {} bytes, at most {} files)",
                          options.pcap, options.rotation.max_file_bytes, options.rotation.max_files));
@@ -459,13 +530,21 @@ int serve(const ServeOptions& options) {
 void add_serve_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ServeOptions>();
   auto* cmd = app.add_subcommand(
-      "serve", "Run the reference trunk and registrar on real UDP and/or TCP until SIGTERM/SIGINT");
+      "serve", "Run the reference trunk and registrar on real UDP, TCP and/or TLS until SIGTERM/SIGINT");
   cmd->add_option("--config", options->config_path,
                   "Configuration JSON (default: the built-in example; see --print-config)");
   cmd->add_option("--listen", options->listen,
-                  "Socket to serve on: udp:IP:PORT, udp:[IPv6]:PORT, tcp:IP:PORT; twice for UDP and TCP at once "
-                  "(at most one of each)")
+                  "Socket to serve on: udp:IP:PORT, udp:[IPv6]:PORT, tcp:IP:PORT, tls:IP:PORT; repeated for several "
+                  "at once (at most one of each transport)")
       ->capture_default_str();
+  cmd->add_option("--cert", options->tls.certificate,
+                  "With tls:, the certificate serve presents (PEM, then any intermediates)");
+  cmd->add_option("--key", options->tls.key, "With tls:, the certificate's private key (PEM)");
+  cmd->add_option("--ca", options->tls.ca,
+                  "With tls:, require client certificates issued by these CAs (PEM): mutual TLS");
+  cmd->add_option("--tls-keylog", options->tls.keylog,
+                  "With tls:, append the TLS session keys to this file (NSS key log format, as SSLKEYLOGFILE, "
+                  "which is used when this is not given) to decrypt a capture in Wireshark or tshark");
   cmd->add_option("--db", options->db,
                   "SQLite file for the bindings (survives restarts), or :memory:")
       ->capture_default_str();

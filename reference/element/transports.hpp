@@ -4,15 +4,15 @@
 #pragma once
 
 #include "reference/config/config.hpp"
-#include "reference/rt/transport_pair.hpp"
+#include "reference/rt/transport_set.hpp"
 
 #include <string>
 
 namespace trunklab::element {
 
-inline void prefer_configured_transports(rt::TransportPair& pair, const config::Config& config) {
+inline void prefer_configured_transports(rt::TransportSet& set, const config::Config& config) {
   for (const auto& provider : config.providers) {
-    if (provider.transport == rt::TransportKind::tcp && provider.address) pair.prefer_tcp(*provider.address);
+    if (provider.transport == rt::TransportKind::tcp && provider.address) set.prefer(*provider.address, rt::TransportKind::tcp);
   }
 }
 

@@ -3,7 +3,8 @@
 namespace trunklab::realtime {
 
 std::string SocketSpec::to_string() const {
-  return (kind == rt::TransportKind::tcp ? "tcp:" : "udp:") + address.to_string();
+  const char* prefix = kind == rt::TransportKind::tcp ? "tcp:" : kind == rt::TransportKind::tls ? "tls:" : "udp:";
+  return prefix + address.to_string();
 }
 
 std::variant<SocketSpec, std::string> parse_socket_spec(std::string_view text) {
@@ -15,7 +16,8 @@ std::variant<SocketSpec, std::string> parse_socket_spec(std::string_view text) {
     spec.kind = rt::TransportKind::tcp;
     rest.remove_prefix(4);
   } else if (rest.starts_with("tls:")) {
-    return "\"" + std::string(text) + "\": TLS is not supported (udp:HOST:PORT or tcp:HOST:PORT)";
+    spec.kind = rt::TransportKind::tls;
+    rest.remove_prefix(4);
   }
   auto address = rt::Address::parse(rest);
   // Port 0 (the kernel picks a free port) is valid for a socket, not for rt::Address::parse.
@@ -26,7 +28,7 @@ std::variant<SocketSpec, std::string> parse_socket_spec(std::string_view text) {
   }
   if (!address) {
     return "\"" + std::string(text) +
-           "\": expected udp:IP:PORT or tcp:IP:PORT, such as udp:127.0.0.1:5060 or udp:[::1]:5060";
+           "\": expected udp:IP:PORT, tcp:IP:PORT or tls:IP:PORT, such as udp:127.0.0.1:5060 or udp:[::1]:5060";
   }
   spec.address = *address;
   return spec;

@@ -1,5 +1,5 @@
 // Where a socket listens or a driver sends: "udp:127.0.0.1:5060", "udp:[::1]:5062",
-// "127.0.0.1" (udp, port 5060). The transport prefix is explicit so TCP/TLS can join later.
+// "tcp:127.0.0.1:5060", "tls:127.0.0.1:5061", "127.0.0.1" (udp, port 5060).
 #pragma once
 
 #include "reference/rt/address.hpp"

@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -20,17 +22,24 @@ namespace {
 constexpr int kBacklog = 128;
 constexpr std::size_t kReadChunk = 64 * 1024;
 
-std::string system_error(const rt::Address& address, const char* call) {
-  return "tcp:" + address.to_string() + ": " + call + ": " + std::strerror(errno);
+std::string system_error(const char* prefix, const rt::Address& address, const char* call) {
+  return std::string(prefix) + ":" + address.to_string() + ": " + call + ": " + std::strerror(errno);
+}
+
+bool power_of_ten(std::uint64_t n) {
+  while (n >= 10 && n % 10 == 0) n /= 10;
+  return n == 1;
 }
 
 }  // namespace
 
 std::variant<std::unique_ptr<TcpTransport>, std::string> TcpTransport::open(EventLoop& loop,
                                                                             const rt::Address& address,
-                                                                            TcpOptions options) {
+                                                                            TcpOptions options,
+                                                                            StreamSecurity* security) {
+  const char* prefix = security ? "tls" : "tcp";
   Fd socket(::socket(address.is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!socket.valid()) return system_error(address, "socket");
+  if (!socket.valid()) return system_error(prefix, address, "socket");
   int on = 1;
   // A restarted server gets its port back while old connections sit in TIME_WAIT.
   setsockopt(socket.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
@@ -38,19 +47,20 @@ std::variant<std::unique_ptr<TcpTransport>, std::string> TcpTransport::open(Even
   sockaddr_storage storage{};
   const socklen_t length = to_sockaddr(address, storage);
   if (::bind(socket.get(), reinterpret_cast<const sockaddr*>(&storage), length) != 0) {
-    return system_error(address, "bind");
+    return system_error(prefix, address, "bind");
   }
-  if (::listen(socket.get(), kBacklog) != 0) return system_error(address, "listen");
+  if (::listen(socket.get(), kBacklog) != 0) return system_error(prefix, address, "listen");
   socklen_t bound_length = sizeof storage;
   if (::getsockname(socket.get(), reinterpret_cast<sockaddr*>(&storage), &bound_length) != 0) {
-    return system_error(address, "getsockname");
+    return system_error(prefix, address, "getsockname");
   }
   return std::unique_ptr<TcpTransport>(
-      new TcpTransport(loop, std::move(socket), from_sockaddr(storage), options));
+      new TcpTransport(loop, std::move(socket), from_sockaddr(storage), options, security));
 }
 
-TcpTransport::TcpTransport(EventLoop& loop, Fd listener, rt::Address local, TcpOptions options)
-    : loop_(loop), options_(options), listener_(std::move(listener)), local_(local) {
+TcpTransport::TcpTransport(EventLoop& loop, Fd listener, rt::Address local, TcpOptions options,
+                           StreamSecurity* security)
+    : loop_(loop), options_(options), security_(security), listener_(std::move(listener)), local_(local) {
   loop_.watch_readable(listener_.get(), [this] { on_acceptable(); });
   sweep_idle();
 }
@@ -73,8 +83,17 @@ void TcpTransport::sweep_idle() {
 TcpTransport::~TcpTransport() {
   loop_.cancel_timer(sweep_timer_);
   for (const auto& [remote, timer] : unreachable_timers_) loop_.cancel_timer(timer);
-  for (const auto& [fd, connection] : connections_) loop_.unwatch(fd);
+  for (const auto& [fd, connection] : connections_) {
+    loop_.cancel_timer(connection->handshake_timer);
+    loop_.unwatch(fd);
+  }
   loop_.unwatch(listener_.get());
+}
+
+std::string TcpTransport::prefix() const { return security_ ? "tls" : "tcp"; }
+
+void TcpTransport::log(const std::string& line) const {
+  if (log_) log_(line);
 }
 
 void TcpTransport::on_acceptable() {
@@ -85,15 +104,19 @@ void TcpTransport::on_acceptable() {
                         SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!socket.valid()) return;  // EAGAIN: none left (or a transient error: next readiness)
     if (connections_.size() >= options_.max_connections) {
-      ++stats_.over_limit;
+      // Said at the 1st, 10th, 100th ... refusal: a flood cannot flood the log; the summary counts all.
+      if (power_of_ten(++stats_.over_limit)) {
+        log(fmt::format("{}: {}: refused: {} connections open, the limit ({} refused so far)", prefix(),
+                        from_sockaddr(peer).to_string(), connections_.size(), stats_.over_limit));
+      }
       continue;  // the Fd closes it
     }
     ++stats_.accepted;
-    adopt(std::move(socket), from_sockaddr(peer), false);
+    adopt(std::move(socket), from_sockaddr(peer), false, security_ ? security_->accept_layer() : nullptr);
   }
 }
 
-void TcpTransport::adopt(Fd socket, const rt::Address& remote, bool connecting) {
+void TcpTransport::adopt(Fd socket, const rt::Address& remote, bool connecting, std::unique_ptr<StreamLayer> layer) {
   int on = 1;
   setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // SIP messages are small
   const int fd = socket.get();
@@ -106,6 +129,11 @@ void TcpTransport::adopt(Fd socket, const rt::Address& remote, bool connecting) 
   connection->remote = remote;
   connection->connecting = connecting;
   connection->last_activity = monotonic_now();
+  if (layer) {
+    connection->layer = std::move(layer);
+    connection->handshake_timer =
+        loop_.start_timer(options_.handshake_timeout, [this, fd] { on_handshake_timeout(fd); });
+  }
   // A newer connection from the same address replaces the older one for sending.
   by_remote_[remote] = fd;
   connections_.emplace(fd, std::move(connection));
@@ -118,13 +146,22 @@ TcpTransport::Connection* TcpTransport::connect_to(const rt::Address& to) {
   if (!socket.valid()) return nullptr;
   sockaddr_storage storage{};
   const socklen_t length = to_sockaddr(to, storage);
+  std::unique_ptr<StreamLayer> layer;
+  if (security_) {
+    layer = security_->connect_layer(to);
+    if (!layer) {
+      log(fmt::format("{}: {}: not sent: this end opens no {} connections (only accepts them)", prefix(),
+                      to.to_string(), prefix()));
+      return nullptr;
+    }
+  }
   if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&storage), length) != 0 &&
       errno != EINPROGRESS) {
     return nullptr;
   }
   ++stats_.connected;
   const int fd = socket.get();
-  adopt(std::move(socket), to, true);
+  adopt(std::move(socket), to, true, std::move(layer));
   return connections_.at(fd).get();
 }
 
@@ -137,11 +174,27 @@ void TcpTransport::send(const rt::Address& to, std::string_view bytes) {
     report_unreachable(to);
     return;
   }
-  ++stats_.sent;
-  tap_.report(wiretap::Direction::sent, rt::TransportKind::tcp, connection->local, to, bytes);
   connection->last_activity = monotonic_now();
-  connection->output.append(bytes);
-  if (!connection->connecting) flush(*connection);
+  if (!connection->layer) {
+    ++stats_.sent;
+    queue_wire(*connection, bytes);
+    return;
+  }
+  std::string wire;
+  if (!connection->layer->send(bytes, wire)) {
+    ++stats_.send_errors;  // the session failed, or holds too much before its handshake
+    ++stats_.layer_errors;
+    report_unreachable(to);
+    return;
+  }
+  ++stats_.sent;
+  if (!wire.empty()) queue_wire(*connection, wire);
+}
+
+void TcpTransport::queue_wire(Connection& connection, std::string_view bytes) {
+  tap_.report(wiretap::Direction::sent, kind(), connection.local, connection.remote, bytes);
+  connection.output.append(bytes);
+  if (!connection.connecting) flush(connection);
 }
 
 void TcpTransport::flush(Connection& connection) {
@@ -204,7 +257,12 @@ void TcpTransport::on_readable(int fd) {
   if (n < 0) return;
   connection->last_activity = monotonic_now();
   if (connection->closing) return;  // refused: only its answer is still going out
-  connection->input.append(chunk.data(), static_cast<std::size_t>(n));
+  const std::string_view bytes(chunk.data(), static_cast<std::size_t>(n));
+  if (connection->layer) {
+    if (!receive_through_layer(fd, *connection, bytes)) return;
+  } else {
+    connection->input.append(bytes);
+  }
   const rt::Address remote = connection->remote;
   for (;;) {
     const auto length = sip::frame_length(connection->input);
@@ -218,12 +276,53 @@ void TcpTransport::on_readable(int fd) {
     std::string message = connection->input.substr(0, *length);
     connection->input.erase(0, *length);
     ++stats_.received;
-    tap_.report(wiretap::Direction::received, rt::TransportKind::tcp, remote, connection->local, message);
+    if (!connection->layer) tap_.report(wiretap::Direction::received, kind(), remote, connection->local, message);
     if (handler_ != nullptr) handler_->on_datagram(local_, remote, message);
     it = connections_.find(fd);
     if (it == connections_.end()) return;  // closed while handling
     connection = it->second.get();
   }
+}
+
+// The layer's answer (handshake messages, alerts) is written first; a failure closes the
+// connection once that is out, with the layer's reason in the log.
+bool TcpTransport::receive_through_layer(int fd, Connection& connection, std::string_view bytes) {
+  tap_.report(wiretap::Direction::received, kind(), connection.remote, connection.local, bytes);
+  const bool was_established = connection.layer->established();
+  std::string wire;
+  const auto result = connection.layer->receive(bytes, connection.input, wire);
+  if (!wire.empty()) queue_wire(connection, wire);
+  if (!was_established && connection.layer->established()) {
+    ++stats_.handshakes;
+    loop_.cancel_timer(connection.handshake_timer);
+    connection.handshake_timer = rt::kNoTimer;
+  }
+  if (result == StreamLayer::Result::ok) return true;
+  if (result == StreamLayer::Result::failed) {
+    if (connection.layer->established()) {
+      ++stats_.layer_errors;
+      log(fmt::format("{}: {}: closed: {}", prefix(), connection.remote.to_string(), connection.layer->error()));
+    } else {
+      ++stats_.handshake_failures;
+      log(fmt::format("{}: {}: handshake failed: {}", prefix(), connection.remote.to_string(),
+                      connection.layer->error()));
+    }
+  }
+  connection.input.clear();
+  connection.closing = true;  // on_writable closes it once the alert is out
+  if (connection.output.empty()) close(fd);
+  return false;
+}
+
+void TcpTransport::on_handshake_timeout(int fd) {
+  auto it = connections_.find(fd);
+  if (it == connections_.end()) return;
+  it->second->handshake_timer = rt::kNoTimer;
+  ++stats_.handshake_timeouts;
+  log(fmt::format("{}: {}: handshake not completed within {} ms: closed", prefix(),
+                  it->second->remote.to_string(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(options_.handshake_timeout).count()));
+  close(fd);
 }
 
 // A stream that cannot be framed: closed, after a 513 when it is only too large.
@@ -257,6 +356,7 @@ void TcpTransport::close(int fd) {
   auto it = connections_.find(fd);
   if (it == connections_.end()) return;
   loop_.unwatch(fd);
+  loop_.cancel_timer(it->second->handshake_timer);
   if (auto owner = by_remote_.find(it->second->remote); owner != by_remote_.end() && owner->second == fd) {
     by_remote_.erase(owner);
   }

@@ -8,6 +8,9 @@
 // body over 16 MB) is first handed to DatagramHandler::on_oversized (the reference answers
 // 513 Message Too Large, RFC 3261 §21.5.14), and closed once that answer is written. Non-blocking: output the kernel will not take yet is
 // queued until the socket is writable.
+// A StreamSecurity (TLS, tls_transport.hpp) puts a layer between each connection's socket bytes
+// and its messages: the framing, limits and connection handling stay the same; the capture
+// then sees the bytes on the wire (TLS records), not the messages.
 // What it could not carry is reported to DatagramHandler::on_unreachable (a connect refused or
 // timed out by the kernel, a write error, a connection reset with output still queued), so the
 // transaction layer fails those transactions at once (RFC 3261 §8.1.3.1: a 503) instead of
@@ -21,6 +24,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,6 +39,34 @@ struct TcpOptions {
   rt::Duration idle_timeout = std::chrono::minutes(5);
   // Connections beyond this are closed as soon as accepted: descriptors and buffers are finite.
   std::size_t max_connections = 4096;
+  // A connection with a security layer that has not completed its handshake within this is
+  // closed (one that connects and sends nothing, or stalls half way, holds a slot for nothing).
+  rt::Duration handshake_timeout = std::chrono::seconds(10);
+};
+
+// The security layer of one connection (TLS): bytes read from the socket in, messages out.
+class StreamLayer {
+public:
+  virtual ~StreamLayer() = default;
+  enum class Result { ok, failed, closed };
+  // Bytes read: their plaintext appended to `plain`, what must be written back to `wire`.
+  // failed: close the connection once `wire` (an alert) is written; error() says why.
+  virtual Result receive(std::string_view bytes, std::string& plain, std::string& wire) = 0;
+  // A message: the bytes to write appended to `wire` (or held until the handshake is done).
+  virtual bool send(std::string_view message, std::string& wire) = 0;
+  virtual bool established() const = 0;
+  virtual std::string description() const = 0;  // "TLSv1.3 TLS_AES_256_GCM_SHA384"
+  virtual std::string error() const = 0;
+};
+
+// Makes the layer of each connection a stream transport accepts; nullptr: none.
+class StreamSecurity {
+public:
+  virtual ~StreamSecurity() = default;
+  virtual rt::TransportKind kind() const = 0;  // tls
+  virtual std::unique_ptr<StreamLayer> accept_layer() = 0;
+  // The layer of a connection this end opens; nullptr: this end opens none (a server-only context).
+  virtual std::unique_ptr<StreamLayer> connect_layer(const rt::Address& to) = 0;
 };
 
 struct TcpStats {
@@ -49,6 +81,11 @@ struct TcpStats {
   std::uint64_t unreachable = 0;     // on_unreachable notices posted (one per peer while pending)
   std::uint64_t idle_closed = 0;     // closed after idle_timeout
   std::uint64_t over_limit = 0;      // accepted and closed at once: max_connections reached
+  // With a security layer (TLS):
+  std::uint64_t handshakes = 0;          // completed
+  std::uint64_t handshake_failures = 0;  // refused (bad certificate, no shared cipher, ...)
+  std::uint64_t handshake_timeouts = 0;  // not completed within handshake_timeout
+  std::uint64_t layer_errors = 0;        // after the handshake: a bad record, or the layer refused to send
 };
 
 class TcpTransport final : public rt::Transport {
@@ -57,7 +94,8 @@ public:
   // system's reason, e.g. "tcp:127.0.0.1:5060: bind: Address already in use".
   static std::variant<std::unique_ptr<TcpTransport>, std::string> open(EventLoop& loop,
                                                                       const rt::Address& address,
-                                                                      TcpOptions options = {});
+                                                                      TcpOptions options = {},
+                                                                      StreamSecurity* security = nullptr);
   ~TcpTransport() override;
   TcpTransport(const TcpTransport&) = delete;
   TcpTransport& operator=(const TcpTransport&) = delete;
@@ -68,7 +106,11 @@ public:
   // stamped by `clock`; nullptr: none. Not owned.
   void set_observer(wiretap::Observer* observer, const rt::Clock& clock) { tap_ = wiretap::Tap(observer, clock); }
 
-  rt::TransportKind kind() const override { return rt::TransportKind::tcp; }
+  // What the transport says of its connections that the counters cannot: a refused TLS
+  // handshake and its reason, the connection limit reached. nullptr: nothing said.
+  void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
+
+  rt::TransportKind kind() const override { return security_ ? security_->kind() : rt::TransportKind::tcp; }
   rt::Address local_address() const override { return local_; }
   void send(const rt::Address& to, std::string_view bytes) override;
   std::size_t max_datagram_bytes() const override { return rt::kNoDatagramLimit; }
@@ -91,13 +133,22 @@ private:
     bool connecting = false;
     bool closing = false;  // refused: input ignored, closed once `output` is flushed
     rt::Duration last_activity{};  // monotonic
+    std::unique_ptr<StreamLayer> layer;  // nullptr: plain TCP
+    rt::TimerId handshake_timer = rt::kNoTimer;
   };
 
-  TcpTransport(EventLoop& loop, Fd listener, rt::Address local, TcpOptions options);
+  TcpTransport(EventLoop& loop, Fd listener, rt::Address local, TcpOptions options, StreamSecurity* security);
+  std::string prefix() const;  // "tls" or "tcp", as log lines and errors start
+  void log(const std::string& line) const;
+  // Bytes for the socket: reported to the tap (with a layer: the wire bytes) and queued.
+  void queue_wire(Connection& connection, std::string_view bytes);
+  // Bytes read from the socket through the layer; false when the connection was closed.
+  bool receive_through_layer(int fd, Connection& connection, std::string_view bytes);
+  void on_handshake_timeout(int fd);
   void sweep_idle();
   void on_acceptable();
   Connection* connect_to(const rt::Address& to);
-  void adopt(Fd socket, const rt::Address& remote, bool connecting);
+  void adopt(Fd socket, const rt::Address& remote, bool connecting, std::unique_ptr<StreamLayer> layer);
   void on_readable(int fd);
   void on_writable(int fd);
   void flush(Connection& connection);
@@ -108,6 +159,8 @@ private:
 
   EventLoop& loop_;
   TcpOptions options_;
+  StreamSecurity* security_ = nullptr;  // not owned
+  std::function<void(const std::string&)> log_;
   rt::TimerId sweep_timer_ = rt::kNoTimer;
   Fd listener_;
   rt::Address local_;

@@ -38,9 +38,13 @@ Trunk::~Trunk() {
   }
 }
 
+// Over TLS a sips: Contact (RFC 5630 §4.1: transport=tls is deprecated; a sips: URI asks for TLS
+// on the way to it).
 std::string Trunk::contact_for(const rt::Address& peer) const {
-  const bool tcp = endpoint_.transport_to(peer) == rt::TransportKind::tcp;
-  return fmt::format("<sip:trunk@{}{}>", endpoint_.local_address_to(peer).to_string(), tcp ? ";transport=tcp" : "");
+  const auto transport = endpoint_.transport_to(peer);
+  const auto address = endpoint_.local_address_to(peer).to_string();
+  if (transport == rt::TransportKind::tls) return fmt::format("<sips:trunk@{}>", address);
+  return fmt::format("<sip:trunk@{}{}>", address, transport == rt::TransportKind::tcp ? ";transport=tcp" : "");
 }
 
 Trunk::Call& Trunk::new_call(txn::ServerTxnId txn, const sip::Message& invite, const rt::Address& source) {

@@ -166,7 +166,7 @@ TEST(OsRandom, DrawsDifferAcrossInstancesAndBlocks) {
   EXPECT_EQ(std::adjacent_find(draws.begin(), draws.end()), draws.end());
 }
 
-TEST(SocketSpec, ParsesUdpIpv4Ipv6AndPortZero) {
+TEST(SocketSpec, ParsesUdpTcpTlsIpv4Ipv6AndPortZero) {
   auto v4 = parse_socket_spec("udp:127.0.0.1:5062");
   ASSERT_TRUE(std::holds_alternative<SocketSpec>(v4));
   EXPECT_EQ(std::get<SocketSpec>(v4).address.to_string(), "127.0.0.1:5062");
@@ -182,8 +182,9 @@ TEST(SocketSpec, ParsesUdpIpv4Ipv6AndPortZero) {
   EXPECT_EQ(std::get<SocketSpec>(tcp).kind, rt::TransportKind::tcp);
   EXPECT_EQ(std::get<SocketSpec>(tcp).to_string(), "tcp:127.0.0.1:5060");
   auto tls = parse_socket_spec("tls:127.0.0.1:5061");
-  ASSERT_TRUE(std::holds_alternative<std::string>(tls));
-  EXPECT_THAT(std::get<std::string>(tls), HasSubstr("TLS is not supported"));
+  ASSERT_TRUE(std::holds_alternative<SocketSpec>(tls));
+  EXPECT_EQ(std::get<SocketSpec>(tls).kind, rt::TransportKind::tls);
+  EXPECT_EQ(std::get<SocketSpec>(tls).to_string(), "tls:127.0.0.1:5061");
   EXPECT_TRUE(std::holds_alternative<std::string>(parse_socket_spec("udp:localhost:x")));
 }
 

@@ -62,7 +62,10 @@ TEST(RunCommand, RealTimeOptionsWithoutATargetOrWithABadOneAreRefused) {
   EXPECT_THAT(bad_target.output(), HasSubstr("--target udp:nowhere: expected udp:IP:PORT"));
   ChildProcess tls({TRUNKLAB_BINARY, "serve", "--listen", "tls:127.0.0.1:5061"});
   EXPECT_EQ(tls.wait(kBound), 2);
-  EXPECT_THAT(tls.output(), HasSubstr("TLS is not supported"));
+  EXPECT_THAT(tls.output(), HasSubstr("--listen tls:127.0.0.1:5061 needs --cert FILE and --key FILE"));
+  ChildProcess load_tls({TRUNKLAB_BINARY, "load", "--target", "tls:127.0.0.1:5061"});
+  EXPECT_EQ(load_tls.wait(kBound), 2);
+  EXPECT_THAT(load_tls.output(), HasSubstr("--target tls:127.0.0.1:5061: the load driver sends over UDP only"));
 }
 
 TEST(ServeCommand, PrintedExampleLoadsBackAndServesUntilSigterm) {

@@ -356,7 +356,7 @@ TEST_F(ServeTransports, TwoSocketsOfOneTransportAreRefused) {
   ChildProcess serve({TRUNKLAB_BINARY, "serve", "--listen", "tcp:127.0.0.1:0", "--listen", "tcp:127.0.0.1:0", "--db",
                       ":memory:"});
   EXPECT_EQ(serve.wait(kBound), 2);
-  EXPECT_THAT(serve.output(), HasSubstr("--listen tcp:127.0.0.1:0 and tcp:127.0.0.1:0: at most one udp: and one tcp: socket"));
+  EXPECT_THAT(serve.output(), HasSubstr("--listen tcp:127.0.0.1:0 and tcp:127.0.0.1:0: at most one udp:, one tcp: and one tls: socket"));
 }
 
 // A TCP port someone else holds: the error names the socket and the system's reason.
