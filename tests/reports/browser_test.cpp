@@ -113,10 +113,14 @@ TEST(Browser, AHardHtmlLadderFitsTheWindowWithNothingClippedOrOverlapping) {
   Ladder ladder = hard_ladder();
   TempDir dir;
   write_file(dir.path() / "hard.html", render_html(ladder, RenderOptions{.title = "A hard ladder"}));
-  json out = run_plan(dir, {{{"navigate", url_of(dir.path() / "hard.html")}}, layout_step(true)}, 1280, 800);
-  ASSERT_EQ(out["results"].size(), 1u) << out.dump();
-  EXPECT_EQ(problems_of(out["results"][0]), std::vector<std::string>{});
-  EXPECT_GT(out["results"][0].value("svg_texts", 0), static_cast<int>(2 * ladder.messages.size()));
+  // A laptop's window, then a phone's: the ladder pane scrolls, the page never does.
+  json out = run_plan(dir, {{{"navigate", url_of(dir.path() / "hard.html")}}, layout_step(true),
+                            {{"viewport", {{"width", 560}, {"height", 700}}}}, layout_step(true)}, 1280, 800);
+  ASSERT_EQ(out["results"].size(), 2u) << out.dump();
+  for (const auto& result : out["results"]) {
+    EXPECT_EQ(problems_of(result), std::vector<std::string>{});
+    EXPECT_GT(result.value("svg_texts", 0), static_cast<int>(2 * ladder.messages.size()));
+  }
   EXPECT_EQ(out["errors"], json::array());
 }
 
@@ -221,8 +225,11 @@ TEST(Browser, ARunsIndexAndEveryScenarioLadderHaveNothingClippedOrOverlapping) {
   std::string command = std::string(TRUNKLAB_BINARY) + " run '" + TRUNKLAB_SOURCE_DIR + "/scenarios/' --out '" +
                         run_dir.string() + "' -q > '" + (dir.path() / "run.log").string() + "' 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0) << read_file(dir.path() / "run.log");
-  json steps = {{{"navigate", url_of(run_dir / "index.html")}}, layout_step(true)};
-  std::vector<std::string> pages = {"index.html"};
+  // index.html in a laptop's window and a phone's, then each ladder in the laptop's.
+  json steps = {{{"navigate", url_of(run_dir / "index.html")}}, layout_step(true),
+                {{"viewport", {{"width", 560}, {"height", 700}}}}, layout_step(true),
+                {{"viewport", {{"width", 1280}, {"height", 900}}}}};
+  std::vector<std::string> pages = {"index.html", "index.html at 560 px"};
   for (const auto& entry : std::filesystem::directory_iterator(run_dir)) {
     if (!std::filesystem::exists(entry.path() / "ladder.svg")) continue;
     for (const char* file : {"ladder.svg", "ladder.html"}) {

@@ -5,6 +5,7 @@
 // Usage: node cdp.mjs PLAN.json
 //   PLAN = {"chromium": "/usr/bin/chromium", "width": 1280, "height": 900,
 //           "steps": [{"navigate": "file:///x.html#F8"}, {"key": "j"}, {"type": "alice"},
+//                     {"viewport": {"width": 560, "height": 700}},
 //                     {"eval": "expression (may return a promise)"}]}
 // Output: {"results": [value of each eval step, in order], "errors": [uncaught exceptions and
 // console errors of the pages]}. Exit 0 when the plan ran (whatever the results), 2 when the
@@ -99,8 +100,9 @@ async function run() {
   });
   await send('Page.enable', {}, sessionId);
   await send('Runtime.enable', {}, sessionId);
-  await send('Emulation.setDeviceMetricsOverride',
-    { width: plan.width || 1280, height: plan.height || 900, deviceScaleFactor: 1, mobile: false }, sessionId);
+  const viewport = (size) => send('Emulation.setDeviceMetricsOverride',
+    { width: size.width, height: size.height, deviceScaleFactor: 1, mobile: false }, sessionId);
+  await viewport({ width: plan.width || 1280, height: plan.height || 900 });
   const results = [];
   for (const step of plan.steps) {
     if (step.navigate) {
@@ -110,6 +112,8 @@ async function run() {
       const navigation = await send('Page.navigate', { url: step.navigate }, sessionId);
       if (navigation.errorText) throw new Error(`${step.navigate}: ${navigation.errorText}`);
       await loaded;
+    } else if (step.viewport) {
+      await viewport(step.viewport);
     } else if (step.key) {
       const event = keyEvent(step.key);
       const common = { key: event.key, code: event.code, windowsVirtualKeyCode: event.keyCode };
