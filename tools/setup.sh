@@ -9,13 +9,14 @@ build_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libcpp-httplib-dev
 )
 # Test-only: real third-party peers and viewers the interop and report tests drive (openssl: the
-# CLI the TLS tests make their certificates with and connect with, s_client).
+# CLI the TLS tests make their certificates with and connect with, s_client; kamailio-tls-modules:
+# Kamailio beside serve over TLS in bench/tls/run.sh).
 # rtpengine-daemon and kamailio-xml-modules (XMLRPC, for rtpengine's media-timeout callback): the
 # Kamailio + rtpengine interop test, which starts its own rtpengine (the packaged service is
 # kept from starting, below). nodejs drives chromium over the DevTools protocol for the browser
 # checks of the SVG/HTML ladders (tests/reports/browser), measured with fonts-dejavu-core.
 test_packages=(tshark sngrep chromium nodejs fonts-dejavu-core libxml2-utils sipsak baresip kamailio kamailio-xml-modules
-  rtpengine-daemon sipvicious sip-tester jq iproute2 curl openssl)
+  rtpengine-daemon sipvicious sip-tester jq iproute2 curl openssl kamailio-tls-modules)
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--tests" ]]; then want+=("${test_packages[@]}"); fi
