@@ -28,6 +28,8 @@ struct LadderArgs {
   std::string call_id;
   bool group_calls = false;
   bool full = false;
+  std::string time = "relative";  // --time: offsets since the first message, or "absolute"
+  std::size_t width = 0;          // --width: 0 = as wide as the content needs
 };
 
 // The name map from --names then --name (options win over the file). Error or "".
@@ -115,6 +117,7 @@ int run_ladder(const LadderArgs& given) {
     options.call_id = args.call_id;
   }
   options.group_calls = args.group_calls;
+  options.wall_clock = true;  // a pcap's timestamps are Unix time
   auto format = reports::parse_format(args.format);  // CLI11 already checked the name
 
   reports::PcapRead read = reports::read_pcap(args.capture);
@@ -130,6 +133,8 @@ int run_ladder(const LadderArgs& given) {
   const bool tcp_limited = report_tcp(read.tcp);
   reports::RenderOptions render_options;
   render_options.full = args.full;
+  render_options.time_absolute = args.time == "absolute";
+  render_options.width = args.width;
   render_options.title = args.capture;
   if (!write_output(args.output, reports::render(*format, ladder, render_options))) {
     fmt::print(stderr, "trunklab ladder: {}: cannot write the ladder\n", args.output);
@@ -164,6 +169,13 @@ void add_ladder_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--group-calls", args->group_calls,
                 "Show each call (Call-ID) as its own section, in order of first message");
   cmd->add_flag("--full", args->full, "Text: print every message in full after the ladder");
+  cmd->add_option("--time", args->time,
+                  "Times: \"relative\" (+seconds since the first message) or \"absolute\" (the capture's UTC time)")
+      ->check(CLI::IsMember({"relative", "absolute"}))
+      ->capture_default_str();
+  cmd->add_option("--width", args->width,
+                  "Text: the line width to fill (0, the default: as wide as the content needs)")
+      ->check(CLI::Range(0, 1000));
   cmd->callback([args, &exit_code] { exit_code = run_ladder(*args); });
 }
 

@@ -1,6 +1,7 @@
 #include "reports/ladder/ladder.hpp"
 
 #include "reports/ladder/media_streams.hpp"
+#include "reports/ladder/sdp_summary.hpp"
 
 #include "reference/sip/message.hpp"
 #include "reference/sip/printable.hpp"
@@ -35,6 +36,7 @@ struct Summary {
   bool is_request = false;
   std::string call_id;
   std::string cseq;
+  std::string sdp;
 };
 
 Summary summary_from_first_line(std::string_view payload) {
@@ -63,6 +65,7 @@ Summary summarize(std::string_view payload) {
                                         : fmt::format("{} {}", message->status(), message->reason()));
   s.call_id = message->call_id();
   s.cseq = fmt::format("{} {}", message->cseq().number, message->cseq().method);
+  s.sdp = sdp_summary(message->content_type().value_or(""), message->body());
   return s;
 }
 
@@ -135,6 +138,7 @@ void add_media(Ladder& ladder, const std::vector<const Datagram*>& not_sip, Part
   for (auto& line : lines) {
     if (line.call < ladder.calls.size()) line.call_id = ladder.calls[line.call];
     if (options.call_id && line.call_id != *options.call_id) continue;
+    line.time = ladder.origin + line.offset;
     ladder.messages.push_back(std::move(line));
   }
   std::stable_sort(ladder.messages.begin(), ladder.messages.end(),
@@ -185,6 +189,7 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
                    [](const Datagram* a, const Datagram* b) { return a->time < b->time; });
 
   Ladder ladder;
+  ladder.wall_clock = options.wall_clock;
   PartyTable parties(options.names);
   SeenMessages seen;
   std::map<std::string, std::size_t> call_index;
@@ -207,9 +212,11 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
       first_time = d->time;
     }
     m.offset = d->time - *first_time;
+    m.time = d->time;
     m.label = std::move(s.label);
     m.is_request = s.is_request;
     m.cseq = std::move(s.cseq);
+    m.sdp = std::move(s.sdp);
     if (!s.call_id.empty()) {
       auto [it, inserted] = call_index.try_emplace(s.call_id, ladder.calls.size());
       if (inserted) {
@@ -235,6 +242,7 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
   if (!first_time && !not_sip.empty()) first_time = not_sip.front()->time;
   ladder.origin = first_time.value_or(rt::Instant{});
   add_media(ladder, not_sip, parties, options);
+  for (std::size_t c = 0; c < ladder.calls.size(); ++c) ladder.call_groups.push_back(c);
   ladder.parties = parties.take();
   if (options.group_calls) {
     order_by_call(ladder);

@@ -37,7 +37,7 @@ std::string arrow(const LadderMessage& m) {
 }
 
 std::string message_text(const LadderMessage& m) {
-  std::string text = m.label;
+  std::string text = display_label(m);
   if (m.retransmission) {
     text += " (retransmission)";
   } else if (m.duplicate) {
@@ -55,7 +55,7 @@ std::string section_note(const Ladder& ladder, std::size_t call) {
     over += "," + participant_id(ladder.parties.size() - 1);
   }
   std::string title = call < ladder.calls.size()
-                          ? fmt::format("Call {}: {}", call_letter(call), ladder.calls[call])
+                          ? fmt::format("Call {}: {}", call_tag(ladder, call), ladder.calls[call])
                           : std::string("Messages without a Call-ID");
   return fmt::format("    Note over {}: {}\n", over, mermaid_text(title));
 }

@@ -18,7 +18,8 @@ std::optional<Format> parse_format(std::string_view name);
 
 struct RenderOptions {
   bool full = false;          // text: the full message text after the ladder
-  std::size_t width = 100;    // text: the line width the ladder fits (when parties allow)
+  std::size_t width = 0;      // text: the line width to fill; 0 = as wide as the content needs
+  bool time_absolute = false;  // capture times (UTC for pcaps) instead of offsets (display_time)
   std::string title;          // svg/html: a title ("" = none)
 };
 

@@ -30,12 +30,12 @@ struct Layout {
 Layout layout_of(const Ladder& ladder, const RenderOptions& options) {
   Layout l;
   l.number_w = fmt::format("F{}", ladder.messages.size()).size();
-  l.letter_w = ladder.calls.size() > 1 ? call_letter(ladder.calls.size() - 1).size() + 1 : 0;
-  rt::Duration last = ladder.messages.empty() ? rt::Duration{} : ladder.messages.back().offset;
-  for (const auto& m : ladder.messages) {
-    last = std::max(last, m.offset);
+  for (std::size_t c = 0; ladder.calls.size() > 1 && c < ladder.calls.size(); ++c) {
+    l.letter_w = std::max(l.letter_w, call_tag(ladder, c).size() + 1);
   }
-  l.time_w = format_offset(last.count()).size();
+  for (const auto& m : ladder.messages) {
+    l.time_w = std::max(l.time_w, display_time(ladder, m, options.time_absolute).size());
+  }
   l.prefix_w = l.number_w + 1 + l.letter_w + l.time_w + 2;
   // Lifelines as far apart as the width allows: only the outer parties' names need room beyond
   // them, so labels between neighbours get all the rest (a 407's reason phrase fits with three
@@ -51,7 +51,8 @@ Layout layout_of(const Ladder& ladder, const RenderOptions& options) {
   };
   l.first_w = half_name(0) + 1;
   const std::size_t used = l.prefix_w + l.first_w + right_of(parties - 1);
-  const std::size_t room = options.width > used ? options.width - used : 0;
+  const std::size_t width = options.width == 0 ? 100 : options.width;
+  const std::size_t room = width > used ? width - used : 0;
   l.column_w = parties > 1 ? std::clamp(room / (parties - 1), kMinColumn, kMaxColumn) : kMinColumn;
   return l;
 }
@@ -125,14 +126,14 @@ std::string annotation(const LadderMessage& m) {
   return note;
 }
 
-std::string prefix(const Ladder& ladder, const Layout& l, std::size_t index) {
+std::string prefix(const Ladder& ladder, const Layout& l, std::size_t index, bool absolute) {
   const auto& m = ladder.messages[index];
   std::string letter;
   if (l.letter_w > 0) {
-    letter = m.call < ladder.calls.size() ? call_letter(m.call) : "-";
+    letter = call_tag(ladder, m.call);
   }
   return fmt::format("{:<{}} {:<{}}{:>{}}  ", fmt::format("F{}", index + 1), l.number_w, letter,
-                     l.letter_w, format_offset(m.offset.count()), l.time_w);
+                     l.letter_w, display_time(ladder, m, absolute), l.time_w);
 }
 
 std::string header(const Ladder& ladder, const Layout& l, bool& truncated) {
@@ -150,7 +151,7 @@ std::string header(const Ladder& ladder, const Layout& l, bool& truncated) {
 
 std::string section_row(const Ladder& ladder, const Layout& l, std::size_t call) {
   std::string title = call < ladder.calls.size()
-                          ? fmt::format(" Call {}  Call-ID: {} ", call_letter(call), ladder.calls[call])
+                          ? fmt::format(" Call {}  Call-ID: {} ", call_tag(ladder, call), ladder.calls[call])
                           : std::string(" Messages without a Call-ID ");
   std::string row(l.prefix_w, ' ');
   std::string rule = "==" + title;
@@ -165,12 +166,12 @@ void trim_right(std::string& s) {
   s.erase(s.find_last_not_of(' ') + 1);
 }
 
-void append_full_text(std::string& out, const Ladder& ladder) {
+void append_full_text(std::string& out, const Ladder& ladder, bool absolute) {
   for (std::size_t i = 0; i < ladder.messages.size(); ++i) {
     const auto& m = ladder.messages[i];
-    out += fmt::format("\nF{} {} {} -> {} ({} -> {}) {}{}\n\n", i + 1, m.label,
+    out += fmt::format("\nF{} {} {} -> {} ({} -> {}) {}{}\n\n", i + 1, display_label(m),
                        ladder.parties[m.party_from].name, ladder.parties[m.party_to].name,
-                       m.src.to_string(), m.dst.to_string(), format_offset(m.offset.count()),
+                       m.src.to_string(), m.dst.to_string(), display_time(ladder, m, absolute),
                        annotation(m));
     std::string text = printable_text(m.bytes);
     out += text;
@@ -203,8 +204,8 @@ std::string render_text(const Ladder& ladder, const RenderOptions& options) {
       out += blank + '\n';
     }
     std::string row = blank;
-    row.replace(0, l.prefix_w, prefix(ladder, l, i));
-    draw_arrow(row, l.lifeline(m.party_from), l.lifeline(m.party_to), m.label, m.media ? '=' : '-');
+    row.replace(0, l.prefix_w, prefix(ladder, l, i, options.time_absolute));
+    draw_arrow(row, l.lifeline(m.party_from), l.lifeline(m.party_to), display_label(m), m.media ? '=' : '-');
     row += annotation(m);
     trim_right(row);
     out += row + '\n';
@@ -217,7 +218,7 @@ std::string render_text(const Ladder& ladder, const RenderOptions& options) {
     }
   }
   if (options.full) {
-    append_full_text(out, ladder);
+    append_full_text(out, ladder, options.time_absolute);
   }
   return out;
 }
