@@ -65,9 +65,11 @@ std::optional<std::string> write_summary_json(const std::filesystem::path& dir,
 
 std::optional<std::string> write_run_report(const std::filesystem::path& dir,
                                             const std::vector<ScenarioReport>& reports) {
-  if (auto e = write_junit_xml(dir, reports)) return e;
-  if (auto e = write_summary_json(dir, reports)) return e;
-  return write_index_html(dir, reports);
+  // Each file on its own: CI may read one when another cannot be written.
+  auto junit = write_junit_xml(dir, reports);
+  auto summary = write_summary_json(dir, reports);
+  auto index = write_index_html(dir, reports);
+  return junit ? junit : summary ? summary : index;
 }
 
 std::optional<std::string> write_ladders(const std::filesystem::path& dir, const Ladder& ladder,

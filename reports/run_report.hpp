@@ -88,7 +88,7 @@ std::optional<std::string> write_junit_xml(const std::filesystem::path& dir,
                                            const std::vector<ScenarioReport>& reports);
 std::optional<std::string> write_summary_json(const std::filesystem::path& dir,
                                               const std::vector<ScenarioReport>& reports);
-// All three.
+// All three (each attempted); the first error, or nullopt.
 std::optional<std::string> write_run_report(const std::filesystem::path& dir,
                                             const std::vector<ScenarioReport>& reports);
 

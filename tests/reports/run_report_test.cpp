@@ -328,6 +328,16 @@ TEST(SummaryJson, IsWrittenBesideJunitXml) {
                                      R"("rtp_streams":0,"rtp_packets":0}},"scenarios":[]})");
 }
 
+TEST(RunReport, AFileThatCannotBeWrittenDoesNotCostTheOthers) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "out/junit.xml");  // a folder in its place
+  auto error = write_run_report(dir.path() / "out", four_verdicts());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_NE(error->find("junit.xml: cannot write the file"), std::string::npos) << *error;
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir.path() / "out/summary.json"));
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir.path() / "out/index.html"));
+}
+
 TEST(WriteLadders, WritesTheFourFormats) {
   TempDir dir;
   Ladder ladder = build_ladder(known_exchange(), {known_names(), std::nullopt, false});
