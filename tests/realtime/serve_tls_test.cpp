@@ -3,8 +3,9 @@
 // and over TLS 1.3 gets its 401 and 200 on its own connection with Via SIP/2.0/TLS (a sips:
 // Request-URI accepted); with --ca a client certificate from that CA is accepted and
 // `openssl s_client` with an untrusted one is refused, the reason in serve's log; UDP, TCP and
-// TLS at once behind one registrar; --pcap with --tls-keylog (and SSLKEYLOGFILE) is decrypted
-// by tshark into the SIP messages; bad certificate files are refused at start, naming the file.
+// TLS at once behind one registrar; a call from a phone on TLS gets its answers on its
+// connection and a sips: Contact; --pcap with --tls-keylog (and SSLKEYLOGFILE) is decrypted by
+// tshark into the SIP messages; bad certificate files are refused at start, naming the file.
 #include "reference/auth/digest.hpp"
 #include "tests/realtime/child_process.hpp"
 #include "tests/realtime/tls_client.hpp"
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -303,6 +305,59 @@ TEST_F(ServeTls, ThePcapWithTheKeyLogIsDecryptedByTshark) {
                           "eth:ethertype:ip:tcp:tls:sip\t\t200\n";
   EXPECT_EQ(decode(keylog), one + one);
   EXPECT_EQ(decode(path("no-such.keys")), "");  // encrypted: no SIP without the keys
+}
+
+// A phone on TLS calls through the trunk `local` (trusts 127.0.0.1) to the provider, over UDP:
+// the answers reach the phone on its TLS connection, and the trunk's Contact toward it is a
+// sips: URI (RFC 5630: no transport=tls).
+TEST_F(ServeTls, ACallFromAPhoneOnTlsGetsItsAnswersOnItsConnectionWithASipsContact) {
+  UdpPeer provider;
+  ChildProcess print({TRUNKLAB_BINARY, "serve", "--print-config"});
+  ASSERT_EQ(print.wait(kBound), 0);
+  std::string config = print.output();
+  const std::string from = "\"address\": \"127.0.0.1:5070\"";
+  ASSERT_NE(config.find(from), std::string::npos) << config;
+  config.replace(config.find(from), from.size(), "\"address\": \"127.0.0.1:" + std::to_string(provider.port()) + "\"");
+  std::ofstream(path("config.json")) << config;
+  auto serve = start({"udp:127.0.0.1:0", "tls:127.0.0.1:0"}, {"--config", path("config.json")});
+  ASSERT_NE(ports_["tls"], 0) << serve->output();
+  TlsClient phone(ports_["tls"], client());
+  ASSERT_TRUE(phone.connected()) << phone.error();
+  const std::string port = std::to_string(phone.local_port());
+  const std::string sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                          "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+  ASSERT_TRUE(phone.write("INVITE sip:+15551234567@127.0.0.1 SIP/2.0\r\n"
+                          "Via: SIP/2.0/TLS 127.0.0.1:" + port + ";branch=z9hG4bKtlscall;rport\r\n"
+                          "Max-Forwards: 70\r\n"
+                          "From: <sip:phone@127.0.0.1>;tag=c1\r\n"
+                          "To: <sip:+15551234567@127.0.0.1>\r\n"
+                          "Call-ID: tls-call@127.0.0.1\r\n"
+                          "CSeq: 1 INVITE\r\n"
+                          "Contact: <sips:phone@127.0.0.1:" + port + ">\r\n"
+                          "Content-Type: application/sdp\r\n"
+                          "Content-Length: " + std::to_string(sdp.size()) + "\r\n\r\n" + sdp));
+  std::optional<std::string> invite;
+  for (int i = 0; i < 5 && !(invite && invite->starts_with("INVITE ")); ++i) invite = provider.receive(5s);
+  ASSERT_TRUE(invite && invite->starts_with("INVITE ")) << serve->output();
+  EXPECT_THAT(header(*invite, "Via"), StartsWith("SIP/2.0/UDP 127.0.0.1:" + std::to_string(ports_["udp"])));
+  auto answer = [&](const std::string& status) {
+    std::string reply = "SIP/2.0 " + status + "\r\n";
+    for (const char* name : {"Via", "From", "To", "Call-ID", "CSeq"}) {
+      reply += std::string(name) + ": " + header(*invite, name) + (std::string(name) == "To" ? ";tag=prov" : "") + "\r\n";
+    }
+    reply += "Contact: <sip:carrier@127.0.0.1:" + std::to_string(provider.port()) + ">\r\nContent-Length: 0\r\n\r\n";
+    ASSERT_TRUE(provider.send(ports_["udp"], reply));
+  };
+  answer("180 Ringing");
+  std::string ringing;
+  for (int i = 0; i < 3 && !ringing.starts_with("SIP/2.0 180 "); ++i) ringing = phone.read_message();
+  ASSERT_THAT(ringing, StartsWith("SIP/2.0 180 ")) << phone.error() << "\n" << serve->output();
+  EXPECT_EQ(header(ringing, "Contact"), "<sips:trunk@127.0.0.1:" + std::to_string(ports_["tls"]) + ">");
+  EXPECT_THAT(header(ringing, "Via"), StartsWith("SIP/2.0/TLS 127.0.0.1:" + port + ";branch=z9hG4bKtlscall"));
+  answer("486 Busy Here");
+  EXPECT_THAT(phone.read_message(), StartsWith("SIP/2.0 486 ")) << serve->output();
+  serve->signal(SIGTERM);
+  ASSERT_EQ(serve->wait(kBound), 0) << serve->output();
 }
 
 TEST_F(ServeTls, BadCertificateFilesAreRefusedAtStartNamingTheFile) {
