@@ -3,6 +3,9 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -94,8 +97,14 @@ std::variant<std::unique_ptr<Context>, std::string> Context::server(const Server
     context->verify_clients_ = true;
   }
   if (!files.keylog.empty()) {
-    context->keylog_ = std::fopen(files.keylog.c_str(), "a");
-    if (context->keylog_ == nullptr) return "--tls-keylog " + files.keylog + ": " + std::strerror(errno);
+    // The key log decrypts every session: readable by its owner only (as a private key file).
+    const int fd = ::open(files.keylog.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) context->keylog_ = ::fdopen(fd, "a");
+    if (context->keylog_ == nullptr) {
+      const std::string reason = std::strerror(errno);
+      if (fd >= 0) ::close(fd);
+      return "--tls-keylog " + files.keylog + ": " + reason;
+    }
     context->keylog_path_ = files.keylog;
     SSL_CTX_set_ex_data(ctx, context_index(), context.get());
     SSL_CTX_set_keylog_callback(ctx, &Context::on_keylog);

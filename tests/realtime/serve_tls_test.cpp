@@ -287,6 +287,9 @@ TEST_F(ServeTls, ThePcapWithTheKeyLogIsDecryptedByTshark) {
   serve->signal(SIGTERM);
   ASSERT_EQ(serve->wait(kBound), 0) << serve->output();
   EXPECT_THAT(serve->output(), ::testing::ContainsRegex("key log " + keylog + R"(: [1-9][0-9]* lines \(0 dropped\))"));
+  // The keys decrypt every session: the file is its owner's alone, whatever the umask.
+  EXPECT_EQ(std::filesystem::status(keylog).permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 
   const auto tshark = find_on_path("tshark");
   ASSERT_TRUE(tshark) << "tshark is not installed (tools/setup.sh --tests installs it)";
