@@ -2,6 +2,7 @@
 
 #include "reports/ladder/media_streams.hpp"
 #include "reports/ladder/sdp_summary.hpp"
+#include "reports/ladder/start_line.hpp"
 
 #include "reference/sip/message.hpp"
 #include "reference/sip/printable.hpp"
@@ -18,15 +19,6 @@
 
 namespace trunklab::reports {
 namespace {
-
-// One pass for CR or LF: find_first_of("\r\n") runs a memchr over the two-byte set per byte
-// of the payload, which was a quarter of a media run's CPU (every RTP packet is tested).
-std::string_view first_line(std::string_view payload) {
-  const auto end = std::find_if(payload.begin(), payload.end(), [](char c) { return c == '\r' || c == '\n'; });
-  return payload.substr(0, static_cast<std::size_t>(end - payload.begin()));
-}
-
-bool method_char(char c) { return (c >= 'A' && c <= 'Z') || c == '-' || c == '_'; }
 
 // What a ladder needs of one message. From the SIP parser when it accepts the message; a
 // message it refuses (malformed, truncated by the capture) still gets a label from its first
@@ -162,21 +154,6 @@ std::string call_letter(std::size_t index) {
     n /= 26;
   }
   return letters;
-}
-
-bool looks_like_sip(std::string_view payload) {
-  // A status line starts with 'S', a request with its method: RTP (first byte 0x80 and up) is
-  // refused without looking for a line end.
-  if (payload.empty() || !method_char(payload.front())) return false;
-  std::string_view line = first_line(payload);
-  if (line.starts_with("SIP/2.0 ")) {
-    return line.size() >= 11;
-  }
-  auto space = line.find(' ');
-  if (space == 0 || space == std::string_view::npos || !line.ends_with(" SIP/2.0")) {
-    return false;
-  }
-  return std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(space), method_char);
 }
 
 Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions& options) {

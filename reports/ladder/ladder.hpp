@@ -5,6 +5,7 @@
 
 #include "reference/rt/address.hpp"
 #include "reference/rt/time.hpp"
+#include "reports/ladder/start_line.hpp"  // looks_like_sip, for the ladder's users
 
 #include <cstddef>
 #include <map>
@@ -112,9 +113,6 @@ std::string call_tag(const Ladder& ladder, std::size_t call);
 // ("+1.234s"), or with `absolute` the capture's time: UTC wall time for a pcap
 // ("2026-01-01T00:01:10.010Z"), the virtual instant for a simulator capture ("70.010s").
 std::string display_time(const Ladder& ladder, const LadderMessage& message, bool absolute);
-
-// True when the payload starts like a SIP request or response (status line or request line).
-bool looks_like_sip(std::string_view payload);
 
 // Builds the ladder of `datagrams` (in capture order; sorted by time, stable): the SIP
 // messages, and a line per RTP stream and direction (media_streams.hpp). Datagrams that are
