@@ -182,7 +182,10 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
       continue;
     }
     LadderMessage m;
-    m.retransmission = seen.seen_before(*d);
+    // A truncated copy says nothing about the bytes past the snaplen: messages alike in their
+    // first 100 bytes are different messages, so it is never taken for a retransmission.
+    m.retransmission = !d->truncated && seen.seen_before(*d);
+    m.truncated = d->truncated;
     m.party_from = parties.column(d->src, d->src_name);
     m.party_to = parties.column(d->dst, d->dst_name);
     if (!first_time) {

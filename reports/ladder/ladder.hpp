@@ -34,6 +34,9 @@ struct Datagram {
   DropState drop = DropState::unknown;
   std::string drop_reason;
   bool duplicate = false;  // a copy made by the network (simulator fault rule)
+  // The capture holds less than the wire carried (a snaplen): `bytes` is the captured start.
+  bool truncated = false;
+  std::size_t wire_length = 0;  // the payload's length on the wire; 0 = not known (simulator)
 };
 
 // Address -> party name ("10.0.0.5:5060" -> "PBX"). Wins over names carried by datagrams.

@@ -1,6 +1,7 @@
 #include "reports/pcap/tcp_streams.hpp"
 
 #include "reference/sip/message.hpp"
+#include "reports/pcap/websocket.hpp"
 
 namespace trunklab::reports {
 namespace {
@@ -31,6 +32,11 @@ std::vector<Datagram> TcpStreams::feed(const TcpSegment& segment) {
     d = Direction{};
     d.synced = true;
     d.next_seq = segment.seq + 1;  // the SYN takes one sequence number
+  }
+  if (!d.given_up && segment.truncated) {
+    // The bytes past the snaplen are a hole no later segment fills: what follows in this
+    // direction cannot be framed until the next connection.
+    give_up(d, stats_.truncated_holes);
   }
   if (!d.given_up && !segment.payload.empty()) {
     if (!d.synced) {  // the capture began mid-stream: follow from here
@@ -92,7 +98,45 @@ void TcpStreams::take_pending(Direction& d) {
   }
 }
 
+void TcpStreams::emit(const TcpSegment& segment, std::string bytes, std::vector<Datagram>& out) {
+  Datagram message;
+  message.time = segment.time;
+  message.src = segment.src;
+  message.dst = segment.dst;
+  message.wire_length = bytes.size();
+  message.bytes = std::move(bytes);
+  ++stats_.messages;
+  out.push_back(std::move(message));
+}
+
+// From the first bytes: SIP, or a WebSocket handshake (read and dropped here). False while
+// they do not tell yet.
+bool TcpStreams::find_framing(Direction& d) {
+  if (d.framing == Framing::unknown) {
+    if (d.stream.empty()) return false;
+    if (!starts_like_handshake(d.stream)) {
+      d.framing = Framing::sip;
+      return true;
+    }
+    if (d.stream.size() < 5) return false;
+    d.framing = d.stream.starts_with("GET ") || d.stream.starts_with("HTTP/") ? Framing::handshake : Framing::sip;
+  }
+  if (d.framing == Framing::handshake) {
+    const auto handshake = read_handshake(d.stream);
+    if (handshake.kind == Handshake::incomplete) return false;
+    if (handshake.kind == Handshake::other) {
+      give_up(d, stats_.unframeable);  // HTTP, but not SIP over WebSocket
+      return false;
+    }
+    d.stream.erase(0, handshake.length);
+    d.framing = Framing::websocket;
+  }
+  return true;
+}
+
 void TcpStreams::cut(Direction& d, const TcpSegment& segment, std::vector<Datagram>& out) {
+  if (!find_framing(d)) return;
+  if (d.framing == Framing::websocket) return cut_websocket(d, segment, out);
   for (;;) {
     const auto length = sip::frame_length(d.stream);
     if (!length) return give_up(d, stats_.unframeable);
@@ -100,14 +144,37 @@ void TcpStreams::cut(Direction& d, const TcpSegment& segment, std::vector<Datagr
       if (d.stream.size() + d.pending_bytes > limits_.max_buffered_bytes) give_up(d, stats_.buffer_overflows);
       return;
     }
-    Datagram message;
-    message.time = segment.time;
-    message.src = segment.src;
-    message.dst = segment.dst;
-    message.bytes = d.stream.substr(0, *length);
+    emit(segment, d.stream.substr(0, *length), out);
     d.stream.erase(0, *length);
-    ++stats_.messages;
-    out.push_back(std::move(message));
+  }
+}
+
+// RFC 6455 §5.4: a message is a text or binary frame and the continuation frames up to the
+// one with FIN; control frames may come between them. Bounded by max_buffered_bytes.
+void TcpStreams::cut_websocket(Direction& d, const TcpSegment& segment, std::vector<Datagram>& out) {
+  for (;;) {
+    const auto frame = read_ws_frame(d.stream);
+    if (frame && frame->length + d.ws_message.size() > limits_.max_buffered_bytes) {
+      return give_up(d, stats_.buffer_overflows);
+    }
+    if (!frame || d.stream.size() < frame->header + frame->length) return;  // the rest is to come
+    std::string payload = ws_payload(*frame, d.stream);
+    d.stream.erase(0, frame->header + static_cast<std::size_t>(frame->length));
+    if (frame->control()) continue;
+    if (frame->opcode == 1 || frame->opcode == 2) {
+      d.ws_message = std::move(payload);
+      d.ws_in_message = true;
+    } else if (frame->opcode == 0 && d.ws_in_message) {
+      d.ws_message += payload;
+    } else {
+      return give_up(d, stats_.unframeable);  // a continuation of nothing, or a reserved opcode
+    }
+    if (frame->fin) {
+      d.ws_in_message = false;
+      ++stats_.websocket_messages;
+      emit(segment, std::move(d.ws_message), out);
+      d.ws_message.clear();
+    }
   }
 }
 
@@ -115,6 +182,7 @@ void TcpStreams::give_up(Direction& d, std::uint64_t& counter) {
   ++counter;
   d.given_up = true;
   d.stream.clear();
+  d.ws_message.clear();
   d.pending.clear();
   d.pending_bytes = 0;
 }

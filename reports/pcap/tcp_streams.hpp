@@ -1,7 +1,8 @@
 // SIP over TCP in a capture: each direction of each TCP flow is reassembled by sequence number
 // (retransmitted and duplicate bytes are ignored, segments that arrive ahead of a gap wait for
 // it) and SIP messages are cut out of the stream with sip::frame_length, as the receiving
-// transport cuts them. Every limit is counted in TcpStreamStats, never silent: the bytes a
+// transport cuts them; or, on a connection that starts with a WebSocket handshake for SIP
+// (websocket.hpp), out of the WebSocket messages. Every limit is counted in TcpStreamStats, never silent: the bytes a
 // direction may hold while waiting for the rest of a message or for a gap, and the number of
 // directions followed at once.
 #pragma once
@@ -26,6 +27,7 @@ struct TcpSegment {
   bool syn = false;
   bool fin = false;
   bool rst = false;
+  bool truncated = false;  // the capture holds less of the payload than the wire carried
   std::string_view payload;
 };
 
@@ -40,11 +42,13 @@ struct TcpStreamLimits {
 struct TcpStreamStats {
   std::uint64_t segments = 0;
   std::uint64_t messages = 0;
+  std::uint64_t websocket_messages = 0;     // of `messages`: SIP over WebSocket (RFC 7118)
   std::uint64_t duplicate_bytes = 0;        // retransmitted bytes already seen: ignored
   std::uint64_t flows_over_limit = 0;       // segments of directions not followed: max_flows reached
   std::uint64_t buffer_overflows = 0;       // directions given up: max_buffered/pending reached
   std::uint64_t unframeable = 0;            // directions given up: the stream is not SIP (no framing)
   std::uint64_t unfinished = 0;             // directions whose last message never completed
+  std::uint64_t truncated_holes = 0;        // directions given up at a segment the snaplen cut
   bool limited() const { return flows_over_limit > 0 || buffer_overflows > 0; }
 };
 
@@ -58,7 +62,12 @@ public:
   const TcpStreamStats& stats() const { return stats_; }
 
 private:
+  // How a direction's bytes are framed: found out from its first bytes.
+  enum class Framing { unknown, sip, handshake, websocket };
   struct Direction {
+    Framing framing = Framing::unknown;
+    std::string ws_message;   // the fragments of the WebSocket message being read
+    bool ws_in_message = false;
     bool synced = false;  // next_seq is known
     bool given_up = false;  // until the next SYN: nothing after damage can be framed
     std::uint32_t next_seq = 0;
@@ -71,6 +80,9 @@ private:
   void accept(Direction& d, std::uint32_t seq, std::string_view payload);
   void take_pending(Direction& d);
   void cut(Direction& d, const TcpSegment& segment, std::vector<Datagram>& out);
+  bool find_framing(Direction& d);
+  void cut_websocket(Direction& d, const TcpSegment& segment, std::vector<Datagram>& out);
+  void emit(const TcpSegment& segment, std::string bytes, std::vector<Datagram>& out);
   void give_up(Direction& d, std::uint64_t& counter);
 
   TcpStreamLimits limits_;

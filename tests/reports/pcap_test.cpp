@@ -34,7 +34,7 @@ TEST(ReadPcap, EthernetCaptureGivesTheSameLadderAsTheDatagrams) {
   ASSERT_EQ(write_pcap(path, DLT_EN10MB, frames_of(known_exchange(), ethernet_v4)), "");
   PcapRead read = read_pcap(path.string());
   EXPECT_EQ(read.error, "");
-  EXPECT_EQ(read.not_udp, 0u);
+  EXPECT_EQ(read.skipped.not_ip + read.skipped.bad_ip + read.skipped.other_protocol, 0u);
   EXPECT_EQ(render_text(ladder_of(read)), golden_ladder());
 }
 
@@ -101,7 +101,9 @@ TEST(ReadPcap, SkipsPacketsThatAreNotSipOverUdp) {
   auto path = dir.path() / "mixed.pcap";
   ASSERT_EQ(write_pcap(path, DLT_EN10MB, frames), "");
   PcapRead read = read_pcap(path.string());
-  EXPECT_EQ(read.not_udp, 2u);  // TCP and ARP
+  EXPECT_EQ(read.skipped.not_ip, 1u);  // ARP
+  EXPECT_EQ(read.skipped.bad_ip, 1u);  // a UDP header where TCP's should be
+  EXPECT_EQ(read.skipped.udp_not_sip, 1u);  // RTP
   Ladder ladder = ladder_of(read);
   EXPECT_EQ(ladder.not_sip, 1u);  // RTP
   EXPECT_EQ(ladder.messages.size(), 18u);
