@@ -37,7 +37,7 @@ def tshark_messages(path):
 def ladder(trunklab, path):
     run = subprocess.run([trunklab, "ladder", path, "--format", "tsv"], capture_output=True, text=True)
     rows = [line.split("\t") for line in run.stdout.splitlines() if line and not line.startswith("#")]
-    return run, [r for r in rows if r[1] != "rtp"]
+    return run, [r for r in rows if r[1] in ("request", "response")]
 
 
 def main():
