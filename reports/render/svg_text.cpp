@@ -75,32 +75,47 @@ double text_width(std::string_view text, Font font, double font_px) {
   return static_cast<double>(thousandths) * font_px / 1000.0;
 }
 
-std::vector<std::string> wrap_two_lines(const std::string& text, Font font, double font_px,
-                                        double max_px) {
-  if (text_width(text, font, font_px) <= max_px) return {text};
-  // Candidate cuts: after each space or break character; without any, after each character.
-  std::vector<std::size_t> cuts;
-  for (std::size_t i = 1; i < text.size(); ++i) {
-    if (text[i] == ' ' || break_after(text[i - 1])) cuts.push_back(i);
-  }
-  if (cuts.empty()) {
-    for (std::size_t i = 1; i < text.size(); ++i) {
-      if (sequence_length(text, i) != 0 || static_cast<unsigned char>(text[i]) < 0x80) cuts.push_back(i);
-    }
-  }
-  std::vector<std::string> best{text};
-  double best_px = text_width(text, font, font_px);
+namespace {
+
+struct Split {
+  std::vector<std::string> lines;
+  double px = 0;
+};
+
+// The cut among `cuts` whose wider line is narrowest.
+Split best_split(const std::string& text, const std::vector<std::size_t>& cuts, Font font, double font_px) {
+  Split best{{text}, text_width(text, font, font_px)};
   for (std::size_t cut : cuts) {
     std::string first = trimmed(std::string_view(text).substr(0, cut));
     std::string second = trimmed(std::string_view(text).substr(cut));
     if (first.empty() || second.empty()) continue;
     double px = std::max(text_width(first, font, font_px), text_width(second, font, font_px));
-    if (px < best_px) {
-      best_px = px;
-      best = {first, second};
-    }
+    if (px < best.px) best = {{first, second}, px};
   }
   return best;
+}
+
+}  // namespace
+
+std::vector<std::string> wrap_two_lines(const std::string& text, Font font, double font_px,
+                                        double max_px) {
+  if (text_width(text, font, font_px) <= max_px) return {text};
+  // Cuts at spaces read best; after a break character (host names, addresses) next; between
+  // any two characters when there is neither.
+  std::vector<std::size_t> spaces;
+  std::vector<std::size_t> breaks;
+  std::vector<std::size_t> anywhere;
+  for (std::size_t i = 1; i < text.size(); ++i) {
+    if (text[i] == ' ') spaces.push_back(i);
+    if (text[i] == ' ' || break_after(text[i - 1])) breaks.push_back(i);
+    if (sequence_length(text, i) != 0) anywhere.push_back(i);
+  }
+  Split at_space = best_split(text, spaces, font, font_px);
+  Split at_break = best_split(text, breaks, font, font_px);
+  // A space unless a break character balances the lines much better.
+  Split best = at_space.lines.size() == 2 && at_space.px <= 1.25 * at_break.px ? at_space : at_break;
+  if (best.lines.size() == 1) best = best_split(text, anywhere, font, font_px);
+  return best.lines;
 }
 
 std::string valid_utf8(std::string_view text) {

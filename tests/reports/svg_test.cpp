@@ -153,6 +153,11 @@ TEST(SvgText, WrapsWhereTheWiderHalfIsNarrowestAndKeepsEveryCharacter) {
             (std::vector<std::string>{"one two", "three four"}));
   EXPECT_EQ(svg::wrap_two_lines("sbc-edge-01.eu-west-1.carrier-interconnect.example.net", Font::sans_bold, 13, 200),
             (std::vector<std::string>{"sbc-edge-01.eu-west-1.carrier-", "interconnect.example.net"}));
+  // A space rather than a slightly better balanced cut inside a host name.
+  EXPECT_EQ(svg::wrap_two_lines("NAT rebinding: alice.branch-office-17.example.com 198.51.100.1:40001 -> "
+                                "198.51.100.1:40002", Font::sans, 12, 260),
+            (std::vector<std::string>{"NAT rebinding: alice.branch-office-17.example.com",
+                                      "198.51.100.1:40001 -> 198.51.100.1:40002"}));
   // No break character: cut between characters, never inside a UTF-8 sequence.
   auto lines = svg::wrap_two_lines("ééééééééééééééééééééé", Font::sans, 12, 50);
   ASSERT_EQ(lines.size(), 2u);
