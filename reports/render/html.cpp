@@ -69,12 +69,12 @@ std::string sdp_body(std::string_view bytes) {
   return sdp ? printable_text(bytes.substr(end + 4)) : std::string();
 }
 
-std::string messages_json(const Ladder& ladder) {
+std::string messages_json(const Ladder& ladder, const RenderOptions& options) {
   std::string out = "[";
   for (std::size_t i = 0; i < ladder.messages.size(); ++i) {
     const auto& m = ladder.messages[i];
     out += i == 0 ? "{" : ",\n{";
-    out += fmt::format("\"i\":{}", i);
+    out += fmt::format("\"i\":{},\"note\":{}", i, m.note);
     append_field(out, "n", svg::number_of(i));
     append_field(out, "label", svg::label_of(m));
     append_field(out, "tag", svg::tag_of(ladder, m.call));
@@ -82,13 +82,13 @@ std::string messages_json(const Ladder& ladder) {
     append_field(out, "to", ladder.parties[m.party_to].name);
     append_field(out, "src", m.src.to_string());
     append_field(out, "dst", m.dst.to_string());
-    append_field(out, "offset", format_offset(m.offset.count()));
+    append_field(out, "offset", display_time(ladder, m, options.time_absolute));
     append_field(out, "call_id", m.call_id);
     append_field(out, "cseq", m.cseq);
     append_field(out, "method", method_of(m));
     append_field(out, "mark", svg::mark_of(m));
     append_field(out, "drop", drop_name(m.drop));
-    append_field(out, "sdp", "");
+    append_field(out, "sdp", m.sdp);
     append_field(out, "sdp_body", sdp_body(m.bytes));
     append_field(out, "text", printable_text(m.bytes));
     out += '}';
@@ -102,6 +102,7 @@ std::string summary(const Ladder& ladder) {
   std::size_t dropped = 0;
   bool delivery_known = true;
   for (const auto& m : ladder.messages) {
+    if (m.note) continue;
     retransmissions += m.retransmission ? 1 : 0;
     dropped += m.drop == DropState::dropped ? 1 : 0;
     delivery_known = delivery_known && m.drop != DropState::unknown;
@@ -132,7 +133,7 @@ std::string render_html(const Ladder& ladder, const RenderOptions& options) {
          "<p id=\"detail-meta\"></p>\n<pre id=\"detail-text\"></pre>\n"
          "<section id=\"detail-sdp-section\" hidden>\n<h2>SDP <span id=\"detail-sdp-summary\"></span></h2>\n"
          "<pre id=\"detail-sdp\"></pre>\n</section>\n</div>\n</main>\n";
-  out += "<script type=\"application/json\" id=\"messages\">" + messages_json(ladder) + "</script>\n";
+  out += "<script type=\"application/json\" id=\"messages\">" + messages_json(ladder, options) + "</script>\n";
   out += fmt::format("<script>\n{}\n</script>\n</body>\n</html>\n", html::kScript);
   return out;
 }

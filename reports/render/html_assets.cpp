@@ -65,7 +65,7 @@ const char* const kScript = R"((function () {
         (m.mark ? '  [' + m.mark + ']' : ''));
     setText('detail-meta', (m.tag ? 'call ' + m.tag + ', ' : '') + (m.call_id ? 'Call-ID ' + m.call_id : 'no Call-ID') +
         (m.cseq ? ', CSeq ' + m.cseq : ''));
-    setText('detail-text', m.src + ' \u2192 ' + m.dst + '\n\n' + m.text);
+    setText('detail-text', m.note ? m.label : m.src + ' \u2192 ' + m.dst + '\n\n' + m.text);
     setText('detail-sdp-summary', m.sdp);
     setText('detail-sdp', m.sdp_body);
     document.getElementById('detail-sdp-section').hidden = !m.sdp && !m.sdp_body;

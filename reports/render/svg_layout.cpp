@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <set>
 
 namespace trunklab::reports::svg {
 namespace {
@@ -50,13 +51,14 @@ double header_height(const Header& h) {
   return static_cast<double>(h.name.size()) * 16 + static_cast<double>(h.addresses.size()) * 14;
 }
 
-std::string gutter_of(const Ladder& ladder, std::size_t i, std::size_t number_w, std::size_t tag_w) {
+std::string gutter_of(const Ladder& ladder, std::size_t i, std::size_t number_w, std::size_t tag_w,
+                      bool time_absolute) {
   const auto& m = ladder.messages[i];
   std::string tag = tag_w == 0 ? "" : fmt::format(" {:<{}}", tag_of(ladder, m.call), tag_w);
-  return fmt::format("{:<{}}{} {}", number_of(i), number_w, tag, format_offset(m.offset.count()));
+  return fmt::format("{:<{}}{} {}", number_of(i), number_w, tag, display_time(ladder, m, time_absolute));
 }
 
-std::vector<Row> rows_of(const Ladder& ladder) {
+std::vector<Row> rows_of(const Ladder& ladder, bool time_absolute) {
   std::size_t number_w = number_of(ladder.messages.size() - 1).size();
   std::size_t tag_w = 0;
   for (std::size_t c = 0; ladder.calls.size() > 1 && c < ladder.calls.size(); ++c) {
@@ -77,7 +79,7 @@ std::vector<Row> rows_of(const Ladder& ladder) {
     Row row;
     row.index = i;
     row.lines = wrap_two_lines(label_of(m), Font::sans, kTextPx, kWrapPx);
-    row.gutter = gutter_of(ladder, i, number_w, tag_w);
+    row.gutter = gutter_of(ladder, i, number_w, tag_w, time_absolute);
     row.mark = mark_of(m);
     rows.push_back(std::move(row));
   }
@@ -193,6 +195,7 @@ double stack_rows(const Ladder& ladder, std::vector<Row>& rows, const std::vecto
 }  // namespace
 
 Kind kind_of(const LadderMessage& m) {
+  if (m.note) return Kind::note;
   if (m.media) return Kind::media;  // a stream whose first packet was lost is still a stream
   if (m.drop == DropState::dropped) return Kind::dropped;
   if (m.retransmission || m.duplicate) return Kind::repeat;
@@ -201,14 +204,13 @@ Kind kind_of(const LadderMessage& m) {
 
 std::string number_of(std::size_t message) { return fmt::format("F{}", message + 1); }
 
-std::string label_of(const LadderMessage& m) { return m.label; }
+std::string label_of(const LadderMessage& m) { return display_label(m); }
 
-std::string tag_of(const Ladder& ladder, std::size_t call) {
-  return call < ladder.calls.size() ? call_letter(call) : std::string();
-}
+std::string tag_of(const Ladder& ladder, std::size_t call) { return call_tag(ladder, call); }
 
 std::size_t group_of(const Ladder& ladder, std::size_t call) {
-  return call < ladder.calls.size() ? call : ladder.calls.size();
+  if (call >= ladder.calls.size()) return ladder.calls.size();
+  return call < ladder.call_groups.size() ? ladder.call_groups[call] : call;
 }
 
 std::string mark_of(const LadderMessage& m) {
@@ -231,15 +233,26 @@ std::string summary_of(const Ladder& ladder) {
   auto count = [](std::size_t n, const char* one, const char* many) {
     return fmt::format("{} {}", n, n == 1 ? one : many);
   };
-  return fmt::format("{}, {}, {}", count(ladder.messages.size(), "message", "messages"),
-                     count(ladder.parties.size(), "party", "parties"),
-                     count(ladder.calls.size(), "call", "calls"));
+  std::size_t sip = 0;
+  std::size_t streams = 0;
+  for (const auto& m : ladder.messages) {
+    sip += m.media || m.note ? 0 : 1;
+    streams += m.media ? 1 : 0;
+  }
+  std::set<std::size_t> groups;
+  for (std::size_t c = 0; c < ladder.calls.size(); ++c) groups.insert(group_of(ladder, c));
+  std::string out = fmt::format("{}, {}, {}", count(sip, "SIP message", "SIP messages"),
+                                count(ladder.parties.size(), "party", "parties"),
+                                count(groups.size(), "call", "calls"));
+  if (groups.size() != ladder.calls.size()) out += fmt::format(" ({} Call-IDs)", ladder.calls.size());
+  if (streams > 0) out += ", " + count(streams, "RTP stream", "RTP streams");
+  return out;
 }
 
 Layout lay_out(const Ladder& ladder, const RenderOptions& options, bool with_title) {
   Layout l;
   for (const auto& party : ladder.parties) l.headers.push_back(header_of(party));
-  if (!ladder.messages.empty()) l.rows = rows_of(ladder);
+  if (!ladder.messages.empty()) l.rows = rows_of(ladder, options.time_absolute);
   double gutter_w = 0;
   for (const auto& row : l.rows) gutter_w = std::max(gutter_w, text_width(row.gutter, Font::mono, kSmallPx));
   const double first_half = l.headers.empty() ? 0 : l.headers[0].width / 2;

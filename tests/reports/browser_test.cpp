@@ -181,7 +181,7 @@ TEST(Browser, TheHtmlLadderFollowsDeepLinksKeysAndTheFilter) {
   const json& r = out["results"];
   EXPECT_EQ(r[0]["selected"], "F60");
   EXPECT_TRUE(r[0]["in_view"]) << "the deep-linked message is scrolled into view";
-  EXPECT_THAT(r[0]["title"].get<std::string>(), StartsWith("F60 " + ladder.messages[59].label));
+  EXPECT_THAT(r[0]["title"].get<std::string>(), StartsWith("F60 " + display_label(ladder.messages[59])));
   EXPECT_EQ(r[1]["selected"], "F61");
   EXPECT_EQ(r[1]["hash"], "#F61") << "the URL follows the selection";
   EXPECT_EQ(r[2]["selected"], "F59");

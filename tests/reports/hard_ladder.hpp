@@ -105,6 +105,16 @@ inline std::vector<Datagram> hard_datagrams() {
   return out;
 }
 
-inline Ladder hard_ladder() { return build_ladder(hard_datagrams(), {hard_names(), std::nullopt, false}); }
+// With a NAT rebinding note on the first party's column, after the tenth message.
+inline Ladder hard_ladder() {
+  Ladder ladder = build_ladder(hard_datagrams(), {hard_names(), std::nullopt, false});
+  LadderMessage note;
+  note.note = true;
+  note.label = "NAT rebinding: alice-softphone.branch-office-17.example.com 198.51.100.1:40001 -> 198.51.100.1:40002";
+  note.offset = ladder.messages[9].offset;
+  note.call = ladder.calls.size();
+  ladder.messages.insert(ladder.messages.begin() + 10, note);
+  return ladder;
+}
 
 }  // namespace trunklab::reports::testing

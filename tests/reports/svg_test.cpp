@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <set>
 
 namespace trunklab::reports {
 namespace {
@@ -89,7 +90,7 @@ TEST(SvgLadder, WrapsALongLabelOnTwoLinesAndNeverCutsIt) {
   std::string all;
   for (const auto& l : labels) all += l + " ";
   for (const auto& m : ladder.messages) {
-    std::string escaped = m.label;
+    std::string escaped = display_label(m);
     for (std::size_t at = escaped.find('&'); at != std::string::npos; at = escaped.find('&', at + 5)) escaped.replace(at, 1, "&amp;");
     for (std::size_t at = escaped.find('<'); at != std::string::npos; at = escaped.find('<', at)) escaped.replace(at, 1, "&lt;");
     for (std::size_t at = escaped.find('>'); at != std::string::npos; at = escaped.find('>', at)) escaped.replace(at, 1, "&gt;");
@@ -122,15 +123,51 @@ TEST(SvgLadder, HasATitleAndALegendOfTheArrowStylesAndTheCalls) {
   const std::string svg = render_svg(ladder, RenderOptions{.title = "Hard <ladder> & co"});
   EXPECT_THAT(svg, HasSubstr("<title>Hard &lt;ladder&gt; &amp; co</title>"));
   EXPECT_THAT(texts_of_class(svg, "title"), ElementsAre("Hard &lt;ladder&gt; &amp; co"));
-  EXPECT_THAT(texts_of_class(svg, "summary"), ElementsAre(fmt::format("{} messages, 10 parties, {} calls",
-                                                                      ladder.messages.size(), ladder.calls.size())));
+  // 2 x 20 RTP packets are two streams; the note is no message.
+  EXPECT_THAT(texts_of_class(svg, "summary"),
+              ElementsAre(fmt::format("{} SIP messages, 10 parties, {} calls, 2 RTP streams",
+                                      ladder.messages.size() - 3, ladder.calls.size())));
   auto legend = texts_of_class(svg, "legend");
-  EXPECT_THAT(legend, IsSupersetOf({"request", "response", "retransmission / duplicate", "RTP stream"}));
+  EXPECT_THAT(legend, IsSupersetOf({"request", "response", "retransmission / duplicate", "RTP stream", "note"}));
   EXPECT_THAT(legend, Not(Contains("dropped by the network"))) << "only the styles the ladder uses";
   EXPECT_THAT(legend, Contains("A " + ladder.calls[0]));
   EXPECT_THAT(legend, Contains("N &lt;/script&gt;&lt;!--x"));
   // The title defaults to one that says what it is.
   EXPECT_THAT(texts_of_class(render_svg(ladder), "title"), ElementsAre("SIP call ladder"));
+}
+
+// The legs of one B2BUA call share a colour and their group's letter; others differ.
+TEST(SvgLadder, LinkedLegsShareTheirCallsColourAndTag) {
+  Ladder ladder = build_ladder(known_exchange(), {known_names(), std::nullopt, false});
+  ASSERT_EQ(ladder.calls.size(), 2u);
+  auto colours = [](const std::string& svg) {
+    std::set<std::string> out;
+    std::regex label(R"re(class="label" fill="(#[0-9a-f]{6})")re");
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), label); it != std::sregex_iterator(); ++it) out.insert((*it)[1]);
+    return out;
+  };
+  EXPECT_EQ(colours(render_svg(ladder)).size(), 2u) << "two calls, two colours";
+  ladder.call_groups = {0, 0};
+  const std::string svg = render_svg(ladder);
+  EXPECT_EQ(colours(svg).size(), 1u) << "one call of two legs, one colour";
+  EXPECT_THAT(texts_of_class(svg, "legend"), IsSupersetOf({call_tag(ladder, 0) + " " + ladder.calls[0],
+                                                           call_tag(ladder, 1) + " " + ladder.calls[1]}));
+  EXPECT_THAT(texts_of_class(svg, "summary"), ElementsAre(HasSubstr("1 call (2 Call-IDs)")));
+  auto gutters = texts_of_class(svg, "num");
+  ASSERT_FALSE(gutters.empty());
+  EXPECT_THAT(gutters[0], HasSubstr(" " + call_tag(ladder, 0) + " +0.000s"));
+}
+
+TEST(SvgLadder, ShowsNotesSdpSummariesAndAbsoluteTimesOnRequest) {
+  Ladder ladder = hard_ladder();
+  const std::string svg = render_svg(ladder, RenderOptions{.time_absolute = true, .title = ""});
+  EXPECT_THAT(texts_of_class(svg, "note"), Contains(HasSubstr("NAT rebinding: alice-softphone")));
+  EXPECT_THAT(svg, HasSubstr("class=\"note-box\""));
+  EXPECT_THAT(texts_of_class(svg, "label"), Contains(HasSubstr("INVITE (SDP PCMU PCMA")));
+  auto gutters = texts_of_class(svg, "num");
+  ASSERT_GT(gutters.size(), 3u);
+  EXPECT_THAT(gutters[3], HasSubstr(display_time(ladder, ladder.messages[3], true)));
+  EXPECT_THAT(gutters[3], Not(HasSubstr("+0.")));
 }
 
 TEST(SvgLadder, IsValidXmlEvenWhenTheCaptureIsNot) {
