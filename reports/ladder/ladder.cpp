@@ -1,6 +1,8 @@
 #include "reports/ladder/ladder.hpp"
 
+#include "reports/ladder/call_groups.hpp"
 #include "reports/ladder/media_streams.hpp"
+#include "reports/ladder/parties.hpp"
 #include "reports/ladder/sdp_summary.hpp"
 #include "reports/ladder/start_line.hpp"
 
@@ -12,6 +14,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -29,6 +32,9 @@ struct Summary {
   std::string call_id;
   std::string cseq;
   std::string sdp;
+  std::string branch;
+  std::optional<rt::Address> sent_by;
+  CallFacts call;  // what linking the legs of a B2BUA call reads (call_groups.hpp)
 };
 
 Summary summary_from_first_line(std::string_view payload) {
@@ -58,24 +64,40 @@ Summary summarize(std::string_view payload) {
   s.call_id = message->call_id();
   s.cseq = fmt::format("{} {}", message->cseq().number, message->cseq().method);
   s.sdp = sdp_summary(message->content_type().value_or(""), message->body());
+  if (!message->vias().empty()) {
+    const auto& via = message->top_via();
+    s.branch = via.branch;
+    // An IPv6 sent-by's brackets may or may not be kept by the parser.
+    const std::string host = via.host.find(':') != std::string::npos && !via.host.starts_with('[')
+                                 ? "[" + via.host + "]"
+                                 : via.host;
+    s.sent_by = rt::Address::parse(via.port == 0 ? host : fmt::format("{}:{}", host, via.port));
+  }
+  s.call.method = s.is_request ? message->method() : std::string();
+  s.call.from_user = message->from().uri.user;
+  s.call.to_user = message->to().uri.user;
+  s.call.sdp = s.sdp;
   return s;
 }
 
 // Columns: one per party name, in order of first appearance (deterministic for a given input).
+// The plan (parties.hpp) names every address a SIP message used, so the addresses of one party
+// share its column; others (media) are named as before.
 class PartyTable {
 public:
-  explicit PartyTable(const NameMap& names) : names_(names) {}
+  PartyTable(const NameMap& names, const PartyPlan& plan) : names_(names), plan_(plan) {}
 
   std::size_t column(const rt::Address& address, const std::string& carried_name) {
     std::string name = name_of(address, carried_name);
     auto [it, inserted] = index_.try_emplace(name, parties_.size());
     if (inserted) {
-      parties_.push_back(Party{name, {}});
+      parties_.push_back(Party{name, {}, {}});
     }
-    auto& addresses = parties_[it->second].addresses;
-    auto pos = std::lower_bound(addresses.begin(), addresses.end(), address);
-    if (pos == addresses.end() || *pos != address) {
-      addresses.insert(pos, address);
+    auto& party = parties_[it->second];
+    if (seen_.insert(address).second) {
+      add(party.addresses, address);
+      for (const auto& a : plan_.addresses_of(address)) add(party.addresses, a);
+      for (const auto& a : plan_.inside_of(address)) add(party.behind_nat, a);
     }
     return it->second;
   }
@@ -83,7 +105,13 @@ public:
   std::vector<Party> take() { return std::move(parties_); }
 
 private:
+  static void add(std::vector<rt::Address>& addresses, const rt::Address& address) {
+    auto pos = std::lower_bound(addresses.begin(), addresses.end(), address);
+    if (pos == addresses.end() || *pos != address) addresses.insert(pos, address);
+  }
+
   std::string name_of(const rt::Address& address, const std::string& carried_name) const {
+    if (auto planned = plan_.name_of(address)) return *planned;
     if (auto it = names_.find(address); it != names_.end()) {
       return it->second;
     }
@@ -91,7 +119,9 @@ private:
   }
 
   const NameMap& names_;
+  const PartyPlan& plan_;
   std::map<std::string, std::size_t> index_;
+  std::set<rt::Address> seen_;
   std::vector<Party> parties_;
 };
 
@@ -156,6 +186,24 @@ std::string call_letter(std::size_t index) {
   return letters;
 }
 
+namespace {
+
+// "NAT rebinding: alice 198.51.100.1:20000 -> 198.51.100.1:20001", on the party's lifeline.
+LadderMessage rebinding_note(const Rebinding& r, const LadderMessage& next, PartyTable& parties) {
+  LadderMessage note;
+  note.note = true;
+  note.party_from = note.party_to = parties.column(r.to, {});
+  note.offset = next.offset;
+  note.time = next.time;
+  note.call = next.call;
+  note.call_id = next.call_id;
+  note.src = r.from;
+  note.dst = r.to;
+  return note;
+}
+
+}  // namespace
+
 Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions& options) {
   std::vector<const Datagram*> ordered;
   ordered.reserve(datagrams.size());
@@ -167,18 +215,37 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
 
   Ladder ladder;
   ladder.wall_clock = options.wall_clock;
-  PartyTable parties(options.names);
-  SeenMessages seen;
-  std::map<std::string, std::size_t> call_index;
-  std::optional<rt::Instant> first_time;
   std::vector<const Datagram*> not_sip;
+  std::vector<Summary> summaries;
+  std::vector<WireFacts> facts;
+  std::vector<const Datagram*> media_facts;
   for (const Datagram* d : ordered) {
     if (!looks_like_sip(d->bytes)) {
-      not_sip.push_back(d);
+      media_facts.push_back(d);
       continue;
     }
     Summary s = summarize(d->bytes);
-    if (options.call_id && s.call_id != *options.call_id) {
+    facts.push_back(WireFacts{d, s.is_request, s.call_id, s.cseq, s.branch, s.sent_by});
+    summaries.push_back(std::move(s));
+  }
+  const std::size_t sip_count = facts.size();
+  for (const Datagram* d : media_facts) facts.push_back(WireFacts{d, false, {}, {}, {}, std::nullopt});
+  const PartyPlan plan(facts, options.names);
+  for (std::size_t i = sip_count; i < facts.size(); ++i) {
+    if (!plan.nat_copy(i)) not_sip.push_back(facts[i].datagram);
+  }
+  std::map<std::size_t, std::vector<const Rebinding*>> notes_before;
+  for (const auto& r : plan.rebindings()) notes_before[r.before].push_back(&r);
+
+  PartyTable parties(options.names, plan);
+  SeenMessages seen;
+  std::map<std::string, std::size_t> call_index;
+  std::vector<CallFacts> call_facts;
+  std::optional<rt::Instant> first_time;
+  for (std::size_t i = 0; i < sip_count; ++i) {
+    const Datagram* d = facts[i].datagram;
+    Summary& s = summaries[i];
+    if (plan.nat_copy(i) || (options.call_id && s.call_id != *options.call_id)) {
       continue;
     }
     LadderMessage m;
@@ -201,8 +268,16 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
       auto [it, inserted] = call_index.try_emplace(s.call_id, ladder.calls.size());
       if (inserted) {
         ladder.calls.push_back(s.call_id);
+        call_facts.push_back({});
       }
       m.call = it->second;
+      auto& call = call_facts[m.call];
+      if (call.method.empty() && s.call.method == "INVITE" && !m.retransmission) {
+        call = s.call;
+        call.time = d->time;
+        call.from_party = m.party_from;
+        call.to_party = m.party_to;
+      }
     }
     m.call_id = std::move(s.call_id);
     m.duplicate = d->duplicate;
@@ -211,6 +286,9 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
     m.src = d->src;
     m.dst = d->dst;
     m.bytes = d->bytes;
+    if (auto it = notes_before.find(i); it != notes_before.end()) {
+      for (const Rebinding* r : it->second) ladder.messages.push_back(rebinding_note(*r, m, parties));
+    }
     ladder.messages.push_back(std::move(m));
   }
   // Messages without a Call-ID come after every call.
@@ -222,8 +300,14 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
   if (!first_time && !not_sip.empty()) first_time = not_sip.front()->time;
   ladder.origin = first_time.value_or(rt::Instant{});
   add_media(ladder, not_sip, parties, options);
-  for (std::size_t c = 0; c < ladder.calls.size(); ++c) ladder.call_groups.push_back(c);
   ladder.parties = parties.take();
+  for (auto& m : ladder.messages) {
+    if (m.note) {
+      m.label = fmt::format("NAT rebinding: {} {} -> {}", ladder.parties[m.party_from].name, m.src.to_string(),
+                            m.dst.to_string());
+    }
+  }
+  ladder.call_groups = link_call_legs(call_facts);
   if (options.group_calls) {
     order_by_call(ladder);
   }
@@ -232,6 +316,8 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
 
 std::vector<Datagram> datagrams_from_capture(const std::vector<wiretap::CaptureRecord>& records,
                                              bool include_nat_translated) {
+  // NAT-translated copies are kept by default: build_ladder merges each with the message as
+  // sent, and they tell it the party's public addresses and rebindings.
   std::vector<Datagram> out;
   out.reserve(records.size());
   for (const auto& r : records) {

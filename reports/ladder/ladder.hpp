@@ -82,7 +82,10 @@ struct LadderMessage {
 
 struct Party {
   std::string name;                 // the column title
-  std::vector<rt::Address> addresses;  // every address seen for it, ordered
+  std::vector<rt::Address> addresses;  // every address seen for it, ordered (inside and public)
+  // Its addresses inside a NAT (parties.hpp): in `addresses` when the capture saw that side,
+  // else known from its Via only.
+  std::vector<rt::Address> behind_nat;
 };
 
 struct Ladder {
@@ -123,8 +126,9 @@ std::string display_time(const Ladder& ladder, const LadderMessage& message, boo
 Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions& options = {});
 
 // The simulator's capture records as datagrams (party names from the records). NAT-translated
-// copies are left out unless asked for: the ladder shows each message once, as sent.
+// copies are kept unless asked not to: build_ladder shows each message once, as sent, and
+// learns the party's public addresses from them.
 std::vector<Datagram> datagrams_from_capture(const std::vector<wiretap::CaptureRecord>& records,
-                                             bool include_nat_translated = false);
+                                             bool include_nat_translated = true);
 
 }  // namespace trunklab::reports

@@ -8,8 +8,9 @@
 namespace trunklab::reports {
 namespace {
 
-// Mermaid ends a statement at ';' and newline and reads '#...;' as an entity: write those
-// characters as entities (Mermaid's own escape form).
+// Mermaid ends a statement at ';' and newline, reads '#...;' as an entity, and its parser
+// trips on '<', '>' (arrows, HTML) and quotes in text: those are written as entity codes
+// (Mermaid's own escape form, #lt; / #35; ...), so a label or name can hold anything.
 std::string mermaid_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -17,6 +18,13 @@ std::string mermaid_text(std::string_view text) {
     switch (c) {
       case ';': out += "#59;"; break;
       case '#': out += "#35;"; break;
+      case '<': out += "#lt;"; break;
+      case '>': out += "#gt;"; break;
+      case '"': out += "#quot;"; break;
+      case '\'': out += "#39;"; break;
+      case '%': out += "#37;"; break;  // "%%" opens a comment
+      case '{': out += "#123;"; break;
+      case '}': out += "#125;"; break;
       case '\r':
       case '\n': out += ' '; break;
       default: out += c;
@@ -36,8 +44,10 @@ std::string arrow(const LadderMessage& m) {
   return lost ? "--x" : "-->>";
 }
 
-std::string message_text(const LadderMessage& m) {
-  std::string text = display_label(m);
+std::string message_text(const Ladder& ladder, const LadderMessage& m) {
+  // The call's tag on every message: the legs of one B2BUA call share its letter.
+  std::string text = ladder.calls.size() > 1 && m.call < ladder.calls.size() ? "[" + call_tag(ladder, m.call) + "] " : "";
+  text += display_label(m);
   if (m.retransmission) {
     text += " (retransmission)";
   } else if (m.duplicate) {
@@ -80,8 +90,12 @@ std::string render_mermaid(const Ladder& ladder, const RenderOptions& /*options*
       out += section_note(ladder, m.call);
       in_section = true;
     }
+    if (m.note) {
+      out += fmt::format("    Note over {}: {}\n", participant_id(m.party_from), mermaid_text(display_label(m)));
+      continue;
+    }
     out += fmt::format("    {}{}{}: {}\n", participant_id(m.party_from), arrow(m),
-                       participant_id(m.party_to), message_text(m));
+                       participant_id(m.party_to), message_text(ladder, m));
   }
   if (in_section) {
     out += "    end\n";

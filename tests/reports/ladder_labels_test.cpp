@@ -41,7 +41,7 @@ TEST(DisplayLabel, NamesTheMethodOfResponsesToRequestsOtherThanInvite) {
   EXPECT_EQ(display_label(ladder.messages[4]), "487 Request Terminated");
   EXPECT_EQ(display_label(ladder.messages[6]), "401 Unauthorized (REGISTER)");
   EXPECT_NE(render_text(ladder).find(" 200 OK (CANCEL) "), std::string::npos) << render_text(ladder);
-  EXPECT_NE(render_mermaid(ladder).find(": 200 OK (CANCEL)\n"), std::string::npos);
+  EXPECT_NE(render_mermaid(ladder).find("] 200 OK (CANCEL)\n"), std::string::npos) << render_mermaid(ladder);
 }
 
 TEST(DisplayLabel, SummarisesTheSdpOfferAndAnswer) {

@@ -4,6 +4,7 @@
 #include "wiretap/capture.hpp"
 #include "tests/reports/fixtures.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -13,6 +14,7 @@ namespace trunklab::reports {
 namespace {
 
 using namespace testing;
+using ::testing::ElementsAre;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -97,9 +99,12 @@ TEST(BuildLadder, CarriesNamesAndDropsFromSimulatorCaptures) {
                           request("OPTIONS", "c1", 1), wiretap::CaptureView::sent, false, true, "loss 100%"};
   wiretap::CaptureRecord natted = sent;
   natted.view = wiretap::CaptureView::nat_translated;
+  natted.src = addr("198.51.100.1:20000");  // the NAT's public side
   Ladder ladder = build_ladder(datagrams_from_capture({sent, natted}));
-  ASSERT_EQ(ladder.messages.size(), 1u);
+  ASSERT_EQ(ladder.messages.size(), 1u);  // the copy across the NAT is the same message
   EXPECT_EQ(ladder.parties[0].name, "alice");
+  EXPECT_THAT(ladder.parties[0].addresses, ElementsAre(addr(kAlice), addr("198.51.100.1:20000")));
+  EXPECT_THAT(ladder.parties[0].behind_nat, ElementsAre(addr(kAlice)));
   EXPECT_EQ(ladder.messages[0].drop, DropState::dropped);
   EXPECT_NE(render_text(ladder).find("DROPPED (loss 100%)"), std::string::npos);
 }
@@ -125,7 +130,9 @@ TEST(TextLadder, FourPartiesFitOneHundredColumns) {
   datagrams.push_back(datagram(9100, kTrunk, "[2001:db8::77]:5080", request("OPTIONS", "o", 1)));
   Ladder ladder = build_ladder(datagrams);
   ASSERT_EQ(ladder.parties.size(), 4u);
-  for (const auto& line : lines_of(render_text(ladder))) {
+  RenderOptions width;
+  width.width = 100;
+  for (const auto& line : lines_of(render_text(ladder, width))) {
     if (line.find("retransmission") == std::string::npos) {
       EXPECT_LE(line.size(), 100u) << line;
     }
@@ -181,8 +188,9 @@ TEST(MermaidLadder, IsASequenceDiagramWithAliasedParticipants) {
   EXPECT_EQ(open_rects, 0);
   EXPECT_EQ(messages, ladder.messages.size());
   std::string text = render_mermaid(ladder);
-  EXPECT_NE(text.find("    P2-->>P1: 407 Proxy Authentication Required\n"), std::string::npos);
-  EXPECT_NE(text.find("    P2-->>P1: 200 OK (retransmission)\n"), std::string::npos);
+  // Each message carries its call's tag; the B2BUA's two legs share the letter.
+  EXPECT_NE(text.find("    P2-->>P1: [A1] 407 Proxy Authentication Required\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("    P2-->>P1: [A1] 200 OK (retransmission)\n"), std::string::npos);
 }
 
 TEST(MermaidLadder, DroppedMessagesEndInACross) {
