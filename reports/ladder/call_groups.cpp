@@ -35,12 +35,24 @@ bool is_out_leg_of(const CallFacts& in, const CallFacts& out) {
   if (in.method.empty() || out.method.empty()) return false;
   if (out.from_party != in.to_party || out.to_party == in.to_party || out.time < in.time) return false;
   const auto after = out.time - in.time;
-  if (after > kLegWindow) return false;
+  if (after > kLegWindow || (in.settled && *in.settled <= out.time)) return false;
   if (same_number(in.to_user, out.to_user, true) || same_number(in.from_user, out.from_user, false)) return true;
   return after <= kMediaOnlyWindow && !in.sdp.empty() && in.sdp == out.sdp;
 }
 
 }  // namespace
+
+void note_invite_request(CallFacts& call, std::uint32_t cseq) {
+  if (call.answered || cseq == call.invite_cseq) return;  // a re-INVITE, or a retransmission
+  call.invite_cseq = cseq;
+  call.settled.reset();
+}
+
+void note_invite_response(CallFacts& call, std::uint32_t cseq, int status, rt::Instant time) {
+  if (call.answered || status < 200 || cseq != call.invite_cseq || call.settled) return;
+  call.settled = time;
+  call.answered = status < 300;
+}
 
 std::vector<std::size_t> link_call_legs(const std::vector<CallFacts>& calls) {
   std::vector<std::optional<std::size_t>> linked_to(calls.size());  // the in-leg of an out-leg

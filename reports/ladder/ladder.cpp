@@ -31,6 +31,9 @@ struct Summary {
   bool is_request = false;
   std::string call_id;
   std::string cseq;
+  std::uint32_t cseq_number = 0;
+  bool cseq_invite = false;  // the CSeq method is INVITE
+  int status = 0;            // a response's status code
   std::string sdp;
   std::string branch;
   std::optional<rt::Address> sent_by;
@@ -63,6 +66,9 @@ Summary summarize(std::string_view payload) {
                                         : fmt::format("{} {}", message->status(), message->reason()));
   s.call_id = message->call_id();
   s.cseq = fmt::format("{} {}", message->cseq().number, message->cseq().method);
+  s.cseq_number = message->cseq().number;
+  s.cseq_invite = message->cseq().method == "INVITE";
+  s.status = s.is_request ? 0 : message->status();
   s.sdp = sdp_summary(message->content_type().value_or(""), message->body());
   if (!message->vias().empty()) {
     const auto& via = message->top_via();
@@ -277,6 +283,13 @@ Ladder build_ladder(const std::vector<Datagram>& datagrams, const LadderOptions&
         call.time = d->time;
         call.from_party = m.party_from;
         call.to_party = m.party_to;
+      }
+      if (!call.method.empty() && s.cseq_invite && !m.retransmission) {
+        if (m.is_request) {
+          note_invite_request(call, s.cseq_number);
+        } else {
+          note_invite_response(call, s.cseq_number, s.status, d->time);
+        }
       }
     }
     m.call_id = std::move(s.call_id);

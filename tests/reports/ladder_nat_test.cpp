@@ -105,6 +105,18 @@ TEST(B2buaLadder, TheTwoLegsOfOneCallShareTheirLetter) {
   EXPECT_EQ(call_tag(three, 2), "B");
 }
 
+// A B2BUA sends its out-legs while the in-leg is being set up (after a 407, the INVITE with
+// credentials): an INVITE for the same number after the in-leg was answered is another call.
+TEST(B2buaLadder, AnInviteAfterTheInLegWasAnsweredIsAnotherCall) {
+  auto datagrams = known_exchange();  // the in-leg is answered at 2.112 s
+  datagrams.push_back(datagram(3000, kTrunk, kProvider, request("INVITE", "later@10.0.0.2", 1)));
+  Ladder ladder = build_ladder(datagrams, {known_names(), std::nullopt, false});
+  ASSERT_EQ(ladder.calls.size(), 3u);
+  EXPECT_THAT(ladder.call_groups, ElementsAre(0u, 0u, 1u));
+  // The out-leg came after the in-leg's 407 and before its 200: still linked.
+  EXPECT_EQ(call_tag(ladder, 1), "A2");
+}
+
 TEST(TextLadder, ALongReasonPhraseWrapsWholeOntoASecondRow) {
   const std::string reason = "Service Unavailable Because The Upstream Carrier Is In Repair";
   ASSERT_EQ(reason.size(), 61u);
