@@ -52,7 +52,8 @@ expect() {  # expect REGEX WHAT
   grep -Eq "$1" "$work/ladder.mmd" || { echo "FAIL: the ladder has no $2 (/$1/)"; failed=1; }
 }
 # Caller (P1, the INVITE's sender) to callee (P2): the media lines sit between the SIP parties.
-expect "^    P1-\)P2: RTP PCMA 30 ms, $audio_pkts pkts, 0\.0% loss$" "PCMA stream of $audio_pkts packets"
+# Mermaid text escapes '%' (a "%%" starts a comment) as the entity code #37;.
+expect "^    P1-\)P2: RTP PCMA 30 ms, $audio_pkts pkts, 0\.0#37; loss$" "PCMA stream of $audio_pkts packets"
 expect "^    P1-\)P2: RTP telephone-event, $dtmf_pkts pkts, digits 1$" "telephone-event stream with digit 1"
 [ "$(grep -c 'RTP ' "$work/ladder.mmd")" -eq 2 ] || { echo "FAIL: expected exactly two media lines"; failed=1; }
 "$trunklab" ladder "$work/call.pcap" > "$work/ladder.txt" 2>/dev/null
